@@ -1,0 +1,18 @@
+"""Typer application wiring the sub-commands together."""
+
+from __future__ import annotations
+
+import typer
+
+from neurosym.cli._data import data_app
+from neurosym.cli._demo import demo
+
+app = typer.Typer(help="neurosym: neuro-symbolic clinical reasoning with auditable proof traces.", no_args_is_help=True,
+                  add_completion=False)
+app.command("demo")(demo)
+app.add_typer(data_app, name="data")
+
+
+def main() -> None:
+    """Entry point of the ``neurosym`` console script."""
+    app()

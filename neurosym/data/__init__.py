@@ -1,0 +1,46 @@
+"""Canonical patient model, real-data loaders and the synthetic cohort.
+
+>>> from neurosym.data import synthetic_cohort
+>>> cohort = synthetic_cohort(5, seed=1)
+>>> facts = cohort.to_facts()
+>>> sorted(facts["patient"].columns)
+['_source', 'birth_year', 'patient', 'sex']
+"""
+
+from neurosym.data._cohort import Cohort, Event, Patient
+from neurosym.data._facts import FACT_SCHEMAS, Facts
+from neurosym.data._lifelog import Lifelog
+from neurosym.data._report import LoadReport
+from neurosym.data._schema import (
+    CODE_SYSTEMS,
+    DAILY_COLUMNS,
+    EVENT_COLUMNS,
+    EVENT_KINDS,
+    HOURLY_COLUMNS,
+    PATIENT_COLUMNS,
+    date_to_day,
+    day_to_date,
+)
+from neurosym.data._synthetic import synthetic_cohort
+from neurosym.data._units import canonical_code, convert
+
+__all__ = [
+    "CODE_SYSTEMS",
+    "Cohort",
+    "DAILY_COLUMNS",
+    "EVENT_COLUMNS",
+    "EVENT_KINDS",
+    "Event",
+    "FACT_SCHEMAS",
+    "Facts",
+    "HOURLY_COLUMNS",
+    "Lifelog",
+    "LoadReport",
+    "PATIENT_COLUMNS",
+    "Patient",
+    "canonical_code",
+    "convert",
+    "date_to_day",
+    "day_to_date",
+    "synthetic_cohort",
+]

@@ -1,0 +1,198 @@
+"""Canonical facts: the base relations that rules are written against.
+
+:meth:`Cohort.to_facts` returns a :class:`Facts` mapping relation name to a
+frame whose leading columns are the arguments, in order, plus a ``_source``
+column: the row number in the cohort table the fact came from, resolved to a
+source pointer by :meth:`Facts.describe_source` when a proof is shown.
+
+Relations (``P`` patient id, days are epoch days, see :func:`date_to_day`):
+
+================================================  =============================================
+``patient(P, Sex, BirthYear)``                     sex ``female`` / ``male`` / ``unknown``
+``condition(P, System, Code, Day)``                e.g. ``("p1", "icd10cm", "E11.65", 19000)``
+``lab(P, Loinc, Value, Day)``                      canonical LOINC code and unit (units.yaml)
+``vital(P, Kind, Value, Day)``                     ``bmi sbp dbp weight height waist heart_rate``
+``drug(P, System, Code, Day)``                     start day of the exposure/prescription
+``procedure(P, System, Code, Day)``
+``observation(P, System, Code, Day)``
+``visit(P, Kind, Day)``                            kind: the visit's code (``inpatient``, ...)
+``death(P, Day)``
+``activity(P, Day, Steps, ActiveMinutes, WornMinutes)``  worn days only (WornMinutes > 0)
+``sleep(P, Day, Minutes)``                         nights with a sleep record
+``resting_hr(P, Day, Bpm)``
+``index_day(P, Day)``                              the landmark day rules look back from
+================================================  =============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from neurosym.data._units import vital_kinds
+
+if TYPE_CHECKING:
+    from neurosym.data._cohort import Cohort
+
+__all__ = ["Facts", "FACT_SCHEMAS", "cohort_facts"]
+
+#: Argument column names of every base relation, in order.
+FACT_SCHEMAS: dict[str, tuple[str, ...]] = {
+    "patient": ("patient", "sex", "birth_year"),
+    "condition": ("patient", "system", "code", "day"),
+    "lab": ("patient", "loinc", "value", "day"),
+    "vital": ("patient", "kind", "value", "day"),
+    "drug": ("patient", "system", "code", "day"),
+    "procedure": ("patient", "system", "code", "day"),
+    "observation": ("patient", "system", "code", "day"),
+    "visit": ("patient", "kind", "day"),
+    "death": ("patient", "day"),
+    "activity": ("patient", "day", "steps", "active_minutes", "worn_minutes"),
+    "sleep": ("patient", "day", "minutes"),
+    "resting_hr": ("patient", "day", "bpm"),
+    "index_day": ("patient", "day"),
+}
+
+_SEX = {"F": "female", "M": "male"}
+
+
+class Facts(Mapping[str, pd.DataFrame]):
+    """Relation name -> frame of facts, with a way back to each fact's source record.
+
+    Behaves as a read-only ``dict``; extra relations (e.g. ontology ``is_a``)
+    can be added with :meth:`with_relations`.
+
+    Examples
+    --------
+    >>> from neurosym.data import synthetic_cohort
+    >>> facts = synthetic_cohort(3, seed=0).to_facts()
+    >>> list(facts["patient"].columns)
+    ['patient', 'sex', 'birth_year', '_source']
+    """
+
+    def __init__(self, relations: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame] | None = None,
+                 table_of: Mapping[str, str] | None = None) -> None:
+        self._relations = dict(relations)
+        self._tables = dict(tables or {})
+        self._table_of = dict(table_of or {})
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self._relations[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._relations)
+
+    def __len__(self) -> int:
+        return len(self._relations)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}: {len(v)}" for k, v in self._relations.items())
+        return f"Facts({sizes})"
+
+    def with_relations(self, extra: Mapping[str, pd.DataFrame]) -> "Facts":
+        """A new :class:`Facts` with ``extra`` relations added (or replaced)."""
+        return Facts({**self._relations, **extra}, self._tables, self._table_of)
+
+    def describe_source(self, relation: str, ref: object) -> dict[str, object] | None:
+        """The source pointer of one fact: dataset, table, row and record id.
+
+        ``ref`` is the fact's ``_source`` value.  Relations from outside the
+        cohort (e.g. ontology paths) carry a readable string, returned as is.
+        """
+        table = self._tables.get(self._table_of.get(relation, ""))
+        if table is None or ref is None or isinstance(ref, str):
+            return None if ref is None else {"text": str(ref)}
+        row = table.iloc[int(ref)]
+        pointer = {k: row[k] for k in ("source_dataset", "source_table", "source_row", "source_id")}
+        return {k: (None if pd.isna(v) else (int(v) if k == "source_row" else str(v))) for k, v in pointer.items()}
+
+
+def _epoch_days(times: pd.Series) -> np.ndarray:
+    return times.to_numpy(dtype="datetime64[s]").astype("datetime64[D]").astype("int64")
+
+
+def _event_relation(events: pd.DataFrame, mask: np.ndarray, columns: dict[str, object]) -> pd.DataFrame:
+    index = np.flatnonzero(mask)
+    frame = pd.DataFrame({name: (col[index] if isinstance(col, np.ndarray) else col.iloc[index].to_numpy())
+                          for name, col in columns.items()})
+    frame["_source"] = index
+    return frame
+
+
+def cohort_facts(cohort: "Cohort", landmark: str | None = None) -> Facts:
+    """Compute the base relations of ``cohort``; see :meth:`Cohort.to_facts`."""
+    ev = cohort.events
+    pid = ev["patient_id"].astype("string").to_numpy(dtype=object)
+    kind = ev["kind"].astype("string").to_numpy(dtype=object)
+    system = ev["system"].astype("string").to_numpy(dtype=object)
+    code = ev["code"].astype("string").to_numpy(dtype=object)
+    day = _epoch_days(ev["time"])
+    value = ev["value"].to_numpy(dtype="float64")
+    has_value = ~np.isnan(value)
+    has_time = ~ev["time"].isna().to_numpy()
+    vitals = vital_kinds()
+    is_measure = (kind == "measurement") & (system == "loinc") & has_value & has_time
+    is_vital = is_measure & np.isin(code, list(vitals))
+
+    def coded(k: str) -> pd.DataFrame:
+        m = (kind == k) & has_time
+        return _event_relation(ev, m, {"patient": pid, "system": system, "code": code, "day": day})
+
+    rel: dict[str, pd.DataFrame] = {}
+    pats = cohort.patients
+    known_birth = pats["birth_date"].notna().to_numpy()
+    rel["patient"] = pd.DataFrame({
+        "patient": pats["patient_id"].astype("string").to_numpy(dtype=object)[known_birth],
+        "sex": pats["sex"].astype("string").map(_SEX).fillna("unknown").to_numpy(dtype=object)[known_birth],
+        "birth_year": pats["birth_date"].dt.year.to_numpy()[known_birth].astype("int64"),
+        "_source": np.flatnonzero(known_birth),
+    })
+    rel["condition"] = coded("condition")
+    rel["lab"] = _event_relation(ev, is_measure & ~is_vital, {"patient": pid, "loinc": code, "value": value, "day": day})
+    rel["vital"] = _event_relation(ev, is_vital, {"patient": pid, "kind": np.array([vitals.get(c, "") for c in code], dtype=object) if is_vital.any() else code, "value": value, "day": day})
+    rel["drug"] = coded("drug")
+    rel["procedure"] = coded("procedure")
+    rel["observation"] = coded("observation")
+    rel["visit"] = _event_relation(ev, (kind == "visit") & has_time, {"patient": pid, "kind": code, "day": day})
+    rel["death"] = _event_relation(ev, (kind == "death") & has_time, {"patient": pid, "day": day})
+
+    daily = cohort.lifelog.daily
+    dpid = daily["patient_id"].astype("string").to_numpy(dtype=object)
+    dday = _epoch_days(daily["date"])
+    worn = daily["worn_minutes"].fillna(0).to_numpy(dtype="int64")
+    steps, active = daily["steps"], daily["active_minutes"]
+    act = (worn > 0) & steps.notna().to_numpy() & active.notna().to_numpy()
+    rel["activity"] = _event_relation(daily, act, {
+        "patient": dpid, "day": dday, "steps": steps.fillna(0).to_numpy(dtype="int64"),
+        "active_minutes": active.fillna(0).to_numpy(dtype="int64"), "worn_minutes": worn})
+    sleep = daily["sleep_minutes"]
+    rel["sleep"] = _event_relation(daily, sleep.notna().to_numpy(), {"patient": dpid, "day": dday, "minutes": sleep.fillna(0).to_numpy(dtype="int64")})
+    hr = daily["resting_hr"]
+    rel["resting_hr"] = _event_relation(daily, hr.notna().to_numpy(), {"patient": dpid, "day": dday, "bpm": hr.fillna(0).to_numpy(dtype="float64")})
+    rel["index_day"] = _index_days(cohort, landmark, rel)
+    for name, frame in rel.items():
+        frame.columns = [*FACT_SCHEMAS[name], "_source"]
+    table_of = {name: "events" for name in rel}
+    table_of.update(patient="patients", activity="daily", sleep="daily", resting_hr="daily", index_day="")
+    return Facts(rel, {"events": ev, "patients": pats, "daily": daily}, table_of)
+
+
+def _index_days(cohort: "Cohort", landmark: str | None, rel: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Landmark day per patient: ``landmark`` if given, else the labels' landmark, else the last event day."""
+    patients = cohort.patients["patient_id"].astype("string").to_numpy(dtype=object)
+    if landmark is not None:
+        day = int(pd.Timestamp(landmark).value // 86_400_000_000_000)
+        return pd.DataFrame({"patient": patients, "day": np.full(len(patients), day, dtype="int64"), "_source": f"landmark {landmark}"})
+    labels = cohort.labels
+    if labels is not None and "landmark" in labels:
+        return pd.DataFrame({"patient": labels["patient_id"].astype("string").to_numpy(dtype=object),
+                             "day": _epoch_days(labels["landmark"]), "_source": "labels.landmark"})
+    days = [f[["patient", "day"]] for name, f in rel.items() if "day" in f.columns and len(f)]
+    if not days:
+        return pd.DataFrame({"patient": [], "day": [], "_source": []})
+    last = pd.concat(days).groupby("patient", sort=True)["day"].max().reset_index()
+    last["_source"] = "last recorded day"
+    return last
