@@ -1,0 +1,22 @@
+"""Shared test fixtures.
+
+``shared_data`` is the folder of real public datasets next to the repository
+(``../shared/data``), or ``$NEUROSYM_SHARED_DATA``; tests that need it skip
+when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path of the shared data folder, or skip the test."""
+    path = Path(os.environ.get("NEUROSYM_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    if not path.is_dir():
+        pytest.skip(f"../shared/data not found: {path} (set NEUROSYM_SHARED_DATA)")
+    return path
