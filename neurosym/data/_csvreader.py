@@ -35,7 +35,7 @@ import pandas as pd
 
 from neurosym._errors import DataLoadError
 
-__all__ = ["read_csv_table", "csv_columns"]
+__all__ = ["read_csv_table", "csv_columns", "find_table"]
 
 _OPTIONS = "header=true, all_varchar=true, delim=',', quote='\"', escape='\"'"
 
@@ -46,6 +46,31 @@ def _sql_path(path: Path) -> str:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def find_table(directory: str | Path, name: str, *, required: bool = True) -> Path | None:
+    """The file of table ``name`` in ``directory``: ``<name>.csv`` or ``<name>.csv.gz``, any letter case.
+
+    Returns None for a missing optional table; raises :class:`DataLoadError`
+    for a missing required one or a missing directory.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "PERSON.csv").write_text("person_id\\n1\\n")
+    >>> find_table(folder, "person").name, find_table(folder, "death", required=False)
+    ('PERSON.csv', None)
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataLoadError("not a directory; pass the folder that holds the CSV tables", source=str(directory))
+    wanted = {f"{name.lower()}.csv", f"{name.lower()}.csv.gz"}
+    found = sorted(p for p in directory.iterdir() if p.name.lower() in wanted and p.is_file())
+    if found:
+        return found[0]
+    if required:
+        raise DataLoadError(f"required table {name!r} not found (looked for {name}.csv or {name}.csv.gz)",
+                            source=str(directory))
+    return None
 
 
 def csv_columns(path: str | Path) -> list[str]:
