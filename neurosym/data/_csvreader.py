@@ -73,8 +73,10 @@ def find_table(directory: str | Path, name: str, *, required: bool = True) -> Pa
     return None
 
 
-def csv_columns(path: str | Path) -> list[str]:
+def csv_columns(path: str | Path, *, connection: duckdb.DuckDBPyConnection | None = None) -> list[str]:
     """Header names of a CSV file, as written; :class:`DataLoadError` if unreadable.
+
+    ``connection`` reuses an open DuckDB connection (a new one otherwise).
 
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
@@ -86,7 +88,7 @@ def csv_columns(path: str | Path) -> list[str]:
     if not path.is_file():
         raise DataLoadError("file not found; check the directory and file name", source=str(path))
     try:
-        rows = duckdb.connect().sql(f"DESCRIBE SELECT * FROM read_csv({_sql_path(path)}, {_OPTIONS})").fetchall()
+        rows = (connection or duckdb.connect()).sql(f"DESCRIBE SELECT * FROM read_csv({_sql_path(path)}, {_OPTIONS})").fetchall()
     except duckdb.Error as err:
         raise DataLoadError(f"not a readable CSV file: {err}", source=str(path)) from err
     return [r[0] for r in rows]
@@ -131,7 +133,8 @@ def read_csv_table(path: str | Path, columns: Iterable[str] | None = None, *,
     neurosym._errors.DataLoadError: ...t.csv: missing column 'dob' (found id, name); ...
     """
     path = Path(path)
-    header = {name.lower(): name for name in csv_columns(path)}
+    connection = duckdb.connect()
+    header = {name.lower(): name for name in csv_columns(path, connection=connection)}
     wanted = list(header) if columns is None else [c.lower() for c in columns]
     missing = [c for c in wanted if c not in header]
     if missing:
@@ -144,7 +147,7 @@ def read_csv_table(path: str | Path, columns: Iterable[str] | None = None, *,
     present = wanted + [c for c in extra if c in header]
     select = ", ".join(f"{_ident(header[c])} AS {_ident(c)}" for c in present) or "1 AS _none"
     try:
-        frame = duckdb.connect().sql(f"SELECT {select} FROM read_csv({_sql_path(path)}, {_OPTIONS})").df()
+        frame = connection.sql(f"SELECT {select} FROM read_csv({_sql_path(path)}, {_OPTIONS})").df()
     except duckdb.Error as err:
         raise DataLoadError(f"not a readable CSV file: {err}", source=str(path)) from err
     frame = frame[present] if present else frame.iloc[:, :0]
