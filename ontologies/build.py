@@ -394,9 +394,10 @@ byte-identical files. It reads `--shared-data DIR` (default `$NEUROSYM_SHARED_DA
   - The {ic['single_category_block_merged']} one-category blocks whose id is their only category
     (e.g. `B10`, `E89`, `Z68`) are merged into that category, which then sits
     directly under the chapter or super-block.
-- Skipped: 7th-character extensions (`S72.001A`; 50,876 codes built from `<sevenChrDef>`; a
-  7-character code can be reduced to its 6-character parent before lookup) and instructional
-  notes (includes/excludes/code-first).
+- Skipped: 7th-character extensions (`S72.001A`; 50,876 codes built from `<sevenChrDef>`);
+  `Ontology.resolve` maps such a code to the code it extends (`S72.001`, dropping placeholder
+  `X`: `T07.XXXA` -> `T07`), and `to_facts` keeps the 7-character spelling in its rows. Also
+  skipped: instructional notes (includes/excludes/code-first).
 
 ## doid.owl
 - Source: `{DOID_OBO}` (SHA-256 `{sha256(doid_src)}`), `data-version: {doid_info['version']}`.
