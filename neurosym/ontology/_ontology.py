@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 import networkx as nx
 
 from neurosym._errors import OntologyError
-from neurosym.ontology._codes import SYSTEMS, normalize_code, split_curie
+from neurosym.ontology._codes import normalize_code, split_curie
 from neurosym.ontology._combine import merge
 from neurosym.ontology._facts import IS_A_COLUMNS, LABEL_COLUMNS, closure_rows, format_path
 from neurosym.ontology._omop import read_omop
