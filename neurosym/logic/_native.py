@@ -1,0 +1,220 @@
+"""The native engine: semi-naive bottom-up evaluation compiled to SQL, run in DuckDB.
+
+Each stratum (a strongly connected component of the dependency graph) runs
+to a fixpoint.  Round 0 evaluates every rule on the full tables; each later
+round evaluates only the recursive rules, once per recursive body atom, with
+that atom reading the previous round's *delta*.  New tuples keep the rule and
+height of their first derivation (lowest height, then lowest rule index) and
+nothing else: proof trees are rebuilt on demand by :mod:`neurosym.logic._model`.
+
+With probabilistic facts (a ``_prob`` column) the engine computes the
+best-proof (max-product) probability: a tuple is re-derived whenever a
+derivation with a higher probability appears, until nothing improves.
+
+The SQL is built as SQLGlot trees (:mod:`neurosym.logic._sql`); only this module
+talks to DuckDB.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+from sqlglot import exp
+
+from neurosym._errors import EvaluationError
+from neurosym.logic._ast import Atom, Rule
+from neurosym.logic._inputs import InputRelation
+from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, table_name
+
+__all__ = ["NativeEngine", "Plan"]
+
+DIALECT = "duckdb"
+
+
+@dataclass
+class Plan:
+    """What an engine needs: rules, column types, strata and whether probabilities are tracked."""
+
+    rules: list[Rule]
+    types: dict[str, list[str]]
+    strata: list[list[str]]
+    prob: bool
+
+
+def _delta_name(rel: str) -> str:
+    return f"delta_{rel}"
+
+
+def _new_name(rel: str) -> str:
+    return f"new_{rel}"
+
+
+def rule_select(plan: Plan, index: int, table_for: Callable[[int, Atom], str]) -> exp.Select:
+    """The SELECT deriving rule ``index``'s head tuples with height, rule and probability."""
+    rule = plan.rules[index]
+    body = compile_body(list(rule.body), plan.types, table_for=table_for, prob=plan.prob)
+    head_types = plan.types[rule.head.rel]
+    columns = [exp.alias_(cast(compile_term(arg, body.env), head_types[i]), f"c{i}") for i, arg in enumerate(rule.head.args)]
+    columns += [
+        exp.alias_(body.height(), "_h"),
+        exp.alias_(exp.Literal.number(index), "_r"),
+        exp.alias_(cast(body.probability(), "float"), "_p"),
+    ]
+    return body.select.select(*columns)
+
+
+def _args(rel: str, plan: Plan, alias: str | None = None) -> list[exp.Column]:
+    return [exp.column(f"c{i}", table=alias) for i in range(len(plan.types[rel]))]
+
+
+def _same_tuple(rel: str, plan: Plan, a: str, b: str) -> exp.Expression:
+    conds = [exp.EQ(this=x, expression=y) for x, y in zip(_args(rel, plan, a), _args(rel, plan, b))]
+    return exp.and_(*conds) if conds else exp.true()
+
+
+def _dedup(rel: str, plan: Plan, selects: list[exp.Select]) -> exp.Select:
+    """Best candidate per tuple that is new (or, with probabilities, better than the stored one)."""
+    union = selects[0] if len(selects) == 1 else exp.union(*selects, distinct=False)
+    order = [exp.Ordered(this=exp.column("_h")), exp.Ordered(this=exp.column("_r"))]
+    if plan.prob:
+        order.insert(0, exp.Ordered(this=exp.column("_p"), desc=True))
+    window = exp.Window(this=exp.RowNumber(), partition_by=_args(rel, plan), order=exp.Order(expressions=order))
+    keep = [*_args(rel, plan), exp.column("_h"), exp.column("_r"), exp.column("_p")]
+    ranked = exp.select(*keep, exp.alias_(window, "_rn")).from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("cand"))))
+    stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
+    if not plan.prob:
+        exists = exp.select(exp.Literal.number(1)).from_(stored).where(_same_tuple(rel, plan, "x", "cand"))
+        ranked = ranked.where(exp.Not(this=exp.Exists(this=exists)))
+        return exp.select(*keep).from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("b")))).where(
+            exp.EQ(this=exp.column("_rn"), expression=exp.Literal.number(1)))
+    best = exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("b")))
+    picked = [exp.column(c.name, table="b") for c in keep]
+    better = exp.or_(exp.Is(this=col("x", "_h"), expression=exp.Null()),
+                     exp.GT(this=col("b", "_p"), expression=exp.Add(this=col("x", "_p"), expression=exp.Literal.number("1e-12"))))
+    return (exp.select(*picked).from_(best).join(stored, on=_same_tuple(rel, plan, "x", "b"), join_type="left")
+            .where(exp.and_(exp.EQ(this=col("b", "_rn"), expression=exp.Literal.number(1)), better)))
+
+
+class NativeEngine:
+    """Evaluate a :class:`Plan` in an in-process DuckDB database.
+
+    Parameters
+    ----------
+    max_iterations : int
+        Rounds allowed per stratum before :class:`~neurosym.EvaluationError`.
+    timeout : float, optional
+        Seconds allowed for the whole evaluation.
+    threads : int, optional
+        DuckDB worker threads (default: all cores).
+    """
+
+    name = "native"
+
+    def __init__(self, max_iterations: int = 100_000, timeout: float | None = None, threads: int | None = None) -> None:
+        self.max_iterations = max_iterations
+        self.timeout = timeout
+        self.threads = threads
+
+    def run(self, plan: Plan, inputs: dict[str, InputRelation], progress: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+        """Evaluate and return the connection holding one table per relation."""
+        con = duckdb.connect(":memory:")
+        if self.threads:
+            con.execute(f"SET threads = {int(self.threads)}")
+        start = time.perf_counter()
+        self._create_tables(con, plan, inputs)
+        self._load_inputs(con, plan, inputs)
+        self._load_rule_facts(con, plan)
+        for stratum in plan.strata:
+            if progress:
+                progress(", ".join(stratum))
+            self._stratum(con, plan, stratum, start)
+        return con
+
+    def _create_tables(self, con, plan: Plan, inputs: dict[str, InputRelation]) -> None:
+        for rel, types in plan.types.items():
+            source = inputs[rel].source_type if rel in inputs else None
+            columns = [f"c{i} {SQL_TYPES[t]}" for i, t in enumerate(types)]
+            columns += ["_h INTEGER", "_r INTEGER", "_p DOUBLE", f"_s {SQL_TYPES[source or 'symbol']}"]
+            con.execute(f"CREATE TABLE {table_name(rel)} ({', '.join(columns)})")
+
+    def _load_inputs(self, con, plan: Plan, inputs: dict[str, InputRelation]) -> None:
+        for rel, data in inputs.items():
+            if not len(data.frame):
+                continue
+            view = f"input_{rel}"
+            con.register(view, data.frame)
+            args = [f"c{i}" for i in range(len(plan.types[rel]))]
+            typed = [f"CAST(c{i} AS {SQL_TYPES[t]}) AS c{i}" for i, t in enumerate(plan.types[rel])]
+            prob = "MAX(_p)" if data.has_prob else "1.0"
+            src = "MIN(_s)" if data.source_type else "NULL"
+            group = f" GROUP BY {', '.join(args)}" if args else ""
+            inner = f"SELECT {', '.join(typed + (['_p'] if data.has_prob else []) + (['_s'] if data.source_type else []))} FROM {view}"
+            con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', prob, src])} FROM ({inner}) AS i{group}")
+            con.unregister(view)
+
+    def _load_rule_facts(self, con, plan: Plan) -> None:
+        for index, rule in enumerate(plan.rules):
+            if not rule.is_fact:
+                continue
+            rel = rule.head.rel
+            types = plan.types[rel]
+            values = [cast(compile_term(arg, {}), types[i]) for i, arg in enumerate(rule.head.args)]
+            select = exp.select(*values, exp.Literal.number(0), exp.Literal.number(index), exp.Literal.number(1.0), exp.Null())
+            stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
+            conds = [exp.EQ(this=exp.column(f"c{i}", table="x"), expression=v) for i, v in enumerate(values)]
+            exists = exp.select(exp.Literal.number(1)).from_(stored)
+            if conds:
+                exists = exists.where(exp.and_(*conds))
+            select = select.where(exp.Not(this=exp.Exists(this=exists)))
+            con.execute(f"INSERT INTO {table_name(rel)} {select.sql(DIALECT)}")
+
+    def _stratum(self, con, plan: Plan, stratum: list[str], start: float) -> None:
+        members = set(stratum)
+        rules = [(i, r) for i, r in enumerate(plan.rules) if r.head.rel in members and not r.is_fact]
+        full = lambda k, atom: table_name(atom.rel)  # noqa: E731
+        first = {rel: [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel] for rel in stratum}
+        variants: dict[str, list[exp.Select]] = {rel: [] for rel in stratum}
+        for i, rule in rules:
+            positives = rule.positive_atoms()
+            for j, atom in enumerate(positives):
+                if atom.rel in members:
+                    pick = (lambda j: lambda k, a: _delta_name(a.rel) if k == j else table_name(a.rel))(j)
+                    variants[rule.head.rel].append(rule_select(plan, i, pick))
+        recursive = any(variants.values())
+        sql_first = {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in first.items() if sels}
+        sql_next = {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in variants.items() if sels}
+        counts = self._round(con, plan, sql_first, stratum)
+        rounds = 0
+        while recursive and any(counts.values()):
+            rounds += 1
+            if rounds > self.max_iterations:
+                raise EvaluationError(f"stratum {stratum} did not reach a fixpoint within {self.max_iterations} rounds; raise max_iterations")
+            if self.timeout is not None and time.perf_counter() - start > self.timeout:
+                raise EvaluationError(f"evaluation exceeded the time-out of {self.timeout} s (stratum {stratum}, round {rounds})")
+            counts = self._round(con, plan, {rel: sql for rel, sql in sql_next.items()}, stratum)
+        for rel in stratum:
+            con.execute(f"DROP TABLE IF EXISTS {_delta_name(rel)}")
+
+    def _round(self, con, plan: Plan, queries: dict[str, str], stratum: list[str]) -> dict[str, int]:
+        counts = {}
+        for rel in stratum:
+            if rel in queries:
+                con.execute(f"CREATE OR REPLACE TABLE {_new_name(rel)} AS {queries[rel]}")
+                counts[rel] = con.execute(f"SELECT COUNT(*) FROM {_new_name(rel)}").fetchone()[0]
+            else:
+                con.execute(f"CREATE OR REPLACE TABLE {_new_name(rel)} AS SELECT * FROM {table_name(rel)} LIMIT 0")
+                counts[rel] = 0
+        for rel in stratum:
+            args = ", ".join(f"c{i}" for i in range(len(plan.types[rel])))
+            if plan.prob and counts[rel]:
+                same = " AND ".join(f"d.c{i} = {table_name(rel)}.c{i}" for i in range(len(plan.types[rel]))) or "TRUE"
+                con.execute(f"DELETE FROM {table_name(rel)} WHERE EXISTS (SELECT 1 FROM {_new_name(rel)} d WHERE {same})")
+            if counts[rel]:
+                cols = f"{args}, " if args else ""
+                con.execute(f"INSERT INTO {table_name(rel)} SELECT {cols}_h, _r, _p, NULL FROM {_new_name(rel)}")
+            con.execute(f"DROP TABLE IF EXISTS {_delta_name(rel)}")
+            con.execute(f"ALTER TABLE {_new_name(rel)} RENAME TO {_delta_name(rel)}")
+        return counts

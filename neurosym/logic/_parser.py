@@ -1,0 +1,385 @@
+"""Recursive-descent parser of the rule language (grammar in ``docs/rule-language.md``).
+
+The parser recovers after a syntax error (it skips to the next ``.``), so a
+file with several mistakes reports all of them.  Nothing is ever evaluated.
+
+Examples
+--------
+>>> m = parse('@id("r1") @cite("ADA 2025 §2") d(P) :- lab(P, "4548-4", V, _), V >= 6.5.')
+>>> m.rules[0].id, m.rules[0].cite, str(m.rules[0].body[1])
+('r1', 'ADA 2025 §2', 'V >= 6.5')
+"""
+
+from __future__ import annotations
+
+from neurosym._errors import RuleSyntaxError
+from neurosym.logic._ast import (
+    AGGREGATES,
+    COMPARISONS,
+    FUNCTIONS,
+    Aggregate,
+    Assignment,
+    Atom,
+    BinOp,
+    Call,
+    Comparison,
+    Const,
+    Decl,
+    Literal,
+    Module,
+    Negation,
+    Rule,
+    Span,
+    Term,
+    Var,
+)
+from neurosym.logic._lexer import Token, tokenize
+
+__all__ = ["parse", "parse_atom", "ParseErrors", "MAX_DEPTH"]
+
+#: Deepest nesting of expressions and aggregates accepted.
+MAX_DEPTH = 100
+
+_TYPES = {"symbol": "symbol", "string": "symbol", "number": "number", "int": "number", "float": "float", "unsigned": "number"}
+_ANNOTATIONS = ("id", "cite", "doc")
+
+
+class ParseErrors(RuleSyntaxError):
+    """Several syntax errors at once; ``errors`` lists them, the message shows the first."""
+
+    def __init__(self, errors: list[RuleSyntaxError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.message, path=first.path, line=first.line, col=first.col, source_line=first.source_line)
+
+
+class _Parser:
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        self.lines = text.split("\n")
+        self.tokens = tokenize(text, path)
+        self.i = 0
+        self.depth = 0
+        self.anon = 0
+
+    # -- token helpers -------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, k: int = 1) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def at(self, value: str) -> bool:
+        return self.tok.kind in ("punct", "ident", "directive") and self.tok.value == value
+
+    def advance(self) -> Token:
+        tok = self.tok
+        if tok.kind != "eof":
+            self.i += 1
+        return tok
+
+    def error(self, message: str, tok: Token | None = None) -> RuleSyntaxError:
+        tok = tok or self.tok
+        src = self.lines[tok.line - 1] if 0 < tok.line <= len(self.lines) else None
+        return RuleSyntaxError(message, path=self.path, line=tok.line, col=tok.col, source_line=src)
+
+    def expect(self, value: str, what: str | None = None) -> Token:
+        if not self.at(value):
+            raise self.error(f"expected {what or repr(value)}, found {_describe(self.tok)}")
+        return self.advance()
+
+    def span(self, tok: Token | None = None) -> Span:
+        tok = tok or self.tok
+        return Span(tok.line, tok.col)
+
+    # -- statements ----------------------------------------------------
+    def module(self) -> Module:
+        module = Module(sources={self.path: self.lines})
+        errors: list[RuleSyntaxError] = []
+        while self.tok.kind != "eof":
+            start = self.i
+            try:
+                if self.tok.kind == "directive":
+                    decl = self.directive()
+                    if decl is not None:
+                        module.decls.append(decl)
+                else:
+                    module.rules.append(self.clause())
+            except RuleSyntaxError as err:
+                errors.append(err)
+                self.recover(start)
+        if errors:
+            raise ParseErrors(errors)
+        return module
+
+    def recover(self, start: int) -> None:
+        if self.i == start:
+            self.advance()
+        while self.tok.kind != "eof" and not self.at("."):
+            self.advance()
+        self.advance()
+
+    def directive(self) -> Decl | None:
+        tok = self.advance()
+        name_tok = self.tok
+        if name_tok.kind != "ident":
+            raise self.error(f"expected a relation name after {tok.value}, found {_describe(name_tok)}")
+        self.advance()
+        if tok.value in (".input", ".output"):
+            return None
+        self.expect("(")
+        columns: list[tuple[str, str]] = []
+        while not self.at(")"):
+            col_tok = self.advance()
+            if col_tok.kind not in ("ident", "var"):
+                raise self.error(f"expected a column name, found {_describe(col_tok)}", col_tok)
+            self.expect(":")
+            type_tok = self.advance()
+            if type_tok.value not in _TYPES:
+                raise self.error(f"unknown type {type_tok.value!r}; use one of symbol, number, float", type_tok)
+            columns.append((str(col_tok.value), _TYPES[str(type_tok.value)]))
+            if not self.at(")"):
+                self.expect(",", "',' or ')'")
+        self.advance()
+        if self.at("."):
+            self.advance()
+        return Decl(str(name_tok.value), tuple(columns), self.span(tok), self.path)
+
+    def clause(self) -> Rule:
+        start = self.tok
+        notes: dict[str, str] = {}
+        while self.at("@"):
+            at = self.advance()
+            key = self.advance()
+            if key.value not in _ANNOTATIONS:
+                raise self.error(f"unknown annotation @{key.value}; use @id, @cite or @doc", key)
+            self.expect("(")
+            value = self.advance()
+            if value.kind != "string":
+                raise self.error(f'@{key.value} takes a "quoted string", found {_describe(value)}', value)
+            self.expect(")")
+            if key.value in notes:
+                raise self.error(f"@{key.value} given twice", at)
+            notes[str(key.value)] = str(value.value)
+        self.anon = 0
+        head_tok = self.tok
+        if head_tok.kind != "ident":
+            raise self.error(f"expected a rule head (a relation name in lower case), found {_describe(head_tok)}")
+        head = self.atom(head=True)
+        body: list[Literal] = []
+        if self.at(":-"):
+            self.advance()
+            body = self.body(closers=(".",))
+        self.expect(".", "'.' at the end of the rule")
+        rule_id = notes.get("id") or f"{self.path}:{start.line}:{start.col}"
+        return Rule(head, tuple(body), rule_id, notes.get("cite"), notes.get("doc"), self.span(start), self.path)
+
+    def body(self, closers: tuple[str, ...]) -> list[Literal]:
+        literals = [self.literal()]
+        while self.at(","):
+            self.advance()
+            literals.append(self.literal())
+        if not any(self.at(c) for c in closers):
+            raise self.error(f"expected ',' or {' or '.join(repr(c) for c in closers)}, found {_describe(self.tok)}")
+        return literals
+
+    # -- literals ------------------------------------------------------
+    def literal(self) -> Literal:
+        tok = self.tok
+        if self.at("not") or self.at("!"):
+            self.advance()
+            if self.tok.kind != "ident":
+                raise self.error(f"expected an atom after 'not', found {_describe(self.tok)}")
+            return Negation(self.atom(), self.span(tok))
+        if tok.kind == "ident" and not (tok.value in FUNCTIONS and self.peek().value == "(" and self._call_is_expression()):
+            nxt = self.peek()
+            if nxt.kind == "punct" and nxt.value in ("(", ",", ".", "}"):
+                return self.atom()
+        if tok.kind == "var" and self.peek().value == "=" and self._aggregate_follows(2):
+            var = self.variable(self.advance())
+            self.advance()
+            return Assignment(var, self.aggregate(), self.span(tok))
+        left = self.expr()
+        op = self.tok
+        if op.kind != "punct" or op.value not in COMPARISONS:
+            raise self.error(f"expected a comparison ({' '.join(COMPARISONS)}) after {left}, found {_describe(op)}")
+        self.advance()
+        right = self.expr()
+        return Comparison(str(op.value), left, right, self.span(tok))
+
+    def _call_is_expression(self) -> bool:
+        """True when ``f(...)`` at the cursor is followed by an operator, i.e. used as a function."""
+        depth, j = 0, self.i + 1
+        while j < len(self.tokens):
+            t = self.tokens[j]
+            if t.kind == "eof":
+                return False
+            if t.value == "(":
+                depth += 1
+            elif t.value == ")":
+                depth -= 1
+                if depth == 0:
+                    nxt = self.tokens[j + 1]
+                    return nxt.kind == "punct" and nxt.value in (*COMPARISONS, "+", "-", "*", "/")
+            j += 1
+        return False
+
+    def _aggregate_follows(self, k: int) -> bool:
+        t = self.peek(k)
+        if t.kind != "ident" or t.value not in AGGREGATES:
+            return False
+        nxt = self.peek(k + 1)
+        if nxt.value != "(":
+            return True
+        depth, j = 0, self.i + k + 1
+        while j < len(self.tokens) and self.tokens[j].kind != "eof":
+            if self.tokens[j].value == "(":
+                depth += 1
+            elif self.tokens[j].value == ")":
+                depth -= 1
+                if depth == 0:
+                    return self.tokens[j + 1].value == ":"
+            j += 1
+        return False
+
+    def aggregate(self) -> Aggregate:
+        tok = self.advance()
+        func = str(tok.value)
+        expr: Term | None = None
+        if not self.at(":"):
+            expr = self.expr()
+        if func == "count" and expr is not None:
+            raise self.error("count takes no expression: write N = count : body", tok)
+        if func != "count" and expr is None:
+            raise self.error(f"{func} needs an expression: write V = {func} X : body", tok)
+        self.expect(":", "':' after the aggregate")
+        self.enter()
+        if self.at("{"):
+            self.advance()
+            body = self.body(closers=("}",))
+            self.advance()
+        else:
+            body = [self.literal()]
+            if isinstance(body[0], Assignment):
+                raise self.error("nested aggregates need braces: agg X : { ... }", tok)
+        self.depth -= 1
+        return Aggregate(func, expr, tuple(body), self.span(tok))
+
+    def atom(self, head: bool = False) -> Atom:
+        name = self.advance()
+        args: list[Term] = []
+        if self.at("("):
+            self.advance()
+            while not self.at(")"):
+                arg_tok = self.tok
+                arg = self.expr()
+                if not head and not isinstance(arg, (Var, Const)):
+                    raise self.error(f"arguments of body atoms must be variables or constants, not {arg}; bind it first: V = {arg}", arg_tok)
+                args.append(arg)
+                if not self.at(")"):
+                    self.expect(",", "',' or ')'")
+            self.advance()
+        return Atom(str(name.value), tuple(args), self.span(name))
+
+    # -- expressions ---------------------------------------------------
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"expression nested more than {MAX_DEPTH} levels deep")
+
+    def expr(self) -> Term:
+        self.enter()
+        left = self.product()
+        while self.at("+") or self.at("-"):
+            op = self.advance()
+            left = BinOp(str(op.value), left, self.product(), self.span(op))
+        self.depth -= 1
+        return left
+
+    def product(self) -> Term:
+        left = self.unary()
+        while self.at("*") or self.at("/"):
+            op = self.advance()
+            left = BinOp(str(op.value), left, self.unary(), self.span(op))
+        return left
+
+    def unary(self) -> Term:
+        if self.at("-"):
+            op = self.advance()
+            self.enter()
+            inner = self.unary()
+            self.depth -= 1
+            if isinstance(inner, Const) and not isinstance(inner.value, str):
+                return Const(-inner.value, self.span(op))
+            return BinOp("-", Const(0, self.span(op)), inner, self.span(op))
+        return self.primary()
+
+    def primary(self) -> Term:
+        tok = self.tok
+        if tok.kind in ("int", "float", "string"):
+            self.advance()
+            return Const(tok.value, self.span(tok))  # type: ignore[arg-type]
+        if tok.kind == "var":
+            return self.variable(self.advance())
+        if tok.kind == "ident":
+            self.advance()
+            if self.at("("):
+                if tok.value not in FUNCTIONS:
+                    raise self.error(f"unknown function {tok.value!r}; built-ins are {', '.join(FUNCTIONS)}", tok)
+                self.advance()
+                args = []
+                while not self.at(")"):
+                    args.append(self.expr())
+                    if not self.at(")"):
+                        self.expect(",", "',' or ')'")
+                self.advance()
+                if len(args) not in FUNCTIONS[str(tok.value)]:
+                    raise self.error(f"{tok.value} takes {' or '.join(map(str, FUNCTIONS[str(tok.value)]))} arguments, got {len(args)}", tok)
+                return Call(str(tok.value), tuple(args), self.span(tok))
+            return Const(str(tok.value), self.span(tok))
+        if self.at("("):
+            self.advance()
+            inner = self.expr()
+            self.expect(")")
+            return inner
+        raise self.error(f"expected a term (variable, constant or expression), found {_describe(tok)}")
+
+    def variable(self, tok: Token) -> Var:
+        name = str(tok.value)
+        if name == "_":
+            self.anon += 1
+            name = f"_#{self.anon}"
+        return Var(name, self.span(tok))
+
+
+def _describe(tok: Token) -> str:
+    if tok.kind == "eof":
+        return "end of input"
+    if tok.kind == "string":
+        return f'string "{tok.value}"'
+    return repr(str(tok.value))
+
+
+def parse(text: str, path: str = "<text>") -> Module:
+    """Parse rule text into a :class:`~neurosym.logic._ast.Module`.
+
+    Raises :class:`ParseErrors` (a :class:`~neurosym.RuleSyntaxError`) listing
+    every syntax error found, each with file, line, column and a caret.
+    """
+    return _Parser(text, path).module()
+
+
+def parse_atom(text: str) -> Atom:
+    """Parse a ground or partially ground atom such as ``'egfr("S01", V, D)'``.
+
+    >>> str(parse_atom('glycemic_status("S000001", diabetes)'))
+    'glycemic_status("S000001", diabetes)'
+    """
+    parser = _Parser(text.strip().rstrip("."), "<atom>")
+    if parser.tok.kind != "ident":
+        raise parser.error(f"expected an atom such as rel(a, 1), found {_describe(parser.tok)}")
+    atom = parser.atom()
+    if parser.tok.kind != "eof":
+        raise parser.error(f"unexpected {_describe(parser.tok)} after the atom")
+    return atom

@@ -1,0 +1,164 @@
+"""Column types of relations: ``symbol`` (string), ``number`` (integer) or ``float``.
+
+Types come from ``.decl`` lines, input facts and constants, and flow through
+rules to a fixpoint.  Mixing strings and numbers in one column, comparing a
+string with a number or doing arithmetic on strings is an error located at
+the offending term.
+
+Examples
+--------
+>>> from neurosym.logic._parser import parse
+>>> infer_types(parse("h(X, Y) :- e(X), Y = X / 2."), {"e": ["number"]})["h"]
+['number', 'float']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from neurosym._errors import RuleError
+from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Module, Negation, Rule, Term, Var
+
+__all__ = ["infer_types", "join_types", "value_type"]
+
+_FLOAT_FUNCS = {"exp", "log", "sqrt", "pow"}
+_INT_FUNCS = {"floor", "ceil", "round"}
+
+
+def value_type(value: object) -> str:
+    """Type of a Python constant."""
+    if isinstance(value, str):
+        return "symbol"
+    if isinstance(value, float):
+        return "float"
+    return "number"
+
+
+def join_types(a: str | None, b: str | None) -> str | None:
+    """Least common type; ``None`` if unknown; raises ``TypeError`` for symbol vs number."""
+    if a is None or a == b:
+        return b
+    if b is None:
+        return a
+    if "symbol" in (a, b):
+        raise TypeError(f"mixes strings and numbers ({a} vs {b})")
+    return "float"
+
+
+class _Inference:
+    def __init__(self, module: Module, types: dict[str, list[str | None]]) -> None:
+        self.module = module
+        self.types = types
+        self.changed = False
+
+    def error(self, rule: Rule, term: object, message: str) -> RuleError:
+        span = getattr(term, "span", rule.span)
+        lines = self.module.sources.get(rule.path, [])
+        src = lines[span.line - 1] if 0 < span.line <= len(lines) else None
+        return RuleError(f"type error: {message}", path=rule.path, line=span.line or None, col=span.col or None,
+                         source_line=src, rule_id=rule.id)
+
+    def column(self, rel: str, i: int, arity: int) -> str | None:
+        cols = self.types.setdefault(rel, [None] * arity)
+        return cols[i] if i < len(cols) else None
+
+    def widen(self, rule: Rule, atom: Atom, i: int, new: str | None) -> None:
+        cols = self.types.setdefault(atom.rel, [None] * atom.arity)
+        try:
+            joined = join_types(cols[i], new)
+        except TypeError as err:
+            raise self.error(rule, atom.args[i], f"column {i + 1} of {atom.rel} {err}") from None
+        if joined != cols[i]:
+            cols[i] = joined
+            self.changed = True
+
+    def term(self, rule: Rule, term: Term, env: dict[str, str | None]) -> str | None:
+        if isinstance(term, Const):
+            return value_type(term.value)
+        if isinstance(term, Var):
+            return env.get(term.name)
+        if isinstance(term, BinOp):
+            left, right = self.term(rule, term.left, env), self.term(rule, term.right, env)
+            for side, t in ((term.left, left), (term.right, right)):
+                if t == "symbol":
+                    raise self.error(rule, side, f"arithmetic '{term.op}' on a string ({side})")
+            if term.op == "/" or "float" in (left, right):
+                return "float"
+            return "number" if left and right else None
+        if isinstance(term, Call):
+            args = [self.term(rule, a, env) for a in term.args]
+            for a, t in zip(term.args, args):
+                if t == "symbol":
+                    raise self.error(rule, a, f"{term.func}() of a string ({a})")
+            if term.func in _FLOAT_FUNCS:
+                return "float"
+            if term.func in _INT_FUNCS:
+                return "number"
+            return "float" if "float" in args else ("number" if all(args) else None)
+        raise TypeError(term)
+
+    def bind_atom(self, rule: Rule, atom: Atom, env: dict[str, str | None]) -> None:
+        for i, arg in enumerate(atom.args):
+            col = self.column(atom.rel, i, atom.arity)
+            if isinstance(arg, Var):
+                try:
+                    env[arg.name] = join_types(env.get(arg.name), col)
+                except TypeError as err:
+                    raise self.error(rule, arg, f"variable {arg} {err}") from None
+            elif isinstance(arg, Const) and col is not None:
+                try:
+                    join_types(col, value_type(arg.value))
+                except TypeError:
+                    raise self.error(rule, arg, f"constant {arg} does not match column {i + 1} of {atom.rel} ({col})") from None
+
+    def body(self, rule: Rule, literals, env: dict[str, str | None]) -> None:
+        for lit in literals:
+            if isinstance(lit, Atom):
+                self.bind_atom(rule, lit, env)
+        for _ in range(len(literals) + 1):
+            for lit in literals:
+                if isinstance(lit, Comparison):
+                    self.comparison(rule, lit, env)
+                elif isinstance(lit, Assignment):
+                    env[lit.var.name] = self.aggregate(rule, lit.aggregate, dict(env))
+                elif isinstance(lit, Negation):
+                    self.bind_atom(rule, lit.atom, dict(env))
+
+    def comparison(self, rule: Rule, lit: Comparison, env: dict[str, str | None]) -> None:
+        left, right = self.term(rule, lit.left, env), self.term(rule, lit.right, env)
+        if lit.op == "=":
+            for target, t in ((lit.left, right), (lit.right, left)):
+                if isinstance(target, Var) and env.get(target.name) is None and t is not None:
+                    env[target.name] = t
+        if left and right and "symbol" in (left, right) and left != right:
+            raise self.error(rule, lit, f"'{lit}' compares a string with a number")
+
+    def aggregate(self, rule: Rule, agg: Aggregate, env: dict[str, str | None]) -> str | None:
+        self.body(rule, list(agg.body), env)
+        if agg.func == "count":
+            return "number"
+        t = self.term(rule, agg.expr, env)
+        if t == "symbol" and agg.func in ("sum", "mean"):
+            raise self.error(rule, agg.expr, f"{agg.func} of strings")
+        return "float" if agg.func == "mean" else t
+
+    def rule(self, rule: Rule) -> None:
+        env: dict[str, str | None] = {}
+        self.body(rule, list(rule.body), env)
+        for i, arg in enumerate(rule.head.args):
+            self.widen(rule, rule.head, i, self.term(rule, arg, env))
+
+
+def infer_types(module: Module, base: Mapping[str, list[str | None]]) -> dict[str, list[str]]:
+    """Column types of every relation; unknown columns default to ``symbol``."""
+    types: dict[str, list[str | None]] = {rel: list(cols) for rel, cols in base.items()}
+    for decl in module.decls:
+        types[decl.rel] = [t for _, t in decl.columns]
+    inference = _Inference(module, types)
+    for _ in range(len(module.rules) + 2):
+        inference.changed = False
+        for rule in module.rules:
+            inference.rule(rule)
+        if not inference.changed:
+            break
+    return {rel: [t or "symbol" for t in cols] for rel, cols in types.items()}
