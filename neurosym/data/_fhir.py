@@ -457,7 +457,8 @@ class _Collector:
         for row in rows:
             unmapped = row.pop("_unmapped", None)
             if unmapped:
-                self.report.warn(source["source_table"], f"{spec['code']} code {unmapped!r} not in {spec['code_map']}; kept lower-cased")
+                self.report.warn(source["source_table"],
+                                 f"{spec['code']} code {unmapped!r} not in {spec['code_map']}; kept lower-cased")
             self.events.append({**row, "patient_id": patient, "time": str(time),
                                 "end_time": None if end is None else str(end), **source, "_rec": self.records})
 

@@ -47,6 +47,7 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -164,9 +165,10 @@ class _Reader:
         """Parse ``column`` in place; reject rows where it is missing or unparsable."""
         col = column.lower()
         parsed, bad = parse_times(frame[col], fmt)
-        raw = frame[col].astype("string").fillna("")
-        reasons = pd.Series(np.where(bad, f"unparsable {column} " + raw.map(repr), f"missing {column}"), index=frame.index)
-        return self.reject(frame.assign(**{col: parsed}), parsed.isna().to_numpy(), reasons)
+        missing = parsed.isna().to_numpy()
+        reasons = _reasons(missing, lambda raw: np.where(raw.notna(), f"unparsable {column} " + raw.fillna("").map(repr),
+                                                         f"missing {column}"), frame[col])
+        return self.reject(frame.assign(**{col: parsed}), missing, reasons)
 
     def numbers(self, frame: pd.DataFrame, columns: list[str], *, lo: float = 0, hi: float = np.inf) -> pd.DataFrame:
         """Make ``columns`` numeric; reject values present but not numbers or outside [lo, hi]."""
@@ -175,9 +177,10 @@ class _Reader:
             raw = frame[col]
             value = pd.to_numeric(raw.str.strip(), errors="coerce").astype("Float64")
             bad = (raw.notna() & (value.isna() | (value < lo) | (value > hi))).fillna(True).to_numpy(dtype=bool)
-            reasons = np.where(value.isna(), f"non-numeric {column} " + raw.fillna("").map(repr),
-                               f"{column} " + raw.fillna("") + f" outside [{lo:g}, {hi:g}]")
-            frame = self.reject(frame.assign(**{col: value}), bad, pd.Series(reasons, index=frame.index))
+            reasons = _reasons(bad, lambda r: np.where(pd.to_numeric(r.str.strip(), errors="coerce").isna(),
+                                                       f"non-numeric {column} " + r.fillna("").map(repr),
+                                                       f"{column} " + r.fillna("") + f" outside [{lo:g}, {hi:g}]"), raw)
+            frame = self.reject(frame.assign(**{col: value}), bad, reasons)
         return frame
 
     def dedupe(self, frame: pd.DataFrame, keys: list[str], values: list[str], what: str) -> tuple[pd.DataFrame, int]:
@@ -306,6 +309,14 @@ class _Reader:
             self.report.count(path.name, read=len(rows), loaded=0)
             self.report.add_issues(pd.DataFrame({"table": path.name, "row": rows.to_numpy(), "record_id": None,
                                                  "status": "skipped", "reason": reason}))
+
+
+def _reasons(mask: np.ndarray, make: Callable[[pd.Series], Iterable[str]], raw: pd.Series) -> pd.Series:
+    """Reasons for the rows in ``mask`` only (``make(raw[mask])``), so clean big files cost nothing."""
+    out = pd.Series([None] * len(raw), dtype="object", index=raw.index)
+    if mask.any():
+        out[mask] = list(make(raw[mask]))
+    return out
 
 
 # -- combining files -------------------------------------------------------------------------------------

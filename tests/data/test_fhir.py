@@ -352,3 +352,19 @@ def test_export_manifest_is_skipped(tmp_path):
     cohort.report.check()
     assert len(cohort) == 1
     assert issues(cohort, "export manifest") == [(1, None, "skipped", "bulk-data export manifest, not FHIR")]
+
+
+def test_encounter_classes_and_partial_dates(tmp_path):
+    def encounter(eid: str, cls: str, start: str) -> dict:
+        return {"resourceType": "Encounter", "id": eid, "subject": {"reference": "Patient/p1"},
+                "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": cls},
+                "period": {"start": start, "end": "2020-06-01"}}
+
+    write_ndjson(tmp_path / "a.ndjson", [patient("p1"), encounter("e1", "AMB", "2020-05"), encounter("e2", "XYZ", "2020")])
+    cohort = load_fhir(tmp_path)
+    cohort.report.check()
+    ev = cohort.events.set_index("source_id")
+    assert ev.loc["e1", ["kind", "system", "code"]].tolist() == ["visit", "fhir", "outpatient"]
+    assert str(ev.loc["e1", "time"]) == "2020-05-01 00:00:00" and str(ev.loc["e2", "time"]) == "2020-01-01 00:00:00"
+    assert ev.loc["e2", "code"] == "xyz"
+    assert cohort.report.warnings == {("Encounter", "class code 'XYZ' not in visit_classes; kept lower-cased"): 1}
