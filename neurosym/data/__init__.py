@@ -9,6 +9,10 @@
 
 from neurosym.data._cohort import Cohort, Event, Patient
 from neurosym.data._facts import FACT_SCHEMAS, Facts
+from neurosym.data._fhir import load_fhir
+from neurosym.data._fitbit import load_fitbit
+from neurosym.data._mimic import load_mimic_demo
+from neurosym.data._omop import load_omop, read_omop_vocabulary
 from neurosym.data._lifelog import Lifelog
 from neurosym.data._report import LoadReport
 from neurosym.data._schema import (
@@ -42,5 +46,10 @@ __all__ = [
     "convert",
     "date_to_day",
     "day_to_date",
+    "load_fhir",
+    "load_fitbit",
+    "load_mimic_demo",
+    "load_omop",
+    "read_omop_vocabulary",
     "synthetic_cohort",
 ]

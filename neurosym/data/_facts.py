@@ -15,8 +15,8 @@ Relations (``P`` patient id, days are epoch days, see :func:`date_to_day`):
 ``drug(P, System, Code, Day)``                     start day of the exposure/prescription
 ``procedure(P, System, Code, Day)``
 ``observation(P, System, Code, Day)``
-``visit(P, Kind, Day)``                            kind: the visit's code (``inpatient``, ...)
-``death(P, Day)``
+``visit(P, Kind, Day)``                            ``inpatient outpatient emergency ...`` (visit_kinds.yaml)
+``death(P, Day)``                                  from death events and the patients' death dates
 ``activity(P, Day, Steps, ActiveMinutes, WornMinutes)``  worn days only (WornMinutes > 0)
 ``sleep(P, Day, Minutes)``                         nights with a sleep record
 ``resting_hr(P, Day, Bpm)``
@@ -27,10 +27,13 @@ Relations (``P`` patient id, days are epoch days, see :func:`date_to_day`):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from neurosym.data._units import vital_kinds
 
@@ -110,6 +113,32 @@ class Facts(Mapping[str, pd.DataFrame]):
         return {k: (None if pd.isna(v) else (int(v) if k == "source_row" else str(v))) for k, v in pointer.items()}
 
 
+@lru_cache(maxsize=1)
+def _visit_kinds() -> dict[tuple[str, str], str]:
+    text = resources.files("neurosym.data").joinpath("configs/visit_kinds.yaml").read_text()
+    return {(system, str(code)): kind for system, codes in yaml.safe_load(text).items() for code, kind in codes.items()}
+
+
+def _visit_kind(system: np.ndarray, code: np.ndarray) -> np.ndarray:
+    kinds = _visit_kinds()
+    return np.array([kinds.get((s, c), c) for s, c in zip(system, code)], dtype=object)
+
+
+def _deaths(cohort: "Cohort", events: pd.DataFrame) -> pd.DataFrame:
+    """Death days from death events, plus patients' death dates that no death event gives."""
+    pats = cohort.patients
+    known = pats["death_date"].notna().to_numpy()
+    from_patients = pd.DataFrame({"patient": pats["patient_id"].astype("string").to_numpy(dtype=object)[known],
+                                  "day": _epoch_days(pats["death_date"])[known], "_source": np.flatnonzero(known)})
+    from_patients = from_patients[~from_patients["patient"].isin(set(events["patient"]))]
+    src = pats.iloc[from_patients["_source"].to_numpy()]
+    from_patients["_source"] = (src["source_dataset"].astype(str) + "/" + src["source_table"].astype(str) + " row "
+                                + src["source_row"].astype(str) + " (death date of patient)").to_numpy()
+    if not len(from_patients):
+        return events
+    return pd.concat([events.astype({"_source": object}), from_patients], ignore_index=True)
+
+
 def _epoch_days(times: pd.Series) -> np.ndarray:
     return times.to_numpy(dtype="datetime64[s]").astype("datetime64[D]").astype("int64")
 
@@ -156,8 +185,9 @@ def cohort_facts(cohort: "Cohort", landmark: str | None = None) -> Facts:
     rel["drug"] = coded("drug")
     rel["procedure"] = coded("procedure")
     rel["observation"] = coded("observation")
-    rel["visit"] = _event_relation(ev, (kind == "visit") & has_time, {"patient": pid, "kind": code, "day": day})
-    rel["death"] = _event_relation(ev, (kind == "death") & has_time, {"patient": pid, "day": day})
+    is_visit = (kind == "visit") & has_time
+    rel["visit"] = _event_relation(ev, is_visit, {"patient": pid, "kind": _visit_kind(system, code) if is_visit.any() else code, "day": day})
+    rel["death"] = _deaths(cohort, _event_relation(ev, (kind == "death") & has_time, {"patient": pid, "day": day}))
 
     daily = cohort.lifelog.daily
     dpid = daily["patient_id"].astype("string").to_numpy(dtype=object)

@@ -45,10 +45,14 @@ _ANNOTATIONS = ("id", "cite", "doc")
 
 
 class ParseErrors(RuleSyntaxError):
-    """Several syntax errors at once; ``errors`` lists them, the message shows the first."""
+    """Several syntax errors at once; ``errors`` lists them, the message shows the first.
 
-    def __init__(self, errors: list[RuleSyntaxError]) -> None:
+    ``module`` holds the statements that did parse, so later checks can still run on them.
+    """
+
+    def __init__(self, errors: list[RuleSyntaxError], module: Module | None = None) -> None:
         self.errors = errors
+        self.module = module or Module()
         first = errors[0]
         super().__init__(first.message, path=first.path, line=first.line, col=first.col, source_line=first.source_line)
 
@@ -110,7 +114,7 @@ class _Parser:
                 errors.append(err)
                 self.recover(start)
         if errors:
-            raise ParseErrors(errors)
+            raise ParseErrors(errors, module)
         return module
 
     def recover(self, start: int) -> None:
