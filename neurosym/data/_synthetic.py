@@ -153,18 +153,18 @@ BMI_MEAN, BMI_ACTIVITY, BMI_SD = 28.0, -1.0, 5.0
 #: insulin resistance: bmi_L - 28, (age - 50)/10, family history, gdm, -activity, short sleep
 IR_COEF = np.array([0.10, 0.15, 0.40, 0.50, 0.30, 0.20])
 IR_NOISE = 0.8
-HBA1C_BASE, HBA1C_IR, HBA1C_SD = 5.42, 0.30, 0.20
+HBA1C_BASE, HBA1C_IR, HBA1C_SD = 5.52, 0.30, 0.20
 #: logistic coefficients: intercept, (age - 50)/10, bmi_L - 28, ir, smoker, family history
-HTN_COEF = np.array([-0.75, 0.75, 0.08, 0.20, 0.15, 0.0])
-DYS_COEF = np.array([-0.70, 0.45, 0.05, 0.25, 0.20, 0.0])
+HTN_COEF = np.array([-1.00, 0.75, 0.08, 0.20, 0.15, 0.0])
+DYS_COEF = np.array([-1.00, 0.45, 0.05, 0.25, 0.20, 0.0])
 CAD_COEF = np.array([-3.90, 0.70, 0.03, 0.20, 0.60, 0.0])
 PREV_COEF = np.array([-3.05, 0.45, 0.06, 0.75, 0.15, 0.35])
 DX_YEARS_MAX = 12.0
 #: incident T2D log-hazard per year (see the module docstring)
 T2D_HAZARD = {
-    "intercept": -4.35,
+    "intercept": -5.60,
     "age": 0.20,
-    "hba1c": 1.10,
+    "hba1c": 0.90,
     "prediabetes": 0.40,
     "bmi": 0.04,
     "obese": 0.30,
@@ -178,13 +178,16 @@ T2D_HAZARD = {
     "short_sleep": 0.30,
     "step_trend": 2.50,
     "rhr_trend": 0.15,
-    "hba1c_slope": 6.00,
+    "hba1c_slope": 5.00,
     "weekend_drop": 1.00,
     "sleep_irregularity": 0.60,
 }
 #: eGFR decline (mL/min/1.73m2 per year): intercept, prevalent, htn, (age-50)/10, log ACR excess, HbA1c excess
-EGFR_DECLINE = np.array([0.9, 1.6, 0.7, 0.25, 1.0, 0.8])
-EGFR_SLOPE_SD, EGFR_FUTURE_SD = 1.0, 1.2
+EGFR_DECLINE = np.array([0.6, 1.8, 0.8, 0.3, 1.3, 1.0])
+EGFR_SLOPE_SD, EGFR_FUTURE_SD = 1.3, 1.3
+EGFR_BASE, EGFR_AGE = 115.0, 1.0
+ACR_MEDIAN, ACR_SD = 6.0, 0.85
+CKD_DROP = 0.25
 P_DEATH = 0.01
 HISTORY_YEARS = 5
 P_NO_LABS = 0.08
@@ -366,20 +369,22 @@ def _kidney(rng: np.random.Generator, lat: dict[str, np.ndarray], horizon: float
     """Baseline eGFR and ACR, the patient's decline rate and CKD progression over the horizon."""
     n = len(lat["age"])
     prev, htn = lat["prevalent"], lat["hypertension"]
-    egfr = 118.0 - 0.9 * (lat["age"] - 25) - 6.0 * prev - 4.0 * htn + rng.normal(0.0, 12.0, n)
+    egfr = EGFR_BASE - EGFR_AGE * (lat["age"] - 25) - 6.0 * prev - 4.0 * htn + rng.normal(0.0, 12.0, n)
     lat["egfr"] = np.clip(egfr, 6.0, 135.0)
-    mu = math.log(8.0) + 1.0 * prev + 0.5 * htn + 0.3 * (lat["hba1c"] - 5.5) + 0.01 * (lat["age"] - 50)
-    lat["acr"] = np.exp(rng.normal(mu, 0.9))
+    mu = math.log(ACR_MEDIAN) + 1.0 * prev + 0.5 * htn + 0.3 * (lat["hba1c"] - 5.5) + 0.01 * (lat["age"] - 50)
+    lat["acr"] = np.exp(rng.normal(mu, ACR_SD))
     x = np.column_stack([np.ones(n), prev, htn, (lat["age"] - 50) / 10, np.maximum(np.log(lat["acr"] / 30), 0.0),
                          np.maximum(lat["hba1c"] - 5.7, 0.0)])
     lat["egfr_slope"] = x @ EGFR_DECLINE + rng.normal(0.0, EGFR_SLOPE_SD, n)
     stage = _ckd_stage(lat["egfr"])
     bound = np.choose(np.clip(stage - 1, 0, 5), [60.0, 60.0, 45.0, 30.0, 15.0, -np.inf])
-    margin = lat["egfr"] - bound
-    future = lat["egfr"] - horizon * (lat["egfr_slope"] + rng.normal(0.0, EGFR_FUTURE_SD, n))
+    # KDIGO "certain drop": a worse GFR category and a decline of at least CKD_DROP from baseline
+    margin = np.maximum(lat["egfr"] - bound, CKD_DROP * lat["egfr"])
+    decline = horizon * (lat["egfr_slope"] + rng.normal(0.0, EGFR_FUTURE_SD, n))
+    future = lat["egfr"] - decline
     risk = _norm_cdf((horizon * lat["egfr_slope"] - margin) / (horizon * EGFR_FUTURE_SD))
     lat["risk_ckd"] = np.where(lat["alive"] & np.isfinite(bound), risk, 0.0)
-    lat["ckd_progression"] = lat["alive"] & (future < bound)
+    lat["ckd_progression"] = lat["alive"] & (decline > margin)
     lat["egfr_horizon"] = np.where(lat["alive"], np.clip(future, 3.0, 140.0), np.nan)
 
 
@@ -532,7 +537,7 @@ def _vitals(ctx: _Ctx, ev: _Events) -> None:
     pat, day = ctx.visits_pat[take], ctx.visits_day[take]
     t = ctx.years(pat, day)
     m = len(pat)
-    bmi = np.clip(lat["bmi"][pat] + lat["bmi_slope"][pat] * t + rng.normal(0.0, 0.35, m), 14.0, 70.0)
+    bmi = np.clip(lat["bmi"][pat] + lat["bmi_slope"][pat] * t + rng.normal(0.0, 0.35, m), 15.0, 70.0)
     height = lat["height"][pat]
     ev.add(pat, day, _T["39156-5"], np.round(bmi, 1))
     ev.add(pat, day, _T["29463-7"], np.round(bmi * (height / 100) ** 2, 1))
@@ -673,7 +678,7 @@ def _categorical(codes: np.ndarray, categories: list[str] | pd.Index) -> pd.Cate
 
 def _nullable_int(values: np.ndarray, mask: np.ndarray | None = None) -> pd.arrays.IntegerArray:
     mask = np.zeros(len(values), dtype=bool) if mask is None else mask
-    return pd.arrays.IntegerArray(values.astype(np.int64), mask)
+    return pd.arrays.IntegerArray(values.astype(np.int64, copy=False), mask)
 
 
 def _null_strings(n: int) -> pd.api.extensions.ExtensionArray:
@@ -698,25 +703,29 @@ def _events_frame(ev: _Events, ids: pd.Index, dataset: str, report: LoadReport) 
     """Concatenate blocks, number rows within each source table, sort by (patient, day)."""
     parts, tables, rows = [], [], []
     for table in _TABLES:
-        blocks = ev.blocks.get(table, [])
+        blocks = ev.blocks.pop(table, [])
         size = sum(len(b[0]) for b in blocks)
         if table not in ("patients", "lifelog_daily", "lifelog_hourly"):
             report.count(table, read=size, loaded=size)
-        if not size:
-            continue
-        parts.extend(blocks)
+        parts.extend(list(b) for b in blocks)
         tables.append(np.full(size, _TABLES.index(table), dtype=np.int8))
         rows.append(np.arange(1, size + 1, dtype=np.int64))
-    empty = (np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0), np.zeros(0, np.int64))
-    pat, day, etype, value, end = (np.concatenate([b[i] for b in parts] or [empty[i]]) for i in range(5))
-    tables = tables or [np.zeros(0, np.int8)]
-    rows = rows or [np.zeros(0, np.int64)]
-    key = (pat.astype(np.int64) << 24) | (day - (day.min() if len(day) else 0))
-    order = np.argsort(key, kind="stable")
-    pat, day, etype, value, end = pat[order], day[order], etype[order], value[order], end[order]
+    dtypes = (np.int32, np.int64, np.int16, np.float64, np.int64)
+
+    def column(i: int) -> np.ndarray:  # concatenate column i of every block, freeing the blocks' copies
+        out = np.concatenate([p[i] for p in parts], dtype=dtypes[i]) if parts else np.zeros(0, dtypes[i])
+        for p in parts:
+            p[i] = None
+        return out
+
+    pat, day = column(0), column(1)
+    order = np.argsort((pat.astype(np.int64) << 24) | (day - (day.min() if len(day) else 0)), kind="stable")
+    pat, day = pat[order], day[order]
+    etype, value, end = column(2)[order], column(3)[order], column(4)[order]
     table, row = np.concatenate(tables)[order], np.concatenate(rows)[order]
-    del key, order
-    return pd.DataFrame(_event_columns(pat, day, etype, value, end, ids) | _source_columns(dataset, table, row))
+    del order, parts
+    return pd.DataFrame(_event_columns(pat, day, etype, value, end, ids) | _source_columns(dataset, table, row),
+                        copy=False)
 
 
 def _event_columns(pat, day, etype, value, end, ids) -> dict[str, object]:
@@ -848,29 +857,37 @@ def _daily_chunk(rng: np.random.Generator, lat: dict[str, np.ndarray], who: np.n
            + rng.normal(0.0, 1.8, (m, days)))
     has_rhr = worn & (wear_min >= 240)
     r, c = np.nonzero(present)
-    return {
-        "pat": who[r].astype(np.int32), "day": epoch[c], "worn": wear_min[r, c],
-        "steps": np.round(steps[r, c]).astype(np.int64), "active": np.round(active[r, c]).astype(np.int64),
-        "sleep": np.round(np.clip(sleep[r, c], 120, 840)).astype(np.int64), "rhr": np.round(rhr[r, c], 1),
-        "worn_mask": worn[r, c], "sleep_mask": has_sleep[r, c], "rhr_mask": has_rhr[r, c],
+    return {  # compact dtypes; _daily_frame widens them column by column
+        "pat": who[r].astype(np.int32), "day": epoch[c].astype(np.int32), "worn": wear_min[r, c].astype(np.int16),
+        "steps": np.round(steps[r, c]).astype(np.int32), "active": np.round(active[r, c]).astype(np.int16),
+        "sleep": np.round(np.clip(sleep[r, c], 120, 840)).astype(np.int16),
+        "rhr": np.round(rhr[r, c], 1).astype(np.float32),
+        "no_steps": ~worn[r, c], "no_sleep": ~has_sleep[r, c], "no_rhr": ~has_rhr[r, c],
     }
 
 
+def _take_column(chunks: list[dict[str, np.ndarray]], key: str, dtype: type) -> np.ndarray:
+    """Concatenate one column of all chunks to ``dtype`` and free it from the chunks."""
+    out = np.concatenate([c.pop(key) for c in chunks], dtype=dtype) if chunks else np.zeros(0, dtype)
+    return out
+
+
 def _daily_frame(chunks: list[dict[str, np.ndarray]], ids: pd.Index, dataset: str) -> pd.DataFrame:
-    cat = {k: np.concatenate([c[k] for c in chunks]) if chunks else np.zeros(0) for k in
-           ("pat", "day", "worn", "steps", "active", "sleep", "rhr", "worn_mask", "sleep_mask", "rhr_mask")}
-    n = len(cat["pat"])
-    not_worn = ~cat["worn_mask"].astype(bool)
-    return pd.DataFrame({
-        "patient_id": _categorical(cat["pat"].astype(np.int32), ids),
-        "date": _datetimes(cat["day"].astype(np.int64)),
-        "steps": _nullable_int(cat["steps"], not_worn),
-        "active_minutes": _nullable_int(cat["active"], not_worn),
-        "sleep_minutes": _nullable_int(cat["sleep"], ~cat["sleep_mask"].astype(bool)),
-        "resting_hr": pd.arrays.FloatingArray(cat["rhr"].astype(np.float64), ~cat["rhr_mask"].astype(bool)),
-        "worn_minutes": _nullable_int(cat["worn"]),
-        **_source_columns(dataset, np.full(n, _TABLES.index("lifelog_daily")), np.arange(1, n + 1)),
-    })
+    """The daily lifelog frame, built one column at a time to bound peak memory."""
+    no_steps = _take_column(chunks, "no_steps", bool)
+    columns = {
+        "patient_id": _categorical(_take_column(chunks, "pat", np.int32), ids),
+        "date": _datetimes(_take_column(chunks, "day", np.int64)),
+        "steps": _nullable_int(_take_column(chunks, "steps", np.int64), no_steps),
+        "active_minutes": _nullable_int(_take_column(chunks, "active", np.int64), no_steps.copy()),
+        "sleep_minutes": _nullable_int(_take_column(chunks, "sleep", np.int64), _take_column(chunks, "no_sleep", bool)),
+        "resting_hr": pd.arrays.FloatingArray(np.round(_take_column(chunks, "rhr", np.float64), 1),
+                                              _take_column(chunks, "no_rhr", bool)),
+        "worn_minutes": _nullable_int(_take_column(chunks, "worn", np.int64)),
+    }
+    n = len(no_steps)
+    columns.update(_source_columns(dataset, np.full(n, _TABLES.index("lifelog_daily"), np.int8), np.arange(1, n + 1)))
+    return pd.DataFrame(columns, copy=False)
 
 
 #: Share of a day's steps in each hour of the day (waking hours only).
