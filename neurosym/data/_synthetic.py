@@ -198,9 +198,9 @@ _YEAR = 365.25
 # --------------------------------------------------------------------------- event vocabulary
 #: (kind, system, code, unit, source table) of every generated event type
 _EVENT_TYPES: tuple[tuple[str, str, str, str | None, str], ...] = (
-    ("visit", "local", "outpatient", None, "visits"),
-    ("visit", "local", "inpatient", None, "visits"),
-    ("visit", "local", "emergency", None, "visits"),
+    ("visit", "omop", "9202", None, "visits"),  # OMOP visit concepts: outpatient,
+    ("visit", "omop", "9201", None, "visits"),  # inpatient,
+    ("visit", "omop", "9203", None, "visits"),  # emergency room (facts map them to these kinds)
     *(("condition", "icd10cm", c, None, "conditions") for c in (
         "E11.9", "E11.65", "E11.22", "R73.03", "I10", "E66.9", "E66.01", "E78.5", "N18.1", "N18.2",
         "N18.31", "N18.32", "N18.4", "N18.5", "Z83.3", "I25.10", "O24.419", "Z86.32")),
@@ -439,10 +439,10 @@ def _visits(ctx: _Ctx, ev: _Events) -> None:
     order = np.lexsort((day, pat))
     pat, day = pat[order], day[order]
     u = rng.random(len(pat))
-    etype = np.where(u < 0.03, _T["inpatient"], np.where(u < 0.08, _T["emergency"], _T["outpatient"]))
-    stay = np.where(etype == _T["inpatient"], 1 + rng.geometric(0.3, len(pat)), 0)
+    etype = np.where(u < 0.03, _T["9201"], np.where(u < 0.08, _T["9203"], _T["9202"]))
+    stay = np.where(etype == _T["9201"], 1 + rng.geometric(0.3, len(pat)), 0)
     end = np.minimum(day + stay, ctx.end_day[pat])
-    for t in (_T["outpatient"], _T["inpatient"], _T["emergency"]):
+    for t in (_T["9202"], _T["9201"], _T["9203"]):
         m = etype == t
         ev.add(pat[m], day[m], t, end=end[m])
     ctx.visits_pat, ctx.visits_day = pat, day

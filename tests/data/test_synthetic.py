@@ -92,7 +92,7 @@ def test_labels_columns(labels):
 
 # --------------------------------------------------------------------------- determinism
 def test_same_seed_gives_identical_frames():
-    a, b = synthetic_cohort(300, seed=7), synthetic_cohort(300, seed=7)
+    a, b = synthetic_cohort(150, seed=7), synthetic_cohort(150, seed=7)
     for x, y in ((a.patients, b.patients), (a.events, b.events), (a.lifelog.daily, b.lifelog.daily),
                  (a.labels, b.labels)):
         pd.testing.assert_frame_equal(x, y)
@@ -328,6 +328,8 @@ def test_to_facts_fills_every_relation(cohort):
     lab = facts["lab"]
     assert {"4548-4", "1558-6", "2160-0", "9318-7", "2093-3", "2085-9", "18262-6", "2571-8"} <= set(lab["loinc"])
     assert {"bmi", "sbp", "dbp", "weight"} <= set(facts["vital"]["kind"])
+    assert set(facts["visit"]["kind"]) == {"outpatient", "inpatient", "emergency"}
+    assert not facts["death"]["patient"].duplicated().any()
     assert (facts["index_day"]["day"] == (LANDMARK - pd.Timestamp("1970-01-01")).days).all()
     pointer = facts.describe_source("lab", lab["_source"].iloc[0])
     assert pointer["source_dataset"] == "synthetic(seed=0)" and pointer["source_table"] == "labs"
