@@ -1,0 +1,60 @@
+"""Hand-built facts for the rule-library tests (imported by the test modules).
+
+Every test patient has index day ``INDEX`` (2024-10-04) unless told otherwise
+and is born in 1970 (54 at the index day); facts are written as plain tuples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+#: The index day of the hand-built patients: 2024-10-04.
+INDEX = 20000
+
+#: Column dtypes of every base relation (empty relations keep their types).
+SCHEMAS: dict[str, dict[str, str]] = {
+    "patient": {"patient": "object", "sex": "object", "birth_year": "int64"},
+    "condition": {"patient": "object", "system": "object", "code": "object", "day": "int64"},
+    "lab": {"patient": "object", "loinc": "object", "value": "float64", "day": "int64"},
+    "vital": {"patient": "object", "kind": "object", "value": "float64", "day": "int64"},
+    "drug": {"patient": "object", "system": "object", "code": "object", "day": "int64"},
+    "activity": {"patient": "object", "day": "int64", "steps": "int64", "active_minutes": "int64", "worn_minutes": "int64"},
+    "sleep": {"patient": "object", "day": "int64", "minutes": "int64"},
+    "death": {"patient": "object", "day": "int64"},
+    "index_day": {"patient": "object", "day": "int64"},
+    "is_a": {"system": "object", "code": "object", "ancestor_system": "object", "ancestor_code": "object"},
+}
+
+
+def day(year: int, month: int, dom: int) -> int:
+    """Epoch day of a date."""
+    return (dt.date(year, month, dom) - dt.date(1970, 1, 1)).days
+
+
+def make_facts(patients=(), *, index: int = INDEX, **relations) -> dict[str, pd.DataFrame]:
+    """Typed facts: ``patients`` are ``(id, sex, birth_year)`` (each gets ``index_day``), the rest tuples per relation."""
+    frames = {name: data for name, data in relations.items() if isinstance(data, pd.DataFrame)}
+    rows = {name: list(relations.get(name, [])) if name not in frames else [] for name in SCHEMAS}
+    rows["patient"] += list(patients)
+    known = {r[0] for r in rows["index_day"]}
+    rows["index_day"] += [(p[0], index) for p in patients if p[0] not in known]
+    out = {}
+    for name, cols in SCHEMAS.items():
+        frame = pd.DataFrame(rows[name], columns=list(cols)) if rows[name] else pd.DataFrame({c: [] for c in cols})
+        out[name] = frame.astype(cols)
+    out.update(frames)
+    return out
+
+
+def values(model, rel: str, patient: str) -> set:
+    """The second column of ``rel`` for one patient (e.g. its categories)."""
+    frame = model.query(rel)
+    return set(frame[frame.iloc[:, 0] == patient].iloc[:, 1].tolist())
+
+
+def holds(model, rel: str, patient: str) -> bool:
+    """True when a one-column patient relation holds for ``patient``."""
+    frame = model.query(rel)
+    return patient in set(frame.iloc[:, 0].tolist())
