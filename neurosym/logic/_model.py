@@ -214,7 +214,7 @@ class Model:
         text = self._atom_text(rel, values)
         p = float(prob) if self._plan.prob and prob is not None else None
         budget[0] -= 1
-        if rule_index is None and not self._heights:
+        if rule_index is None:
             rule_index = self._guess_rule(rel, values, stack)
         if rule_index is None or rule_index < 0:
             return ProofNode("fact", text, probability=p, height=0, source=self._describe(rel, source))
@@ -287,7 +287,7 @@ class Model:
                     return None
             else:
                 extra.append((arg, v))
-        use_height = self._heights and height is not None
+        use_height = height is not None
         body = compile_body(list(rule.body), self._plan.types, prob=self._plan.prob, fixed=fixed,
                             height_below=int(height) if use_height else None)
         select = body.select

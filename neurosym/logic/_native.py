@@ -25,7 +25,7 @@ import duckdb
 from sqlglot import exp
 
 from neurosym._errors import EvaluationError
-from neurosym.logic._ast import Atom, Rule
+from neurosym.logic._ast import Atom, Const, Rule, Var
 from neurosym.logic._inputs import InputRelation
 from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, table_name
 
@@ -44,8 +44,8 @@ class Plan:
     prob: bool
 
 
-def _delta_name(rel: str) -> str:
-    return f"delta_{rel}"
+def _delta_name(rel: str, parity: int) -> str:
+    return f"delta_{parity}_{rel}"
 
 
 def _new_name(rel: str) -> str:
@@ -63,7 +63,7 @@ def rule_select(plan: Plan, index: int, table_for: Callable[[int, Atom], str]) -
         exp.alias_(exp.Literal.number(index), "_r"),
         exp.alias_(cast(body.probability(), "float"), "_p"),
     ]
-    return body.select.select(*columns)
+    return body.select.select(*columns, copy=False)
 
 
 def _args(rel: str, plan: Plan, alias: str | None = None) -> list[exp.Column]:
@@ -96,6 +96,28 @@ def _dedup(rel: str, plan: Plan, selects: list[exp.Select]) -> exp.Select:
                      exp.GT(this=col("b", "_p"), expression=exp.Add(this=col("x", "_p"), expression=exp.Literal.number("1e-12"))))
     return (exp.select(*picked).from_(best).join(stored, on=_same_tuple(rel, plan, "x", "b"), join_type="left")
             .where(exp.and_(exp.EQ(this=col("b", "_rn"), expression=exp.Literal.number(1)), better)))
+
+
+def _linear(plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]]) -> bool:
+    """Whether a stratum fits ``WITH RECURSIVE ... UNION`` and surely terminates there.
+
+    One relation, each rule using it at most once in its body, no
+    probabilities, and recursive heads built only from atom variables and
+    constants (no arithmetic that could invent values forever: such programs
+    take the semi-naive path, whose round limit stops them).
+    """
+    rel = stratum[0]
+    if plan.prob or len(stratum) != 1 or not plan.types[rel]:
+        return False
+    for _, rule in rules:
+        uses = sum(a.rel == rel for a in rule.positive_atoms())
+        if uses > 1:
+            return False
+        if uses:
+            atom_vars = {v.name for a in rule.positive_atoms() for v in a.vars()}
+            if not all(isinstance(t, Const) or (isinstance(t, Var) and t.name in atom_vars) for t in rule.head.args):
+                return False
+    return True
 
 
 class NativeEngine:
@@ -176,45 +198,90 @@ class NativeEngine:
         rules = [(i, r) for i, r in enumerate(plan.rules) if r.head.rel in members and not r.is_fact]
         full = lambda k, atom: table_name(atom.rel)  # noqa: E731
         first = {rel: [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel] for rel in stratum}
-        variants: dict[str, list[exp.Select]] = {rel: [] for rel in stratum}
-        for i, rule in rules:
-            positives = rule.positive_atoms()
-            for j, atom in enumerate(positives):
-                if atom.rel in members:
-                    pick = (lambda j: lambda k, a: _delta_name(a.rel) if k == j else table_name(a.rel))(j)
-                    variants[rule.head.rel].append(rule_select(plan, i, pick))
-        recursive = any(variants.values())
-        sql_first = {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in first.items() if sels}
-        sql_next = {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in variants.items() if sels}
-        counts = self._round(con, plan, sql_first, stratum)
+        first_sql = {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in first.items() if sels}
+        recursive = any(atom.rel in members for _, r in rules for atom in r.positive_atoms())
+        if not recursive:
+            for rel, sql in first_sql.items():
+                self._insert(con, plan, rel, sql)
+            return
+        if _linear(plan, stratum, rules):
+            self._recursive_cte(con, plan, stratum[0], rules)
+            return
+        # Semi-naive rounds alternate between two delta tables per relation, so no table is renamed or dropped
+        # inside the loop: round k writes delta_<rel>_<k % 2> and its rules read the other one.
+        next_sql = [self._variants(plan, rules, members, parity) for parity in (0, 1)]
+        counts = {rel: self._delta_round(con, plan, rel, first_sql.get(rel), 0) for rel in stratum}
         rounds = 0
-        while recursive and any(counts.values()):
+        while any(counts.values()):
             rounds += 1
             if rounds > self.max_iterations:
                 raise EvaluationError(f"stratum {stratum} did not reach a fixpoint within {self.max_iterations} rounds; raise max_iterations")
             if self.timeout is not None and time.perf_counter() - start > self.timeout:
                 raise EvaluationError(f"evaluation exceeded the time-out of {self.timeout} s (stratum {stratum}, round {rounds})")
-            counts = self._round(con, plan, {rel: sql for rel, sql in sql_next.items()}, stratum)
+            sql = next_sql[(rounds - 1) % 2]
+            counts = {rel: self._delta_round(con, plan, rel, sql.get(rel), rounds % 2) for rel in stratum}
         for rel in stratum:
-            con.execute(f"DROP TABLE IF EXISTS {_delta_name(rel)}")
+            for parity in (0, 1):
+                con.execute(f"DROP TABLE IF EXISTS {_delta_name(rel, parity)}")
 
-    def _round(self, con, plan: Plan, queries: dict[str, str], stratum: list[str]) -> dict[str, int]:
-        counts = {}
-        for rel in stratum:
-            if rel in queries:
-                con.execute(f"CREATE OR REPLACE TABLE {_new_name(rel)} AS {queries[rel]}")
-                counts[rel] = con.execute(f"SELECT COUNT(*) FROM {_new_name(rel)}").fetchone()[0]
-            else:
-                con.execute(f"CREATE OR REPLACE TABLE {_new_name(rel)} AS SELECT * FROM {table_name(rel)} LIMIT 0")
-                counts[rel] = 0
-        for rel in stratum:
-            args = ", ".join(f"c{i}" for i in range(len(plan.types[rel])))
-            if plan.prob and counts[rel]:
-                same = " AND ".join(f"d.c{i} = {table_name(rel)}.c{i}" for i in range(len(plan.types[rel]))) or "TRUE"
-                con.execute(f"DELETE FROM {table_name(rel)} WHERE EXISTS (SELECT 1 FROM {_new_name(rel)} d WHERE {same})")
-            if counts[rel]:
-                cols = f"{args}, " if args else ""
-                con.execute(f"INSERT INTO {table_name(rel)} SELECT {cols}_h, _r, _p, NULL FROM {_new_name(rel)}")
-            con.execute(f"DROP TABLE IF EXISTS {_delta_name(rel)}")
-            con.execute(f"ALTER TABLE {_new_name(rel)} RENAME TO {_delta_name(rel)}")
-        return counts
+    def _recursive_cte(self, con, plan: Plan, rel: str, rules: list[tuple[int, Rule]]) -> None:
+        """Evaluate a linearly recursive relation with one ``WITH RECURSIVE ... UNION`` query.
+
+        The database keeps the deduplication table across iterations, which is
+        far faster than anti-joining every round.  Such tuples get no recorded
+        rule or height (NULL); :meth:`Model.explain` then searches their proofs
+        with a cycle check instead of the height bound.
+        """
+        cte = f"rec_{rel}"
+        types = plan.types[rel]
+        args = [f"c{i}" for i in range(len(types))]
+        base = [exp.select(*[exp.column(a) for a in args]).from_(table_name(rel))]
+        step = []
+        for i, rule in rules:
+            recursive = any(a.rel == rel for a in rule.positive_atoms())
+            table_for = (lambda k, atom: cte if atom.rel == rel else table_name(atom.rel))
+            body = compile_body(list(rule.body), plan.types, table_for=table_for)
+            select = body.select.select(*[exp.alias_(cast(compile_term(arg, body.env), types[k]), f"c{k}")
+                                          for k, arg in enumerate(rule.head.args)], copy=False)
+            (step if recursive else base).append(select)
+        anchor = base[0] if len(base) == 1 else exp.union(*base, distinct=True)
+        steps = step[0] if len(step) == 1 else exp.union(*step, distinct=False)
+        query = (f"WITH RECURSIVE {cte}({', '.join(args)}) AS ({anchor.sql(DIALECT)} UNION {steps.sql(DIALECT)}) "
+                 f"SELECT {', '.join(args)}, NULL, NULL, 1.0, NULL FROM {cte} AS n "
+                 f"WHERE NOT EXISTS (SELECT 1 FROM {table_name(rel)} AS x WHERE "
+                 + " AND ".join(f"x.{a} = n.{a}" for a in args) + ")")
+        con.execute(f"INSERT INTO {table_name(rel)} {query}")
+
+    def _variants(self, plan: Plan, rules: list[tuple[int, Rule]], members: set[str], parity: int) -> dict[str, str]:
+        """Per relation, the recursive rules with one recursive atom at a time reading delta ``parity``."""
+        selects: dict[str, list[exp.Select]] = {}
+        for i, rule in rules:
+            for j, atom in enumerate(rule.positive_atoms()):
+                if atom.rel in members:
+                    pick = (lambda j: lambda k, a: _delta_name(a.rel, parity) if k == j else table_name(a.rel))(j)
+                    selects.setdefault(rule.head.rel, []).append(rule_select(plan, i, pick))
+        return {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in selects.items()}
+
+    def _insert(self, con, plan: Plan, rel: str, sql: str, source: str | None = None) -> int:
+        """Store new (or, with probabilities, improved) tuples; return how many."""
+        args = ", ".join(f"c{i}" for i in range(len(plan.types[rel])))
+        cols = f"{args}, " if args else ""
+        if source is None and not plan.prob:
+            return con.execute(f"INSERT INTO {table_name(rel)} SELECT {cols}_h, _r, _p, NULL FROM ({sql}) AS n").fetchone()[0]
+        if source is None:
+            source = _new_name(rel)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {source} AS {sql}")
+        if plan.prob:
+            same = " AND ".join(f"d.c{i} = {table_name(rel)}.c{i}" for i in range(len(plan.types[rel]))) or "TRUE"
+            con.execute(f"DELETE FROM {table_name(rel)} WHERE EXISTS (SELECT 1 FROM {source} d WHERE {same})")
+        return con.execute(f"INSERT INTO {table_name(rel)} SELECT {cols}_h, _r, _p, NULL FROM {source}").fetchone()[0]
+
+    def _delta_round(self, con, plan: Plan, rel: str, sql: str | None, parity: int) -> int:
+        delta = _delta_name(rel, parity)
+        if sql is None:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {delta} AS SELECT * FROM {table_name(rel)} LIMIT 0")
+            return 0
+        count = con.execute(f"CREATE OR REPLACE TEMP TABLE {delta} AS {sql}").fetchone()[0]
+        if count:
+            self._insert(con, plan, rel, sql, source=delta)
+        return count

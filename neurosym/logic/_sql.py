@@ -139,15 +139,15 @@ class _Compiler:
                     join_on.append(exp.EQ(this=column, expression=env[arg.name]))
                 else:
                     env[arg.name] = column
-            if self.height_below is not None:
-                join_on.append(exp.LT(this=col(alias, "_h"), expression=exp.Literal.number(self.height_below)))
+            if self.height_below is not None:  # tuples without a recorded height (NULL) are allowed too
+                join_on.append(exp.Not(this=exp.GTE(this=col(alias, "_h"), expression=exp.Literal.number(self.height_below))))
             if select is None:
-                select = exp.select().from_(table)
+                select = exp.select().from_(table, copy=False)
                 conditions += join_on
             elif join_on:
-                select = select.join(table, on=exp.and_(*join_on))
+                select = select.join(table, on=exp.and_(*join_on), copy=False)
             else:
-                select = select.join(table, join_type="cross")
+                select = select.join(table, join_type="cross", copy=False)
             result.atoms.append((alias, atom))
             result.heights.append(col(alias, "_h"))
             if self.prob:
@@ -190,7 +190,7 @@ class _Compiler:
             elif isinstance(lit, Assignment):
                 raise ValueError(f"aggregate {lit} uses variables not bound outside it")
         if conditions:
-            select = select.where(exp.and_(*conditions))
+            select = select.where(exp.and_(*conditions), copy=False)
         result.select = select
         return result
 

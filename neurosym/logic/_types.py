@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from neurosym._errors import RuleError
+from neurosym.logic._checks import strata
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Module, Negation, Rule, Term, Var
 
 __all__ = ["infer_types", "join_types", "value_type"]
@@ -155,9 +156,11 @@ def infer_types(module: Module, base: Mapping[str, list[str | None]]) -> dict[st
     for decl in module.decls:
         types[decl.rel] = [t for _, t in decl.columns]
     inference = _Inference(module, types)
-    for _ in range(len(module.rules) + 2):
+    order = {rel: k for k, stratum in enumerate(strata(module)) for rel in stratum}
+    rules = sorted(module.rules, key=lambda r: order.get(r.head.rel, -1))  # dependencies first: few passes
+    for _ in range(len(rules) + 2):
         inference.changed = False
-        for rule in module.rules:
+        for rule in rules:
             inference.rule(rule)
         if not inference.changed:
             break

@@ -1,0 +1,129 @@
+"""Parser: the language as documented in the README, and syntax errors with file, line, column and caret."""
+
+import pytest
+
+from neurosym import RuleSyntaxError
+from neurosym.logic import parse, parse_atom
+from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Negation, Var
+from neurosym.logic._parser import MAX_DEPTH, ParseErrors
+
+
+def test_rule_with_every_literal_kind():
+    rule = parse('head(X, Y) :- a(X, Z), b(Z, Y), not c(X), X != Y, V >= 6.5, a(V, _).').rules[0]
+    kinds = [type(lit) for lit in rule.body]
+    assert kinds == [Atom, Atom, Negation, Comparison, Comparison, Atom]
+    assert rule.body[4] == Comparison(">=", Var("V"), Const(6.5))
+
+
+def test_constants_identifiers_strings_numbers():
+    fact = parse('rel(abc, "Quoted \\"x\\"", 42, -3, 2.5, 1e3, "ünï").').rules[0]
+    assert [a.value for a in fact.head.args] == ["abc", 'Quoted "x"', 42, -3, 2.5, 1000.0, "ünï"]
+    assert fact.is_fact
+
+
+def test_identifier_and_same_string_are_equal_constants():
+    a, b = parse('r(diabetes). r("diabetes").').rules
+    assert a.head == b.head
+
+
+def test_comments_and_annotations():
+    m = parse('''
+    % percent comment
+    // slash comment
+    /* block
+       comment */
+    @id("ada.x") @cite("ADA 2025 §2") @doc("HbA1c >= 6.5 %")
+    d(P) :- lab(P, "4548-4", V, _), V >= 6.5.  % trailing
+    ''', "f.dl")
+    rule = m.rules[0]
+    assert (rule.id, rule.cite, rule.doc, rule.span.line) == ("ada.x", "ADA 2025 §2", "HbA1c >= 6.5 %", 6)
+
+
+def test_rules_without_id_get_a_location_id():
+    assert parse("a(1).\n  b(2).", "x.dl").rules[1].id == "x.dl:2:3"
+
+
+def test_anonymous_variables_are_distinct():
+    rule = parse("h(X) :- e(X, _), e(_, X).").rules[0]
+    anon = [a for lit in rule.body for a in lit.args if isinstance(a, Var) and a.anonymous]
+    assert len({v.name for v in anon}) == 2
+
+
+def test_arithmetic_precedence_and_functions():
+    rule = parse("h(P, V) :- c(P, C), V = 1 + 2 * pow(min(C, 1), -0.5) / abs(C).").rules[0]
+    expr = rule.body[1].right
+    assert isinstance(expr, BinOp) and expr.op == "+"
+    assert isinstance(expr.right, BinOp) and expr.right.op == "/"
+    assert isinstance(expr.right.left.right, Call) and expr.right.left.right.func == "pow"
+
+
+def test_function_call_on_the_left_of_a_comparison():
+    rule = parse("h(X) :- v(X), abs(X - 3) > 1.").rules[0]
+    assert isinstance(rule.body[1], Comparison)
+
+
+@pytest.mark.parametrize("text, func, n_body", [
+    ("n(P, N) :- patient(P, _, _), N = count : visit(P, _).", "count", 1),
+    ("s(P, S) :- p(P), S = sum V * 2 : { v(P, D, V), w(D, W) }.", "sum", 2),
+    ("m(P, X) :- p(P), X = min V : v(P, V).", "min", 1),
+    ("m(P, X) :- p(P), X = max(V) : v(P, V).", "max", 1),
+    ("m(P, X) :- p(P), X = mean V : v(P, V).", "mean", 1),
+])
+def test_aggregates(text, func, n_body):
+    assign = parse(text).rules[0].body[1]
+    assert isinstance(assign, Assignment) and isinstance(assign.aggregate, Aggregate)
+    assert assign.aggregate.func == func and len(assign.aggregate.body) == n_body
+
+
+def test_decl_and_io_directives():
+    m = parse(".decl edge(a: number, b: symbol)\n.input edge\n.output path\npath(X) :- edge(X, _).")
+    assert m.decls[0].columns == (("a", "number"), ("b", "symbol"))
+
+
+def test_printing_roundtrips():
+    text = 'h(X, "E11.9") :- a(X, 1), not b(X), X != "Z", N = count : c(X, _).'
+    assert str(parse(str(parse(text).rules[0])).rules[0]) == str(parse(text).rules[0])
+
+
+@pytest.mark.parametrize("text, line, col, fragment", [
+    ("p(X) :- q(X Y).", 1, 13, "expected ',' or ')'"),
+    ("p(X) :- q(X).\np(X) :- q(X)", 2, 13, "expected ',' or '.', found end of input"),
+    ("p(X) :- q(X), .", 1, 15, "expected a term"),
+    ('p("abc) :- q.', 1, 3, "unterminated string"),
+    ("p(X) :- q(X) $ r(X).", 1, 14, "unexpected character '$'"),
+    ("P(X) :- q(X).", 1, 1, "rule head"),
+    ("p(X) :- q(X + 1).", 1, 11, "arguments of body atoms must be variables or constants"),
+    ("p(X) :- q(X), Y = foo(X).", 1, 19, "unknown function 'foo'"),
+    ("p(X) :- q(X), N = count X : r(X).", 1, 19, "count takes no expression"),
+    ('@tag("x") p(1).', 1, 2, "unknown annotation @tag"),
+    ("p(X) :- q(X), X > 'a'.", 1, 19, "unexpected character"),
+])
+def test_syntax_errors_are_located(text, line, col, fragment):
+    with pytest.raises(RuleSyntaxError) as info:
+        parse(text, "bad.dl")
+    err = info.value
+    assert (err.path, err.line, err.col) == ("bad.dl", line, col)
+    assert fragment in err.message
+    rendered = str(err).splitlines()
+    assert rendered[0].startswith(f"bad.dl:{line}:{col}: ")
+    assert rendered[2].index("^") - 4 == col - 1  # caret under the column
+
+
+def test_all_syntax_errors_are_reported_and_good_statements_kept():
+    with pytest.raises(ParseErrors) as info:
+        parse("a(1).\nb(X :- c(X).\nd(2).\ne(X) :- f(X) g.\n", "m.dl")
+    assert [e.line for e in info.value.errors] == [2, 4]
+    assert [r.head.rel for r in info.value.module.rules] == ["a", "d"]
+
+
+def test_nesting_limit_is_a_clear_error():
+    deep = "p(X) :- q(X), Y = " + "(" * (MAX_DEPTH + 5) + "X" + ")" * (MAX_DEPTH + 5) + "."
+    with pytest.raises(RuleSyntaxError, match="nested more than"):
+        parse(deep)
+
+
+def test_parse_atom():
+    atom = parse_atom('glycemic_status("S000001", S)')
+    assert atom.rel == "glycemic_status" and atom.args == (Const("S000001"), Var("S"))
+    with pytest.raises(RuleSyntaxError):
+        parse_atom("not an atom(")
