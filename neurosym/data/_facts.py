@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute
 import yaml
 
 from neurosym.data._units import vital_kinds
@@ -119,9 +121,14 @@ def _visit_kinds() -> dict[tuple[str, str], str]:
     return {(system, str(code)): kind for system, codes in yaml.safe_load(text).items() for code, kind in codes.items()}
 
 
-def _visit_kind(system: np.ndarray, code: np.ndarray) -> np.ndarray:
+def _visit_kind(system: "_Strings", code: "_Strings") -> "_Strings":
+    """Visit kinds computed once per distinct (system, code) pair."""
     kinds = _visit_kinds()
-    return np.array([kinds.get((s, c), c) for s, c in zip(system, code)], dtype=object)
+    pair = system.codes.astype(np.int64) * (len(code.cats) + 1) + code.codes
+    uniq, inverse = np.unique(pair, return_inverse=True)
+    cats = np.array([kinds.get((system.cats[p // (len(code.cats) + 1)], code.cats[p % (len(code.cats) + 1)]),
+                               code.cats[p % (len(code.cats) + 1)]) for p in uniq], dtype=object)
+    return _Strings.of(cats, inverse.reshape(-1))
 
 
 def _deaths(cohort: "Cohort", events: pd.DataFrame) -> pd.DataFrame:
@@ -130,7 +137,7 @@ def _deaths(cohort: "Cohort", events: pd.DataFrame) -> pd.DataFrame:
     known = pats["death_date"].notna().to_numpy()
     from_patients = pd.DataFrame({"patient": pats["patient_id"].astype("string").to_numpy(dtype=object)[known],
                                   "day": _epoch_days(pats["death_date"])[known], "_source": np.flatnonzero(known)})
-    from_patients = from_patients[~from_patients["patient"].isin(set(events["patient"]))]
+    from_patients = from_patients[~from_patients["patient"].isin(set(events["patient"].tolist()))]
     src = pats.iloc[from_patients["_source"].to_numpy()]
     from_patients["_source"] = (src["source_dataset"].astype(str) + "/" + src["source_table"].astype(str) + " row "
                                 + src["source_row"].astype(str) + " (death date of patient)").to_numpy()
@@ -143,10 +150,45 @@ def _epoch_days(times: pd.Series) -> np.ndarray:
     return times.to_numpy(dtype="datetime64[s]").astype("datetime64[D]").astype("int64")
 
 
+
+
+class _Strings:
+    """A string column as categories + integer codes; rows are materialised by Arrow ``take`` only when selected."""
+
+    def __init__(self, series: pd.Series) -> None:
+        if not isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype("category")
+        self.cats = np.asarray(series.cat.categories.astype(object), dtype=object)
+        self.codes = series.cat.codes.to_numpy()
+
+    @classmethod
+    def of(cls, cats: np.ndarray, codes: np.ndarray) -> "_Strings":
+        new = cls.__new__(cls)
+        new.cats, new.codes = cats, codes
+        return new
+
+    def __eq__(self, value: object) -> np.ndarray:  # type: ignore[override]
+        hit = np.flatnonzero(self.cats == value)
+        return self.codes == hit[0] if len(hit) else np.zeros(len(self.codes), dtype=bool)
+
+    def isin(self, values) -> np.ndarray:
+        return np.isin(self.codes, np.flatnonzero(np.isin(self.cats, list(values))))
+
+    def map(self, func) -> "_Strings":
+        return _Strings.of(np.array([func(c) for c in self.cats], dtype=object), self.codes)
+
+    def take(self, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        codes = self.codes[index]
+        arr = pa.array(self.cats, type=pa.large_string()).take(pa.array(np.where(codes < 0, 0, codes)))
+        if (codes < 0).any():
+            arr = pa.compute.if_else(pa.array(codes < 0), pa.scalar(None, pa.large_string()), arr)
+        return pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
 def _event_relation(events: pd.DataFrame, mask: np.ndarray, columns: dict[str, object]) -> pd.DataFrame:
     index = np.flatnonzero(mask)
-    frame = pd.DataFrame({name: (col[index] if isinstance(col, np.ndarray) else col.iloc[index].to_numpy())
-                          for name, col in columns.items()})
+    frame = pd.DataFrame({name: (col.take(index) if isinstance(col, _Strings) else col[index] if isinstance(col, np.ndarray)
+                                 else col.iloc[index].to_numpy()) for name, col in columns.items()}, copy=False)
     frame["_source"] = index
     return frame
 
@@ -154,17 +196,14 @@ def _event_relation(events: pd.DataFrame, mask: np.ndarray, columns: dict[str, o
 def cohort_facts(cohort: "Cohort", landmark: str | None = None) -> Facts:
     """Compute the base relations of ``cohort``; see :meth:`Cohort.to_facts`."""
     ev = cohort.events
-    pid = ev["patient_id"].astype("string").to_numpy(dtype=object)
-    kind = ev["kind"].astype("string").to_numpy(dtype=object)
-    system = ev["system"].astype("string").to_numpy(dtype=object)
-    code = ev["code"].astype("string").to_numpy(dtype=object)
+    pid, kind, system, code = (_Strings(ev[c]) for c in ("patient_id", "kind", "system", "code"))
     day = _epoch_days(ev["time"])
     value = ev["value"].to_numpy(dtype="float64")
     has_value = ~np.isnan(value)
     has_time = ~ev["time"].isna().to_numpy()
     vitals = vital_kinds()
     is_measure = (kind == "measurement") & (system == "loinc") & has_value & has_time
-    is_vital = is_measure & np.isin(code, list(vitals))
+    is_vital = is_measure & code.isin(vitals)
 
     def coded(k: str) -> pd.DataFrame:
         m = (kind == k) & has_time
@@ -181,16 +220,16 @@ def cohort_facts(cohort: "Cohort", landmark: str | None = None) -> Facts:
     })
     rel["condition"] = coded("condition")
     rel["lab"] = _event_relation(ev, is_measure & ~is_vital, {"patient": pid, "loinc": code, "value": value, "day": day})
-    rel["vital"] = _event_relation(ev, is_vital, {"patient": pid, "kind": np.array([vitals.get(c, "") for c in code], dtype=object) if is_vital.any() else code, "value": value, "day": day})
+    rel["vital"] = _event_relation(ev, is_vital, {"patient": pid, "kind": code.map(lambda c: vitals.get(c, "")), "value": value, "day": day})
     rel["drug"] = coded("drug")
     rel["procedure"] = coded("procedure")
     rel["observation"] = coded("observation")
     is_visit = (kind == "visit") & has_time
-    rel["visit"] = _event_relation(ev, is_visit, {"patient": pid, "kind": _visit_kind(system, code) if is_visit.any() else code, "day": day})
+    rel["visit"] = _event_relation(ev, is_visit, {"patient": pid, "kind": _visit_kind(system, code), "day": day})
     rel["death"] = _deaths(cohort, _event_relation(ev, (kind == "death") & has_time, {"patient": pid, "day": day}))
 
     daily = cohort.lifelog.daily
-    dpid = daily["patient_id"].astype("string").to_numpy(dtype=object)
+    dpid = _Strings(daily["patient_id"])
     dday = _epoch_days(daily["date"])
     worn = daily["worn_minutes"].fillna(0).to_numpy(dtype="int64")
     steps, active = daily["steps"], daily["active_minutes"]

@@ -46,8 +46,10 @@ def _column_type(name: str, i: int, values: pd.Series) -> tuple[pd.Series, str]:
         return values.astype("int64"), "number"
     if pd.api.types.is_float_dtype(dtype):
         return values.astype("float64"), "float"
-    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype) and not dtype == object:
-        return values.astype(str).astype(object), "symbol"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return values.astype("string[pyarrow]"), "symbol"
+    if pd.api.types.is_string_dtype(dtype) and not dtype == object:
+        return values, "symbol"  # Arrow-backed strings go to the database without Python objects
     kinds = {type(v) for v in values}
     if kinds <= {str}:
         return values.astype(object), "symbol"

@@ -143,6 +143,7 @@ class NativeEngine:
     def run(self, plan: Plan, inputs: dict[str, InputRelation], progress: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
         """Evaluate and return the connection holding one table per relation."""
         con = duckdb.connect(":memory:")
+        con.execute("SET enable_progress_bar = false")
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
         start = time.perf_counter()
