@@ -143,7 +143,10 @@ class NativeEngine:
     def run(self, plan: Plan, inputs: dict[str, InputRelation], progress: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
         """Evaluate and return the connection holding one table per relation."""
         con = duckdb.connect(":memory:")
-        con.execute("SET enable_progress_bar = false")
+        try:
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:  # inside Jupyter without ipywidgets DuckDB refuses to touch the setting; no bar shows there
+            pass
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
         start = time.perf_counter()
