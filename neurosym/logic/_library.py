@@ -14,7 +14,7 @@ Examples
 >>> cohort = synthetic_cohort(3, seed=0)
 >>> program = load_rule_library(["glycemic"])
 >>> model = program.evaluate(clinical_facts(cohort))
->>> sorted(model.query("glycemic_status")["S"].unique().tolist()) <= ["diabetes", "normal", "prediabetes"]
+>>> set(model.query("glycemic_status")["status"]) <= {"diabetes", "normal", "prediabetes"}
 True
 """
 
