@@ -25,6 +25,7 @@ from neurosym.data._schema import (
     date_to_day,
     day_to_date,
 )
+from neurosym.data._store import load_cohort, save_cohort
 from neurosym.data._synthetic import synthetic_cohort
 from neurosym.data._units import canonical_code, convert
 
@@ -46,10 +47,12 @@ __all__ = [
     "convert",
     "date_to_day",
     "day_to_date",
+    "load_cohort",
     "load_fhir",
     "load_fitbit",
     "load_mimic_demo",
     "load_omop",
     "read_omop_vocabulary",
+    "save_cohort",
     "synthetic_cohort",
 ]
