@@ -315,13 +315,14 @@ def correlated(lit: Assignment, literals: Iterable[Literal], outer: Iterable[str
     return tuple(sorted(_aggregate_vars(lit.aggregate) & others))
 
 
-def schedule(literals: list[Literal], outer: Iterable[str] = ()) -> list[_Step]:
+def schedule(literals: list[Literal], outer: Iterable[str] = (), first: Iterable[str] = ()) -> list[_Step]:
     """Order a body for left-to-right evaluation, classifying ``V = expr`` as assignment or test.
 
     Classification follows the native compiler: variables of positive atoms are
     bound first; then, repeatedly, ``V = expr`` with ``V`` unbound and ``expr``
     bound is an assignment and an aggregate whose correlated variables are bound
-    is computed.  Filters are placed as early as their variables allow.
+    is computed.  Atoms of relations in ``first`` come first, then the other
+    atoms as written; filters are placed as early as their variables allow.
     """
     outer = set(outer)
     bound = outer | {v.name for lit in literals if isinstance(lit, Atom) for v in lit.vars()}
@@ -344,7 +345,10 @@ def schedule(literals: list[Literal], outer: Iterable[str] = ()) -> list[_Step]:
         needs = {v.name for v in (lit.atom.vars() if isinstance(lit, Negation) else term_vars(lit.left) + term_vars(lit.right))
                  if not v.anonymous}
         steps.append(_Step(kind, lit, needs=tuple(sorted(needs))))
-    return _order(literals, steps, outer)
+    atoms = [lit for lit in literals if isinstance(lit, Atom)]
+    first = set(first)
+    atoms = [a for a in atoms if a.rel in first] + [a for a in atoms if a.rel not in first]
+    return _order(atoms, steps, outer)
 
 
 def _classify(lit: Literal, literals: list[Literal], outer: set[str], bound: set[str]) -> _Step | None:
@@ -359,8 +363,8 @@ def _classify(lit: Literal, literals: list[Literal], outer: set[str], bound: set
     return None
 
 
-def _order(literals: list[Literal], steps: list[_Step], outer: set[str]) -> list[_Step]:
-    """Positive atoms in written order, each other step right after its variables are bound."""
+def _order(atoms: list[Atom], steps: list[_Step], outer: set[str]) -> list[_Step]:
+    """Positive atoms in the given order, each other step right after its variables are bound."""
     bound = set(outer)
     out: list[_Step] = []
     waiting = list(steps)
@@ -379,11 +383,10 @@ def _order(literals: list[Literal], steps: list[_Step], outer: set[str]) -> list
                     break
 
     flush()
-    for lit in literals:
-        if isinstance(lit, Atom):
-            out.append(_Step("atom", lit))
-            bound.update(v.name for v in lit.vars())
-            flush()
+    for atom in atoms:
+        out.append(_Step("atom", atom))
+        bound.update(v.name for v in atom.vars())
+        flush()
     if waiting:  # pragma: no cover - schedule() only produces steps whose variables get bound
         raise EvaluationError(f"cannot order the body literals {', '.join(str(s.literal) for s in waiting)}")
     return out
@@ -529,6 +532,8 @@ class _Translator:
         self.fresh = 0
 
     def op(self, fn: _Fn, args: list) -> object:
+        if all(isinstance(a, self.E.Const) for a in args):  # pyDatalog only evaluates operations it substitutes into
+            return self.E.Const(fn(*(a.id for a in args)))
         return self.E.Operation(self.E.Const(fn), "(", self.E.VarTuple(args))
 
     def term(self, term: Term):
@@ -544,14 +549,18 @@ class _Translator:
     def test(self, fn: _Fn, args: list):
         return self.E.Literal("==", [self.op(fn, args), self.E.Const(True)])
 
-    def clause(self, rule: Rule):
+    def clause(self, rule: Rule, stratum: set[str]):
         E = self.E
         body: list = []
-        steps = schedule(list(rule.body))
-        for k, step in enumerate(steps):
-            body += self.literals(step, rule)
+        bound: set[str] = set()
+        for k, step in enumerate(schedule(list(rule.body), first=stratum)):
+            if step.kind == "atom" and step.literal.rel in stratum:  # type: ignore[union-attr]
+                body += self.general_atom(step.literal, bound)  # type: ignore[arg-type]
+            else:
+                body += self.literals(step)
             if self.ticks and k == 0 and step.kind == "atom":
                 body.append(self.test(self.tick, [E.Var(v.name) for v in step.literal.vars()]))  # type: ignore[union-attr]
+            bound |= _literal_vars(step.literal) if step.kind == "atom" else ({step.target} if step.target else set())
         head = []
         types = self.plan.types[rule.head.rel]
         for arg, type_name in zip(rule.head.args, types):
@@ -567,7 +576,29 @@ class _Translator:
                 head.append(var)
         return E.Clause(E.Literal(_pred(rule.head.rel), head), body)
 
-    def literals(self, step: _Step, rule: Rule) -> list:
+    def general_atom(self, atom: Atom, bound: set[str]) -> list:
+        """A same-stratum atom queried with fresh variables only, then matched by equality tests.
+
+        pyDatalog 0.22.4 loops forever on some recursive subgoals with bound
+        arguments (``path(X, Z) :- edge(X, Y), path(Y, Z).`` on a cycle); asking
+        recursive relations only in their most general form avoids it.
+        """
+        E = self.E
+        fresh = []
+        after = []
+        seen = set(bound)
+        for arg in atom.args:
+            self.fresh += 1
+            var = E.Var(f"gen#{self.fresh}")
+            fresh.append(var)
+            if isinstance(arg, Var) and arg.name not in seen:
+                after.append(E.Literal("==", [E.Var(arg.name), var]))
+                seen.add(arg.name)
+            else:
+                after.append(self.test(self.compare["="], [self.term(arg), var]))
+        return [E.Literal(_pred(atom.rel), fresh), *after]
+
+    def literals(self, step: _Step) -> list:
         E = self.E
         lit = step.literal
         if step.kind == "atom":
@@ -691,7 +722,7 @@ class PyDatalogEngine:
     def _stratum(self, E, plan: Plan, stratum: list[str], translator: _Translator, facts: dict[str, set[tuple]],
                  deadline: Callable[[], None]) -> None:
         members = set(stratum)
-        clauses = [translator.clause(rule) for rule in plan.rules if rule.head.rel in members and not rule.is_fact]
+        clauses = [translator.clause(rule, members) for rule in plan.rules if rule.head.rel in members and not rule.is_fact]
         for clause in clauses:
             E.assert_(clause)
         answers = {}
