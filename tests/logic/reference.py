@@ -1,0 +1,219 @@
+"""A naive reference evaluator for the rule language, for differential tests.
+
+Pure Python and deliberately simple: for each stratum, every rule is applied
+to all tuples again and again (naive bottom-up) until nothing new appears.
+Bodies are interpreted straight from the syntax tree: positive atoms by
+nested loops over sets of tuples, then ``V = expr`` assignments, aggregates,
+comparisons and negations exactly as the language defines them:
+
+* ``V = expr`` is an assignment when ``V`` is bound by no positive atom (nor an
+  earlier assignment) and ``expr`` is bound, otherwise a test;
+* an aggregate's correlated variables (those also used elsewhere in the
+  enclosing body, or bound outside it) are fixed per outer binding;
+  ``count``/``sum`` of nothing is 0, ``min``/``max``/``mean`` of nothing is no tuple;
+  ``count`` counts the matching combinations of body tuples;
+* ``/`` is float division, ``floor``/``ceil``/``round`` return integers,
+  ``round`` is half away from zero, ``log`` is the natural logarithm;
+* head values are converted to the relation's column types.
+
+Shares no code with the engines except the parser, the checks and the
+column types (:meth:`Program._plan`).
+
+Examples
+--------
+>>> from neurosym.logic import Program
+>>> prog = Program.from_text("p(X, Z) :- e(X, Y), p(Y, Z). p(X, Y) :- e(X, Y).")
+>>> sorted(evaluate(prog, {"e": [(1, 2), (2, 3)]})["p"])
+[(1, 2), (1, 3), (2, 3)]
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from itertools import product
+
+from neurosym.logic import Program
+from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Negation, Var, term_vars
+
+__all__ = ["evaluate", "relations"]
+
+
+def evaluate(program: Program, facts: dict[str, list[tuple]] | None = None) -> dict[str, set[tuple]]:
+    """Every relation of ``program`` evaluated on ``facts`` (lists of tuples), as sets of tuples."""
+    plan, _ = program._plan(facts or {})
+    types = plan.types
+    db: dict[str, set[tuple]] = {rel: set() for rel in types}
+    for rel, rows in (facts or {}).items():
+        if rel in db:
+            db[rel] |= {_cast_row(row, types[rel]) for row in rows}
+    for rule in plan.rules:
+        if rule.is_fact:
+            db[rule.head.rel].add(_cast_row([_value(a, {}) for a in rule.head.args], types[rule.head.rel]))
+    for stratum in plan.strata:
+        rules = [r for r in plan.rules if r.head.rel in stratum and not r.is_fact]
+        changed = True
+        while changed:
+            changed = False
+            for rule in rules:
+                for env in _solve(list(rule.body), {}, db):
+                    row = _cast_row([_value(a, env) for a in rule.head.args], types[rule.head.rel])
+                    if row not in db[rule.head.rel]:
+                        db[rule.head.rel].add(row)
+                        changed = True
+    return db
+
+
+def relations(model) -> dict[str, set[tuple]]:
+    """The tuples of every relation of an engine's :class:`~neurosym.logic.Model`, as plain Python sets."""
+    out = {}
+    for rel in model.relations:
+        frame = model.query(rel)
+        arity = len(model._plan.types[rel])
+        out[rel] = {tuple(_plain(v) for v in row)[:arity] for row in frame.itertuples(index=False, name=None)}
+        if arity == 0:
+            out[rel] = {()} if len(frame) else set()
+    return out
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+# -- values -------------------------------------------------------------------
+def _cast_row(row, types) -> tuple:
+    return tuple(_cast(v, t) for v, t in zip(row, types))
+
+
+def _cast(v, t):
+    if t == "float":
+        return float(v)
+    if t == "number":
+        return int(Decimal(v).to_integral_value(ROUND_HALF_UP)) if isinstance(v, float) else int(v)
+    return v
+
+
+def _value(term, env):
+    if isinstance(term, Const):
+        return term.value
+    if isinstance(term, Var):
+        return env[term.name]
+    if isinstance(term, BinOp):
+        a, b = _value(term.left, env), _value(term.right, env)
+        if term.op == "/":
+            a, b = float(a), float(b)
+            return a / b if b else (math.nan if a == 0 else math.copysign(math.inf, a))
+        if isinstance(a, float) or isinstance(b, float):
+            a, b = float(a), float(b)
+        return a + b if term.op == "+" else a - b if term.op == "-" else a * b
+    return _function(term, [_value(a, env) for a in term.args])
+
+
+def _function(call: Call, args):
+    f = call.func
+    if f in ("min", "max"):
+        best = min(args) if f == "min" else max(args)
+        return float(best) if any(isinstance(a, float) for a in args) else best
+    x = [float(a) for a in args]
+    if f == "floor":
+        return int(Decimal(x[0]).to_integral_value(ROUND_FLOOR))
+    if f == "ceil":
+        return -int(Decimal(-x[0]).to_integral_value(ROUND_FLOOR))
+    if f == "round":
+        return int(Decimal(x[0]).to_integral_value(ROUND_HALF_UP))  # Decimal(float) is exact: half away from zero
+    return {"abs": lambda: abs(x[0]), "pow": lambda: math.pow(x[0], x[1]), "exp": lambda: math.exp(x[0]),
+            "log": lambda: math.log(x[0]), "sqrt": lambda: math.sqrt(x[0])}[f]()
+
+
+def _test(op, a, b) -> bool:
+    return {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+# -- bodies -------------------------------------------------------------------
+def _vars(lit) -> set[str]:
+    if isinstance(lit, Atom):
+        return {v.name for v in lit.vars()}
+    if isinstance(lit, Negation):
+        return _vars(lit.atom)
+    if isinstance(lit, Comparison):
+        return {v.name for v in term_vars(lit.left) + term_vars(lit.right)}
+    agg = lit.aggregate
+    inner = set().union(*(_vars(x) for x in agg.body))
+    return {lit.var.name} | inner | ({v.name for v in term_vars(agg.expr)} if agg.expr is not None else set())
+
+
+def _solve(literals, env: dict, db) -> list[dict]:
+    """All bindings of a body (extending ``env``); one per matching combination of tuples."""
+    atoms = [lit for lit in literals if isinstance(lit, Atom)]
+    out = []
+    for rows in product(*(sorted(db[a.rel], key=repr) for a in atoms)):
+        e = _unify(atoms, rows, dict(env))
+        if e is not None:
+            e = _rest(literals, e, set(env), db)
+            if e is not None:
+                out.append(e)
+    return out
+
+
+def _unify(atoms, rows, env):
+    for atom, row in zip(atoms, rows):
+        for arg, v in zip(atom.args, row):
+            if isinstance(arg, Const):
+                if arg.value != v:
+                    return None
+            elif arg.name in env:
+                if env[arg.name] != v:
+                    return None
+            else:
+                env[arg.name] = v
+    return env
+
+
+def _rest(literals, env, outer, db):
+    """Assignments and aggregates to a fixpoint, then tests; ``None`` when the binding fails."""
+    pending = [lit for lit in literals if not isinstance(lit, Atom)]
+    progress = True
+    while progress:
+        progress = False
+        for lit in list(pending):
+            if isinstance(lit, Assignment):
+                others = set(outer).union(*(_vars(o) for o in literals if o is not lit))
+                fixed = (_vars(lit) - {lit.var.name}) & others
+                if all(v in env for v in fixed):
+                    value = _aggregate(lit.aggregate, {v: env[v] for v in fixed}, db)
+                    if value is None:
+                        return None
+                    if lit.var.name in env:
+                        if abs(float(env[lit.var.name]) - float(value)) > 1e-9:
+                            return None
+                    else:
+                        env[lit.var.name] = value
+                    pending.remove(lit)
+                    progress = True
+            elif isinstance(lit, Comparison) and lit.op == "=":
+                for target, source in ((lit.left, lit.right), (lit.right, lit.left)):
+                    if isinstance(target, Var) and target.name not in env and all(v.name in env for v in term_vars(source)):
+                        env[target.name] = _value(source, env)
+                        pending.remove(lit)
+                        progress = True
+                        break
+    for lit in pending:
+        if isinstance(lit, Comparison) and not _test(lit.op, _value(lit.left, env), _value(lit.right, env)):
+            return None
+        if isinstance(lit, Negation) and _solve([lit.atom], env, db):
+            return None
+    return env
+
+
+def _aggregate(agg: Aggregate, env: dict, db):
+    rows = _solve(list(agg.body), env, db)
+    if agg.func == "count":
+        return len(rows)
+    values = [_value(agg.expr, e) for e in rows]
+    if agg.func == "sum":
+        return sum(values) if values else 0
+    if not values:
+        return None
+    if agg.func == "mean":
+        return sum(values) / len(values)
+    return min(values) if agg.func == "min" else max(values)
