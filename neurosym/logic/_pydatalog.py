@@ -178,6 +178,8 @@ def _to_int(x: float, what: str) -> object:
 
 
 def _round_half_away(x: float) -> float:
+    if not math.isfinite(x):
+        return x
     r = math.floor(abs(x))
     if abs(x) - r >= 0.5:
         r += 1
@@ -245,7 +247,7 @@ def cast_value(value: object, type_name: str) -> object:
         return _canon(float(value))  # type: ignore[arg-type]
     if type_name == "number":
         if isinstance(value, float):
-            result = _to_int(_round_half_away(value) if value == value else value, "conversion to an integer column")
+            result = _to_int(_round_half_away(value), "conversion to an integer column")
             if isinstance(result, _Failed):
                 raise EvaluationError(f"a derived value could not be computed: {result.message}")
             return result
