@@ -72,4 +72,7 @@ def load_cohort(folder: str | Path) -> Cohort:
         report.warn(table, message, n)
     labels_path = folder / "labels.parquet"
     labels = pd.read_parquet(labels_path) if labels_path.is_file() else None
+    if labels is not None:
+        dates = [c for c in labels.columns if pd.api.types.is_datetime64_any_dtype(labels[c])]
+        labels = labels.astype({c: "datetime64[s]" for c in dates})
     return Cohort(frames["patients"], frames["events"], Lifelog(frames["daily"], frames["hourly"]), report, labels, meta["name"])

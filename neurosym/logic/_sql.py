@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
 __all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "SQL_TYPES", "cast"]
@@ -161,7 +162,9 @@ class _Compiler:
             progress = False
             for lit in list(pending):
                 if isinstance(lit, Assignment) and all(v.name in env for v in self._agg_outer_vars(lit.aggregate, literals)):
-                    value = self.aggregate(lit.aggregate, env)
+                    value, join = self.aggregate(lit.aggregate, env, self._agg_outer_vars(lit.aggregate, literals), select)
+                    if join is not None:
+                        select = select.join(join[0], on=join[1], join_type="left", copy=False)
                     if lit.var.name in env:
                         conditions.append(self._equal(env[lit.var.name], value, lit.var.name))
                     else:
@@ -188,7 +191,7 @@ class _Compiler:
             elif isinstance(lit, Negation):
                 conditions.append(self.negation(lit, env, result))
             elif isinstance(lit, Assignment):
-                raise ValueError(f"aggregate {lit} uses variables not bound outside it")
+                raise EvaluationError(f"aggregate '{lit}' uses variables that nothing outside it binds")
         if conditions:
             select = select.where(exp.and_(*conditions), copy=False)
         result.select = select
@@ -199,8 +202,10 @@ class _Compiler:
                        expression=exp.Literal.number("1e-9"))
 
     def _agg_outer_vars(self, agg: Aggregate, literals: list[Literal]) -> list[Var]:
+        """Variables the aggregate needs from the outer rule (those it mentions that also live outside it)."""
         inner = {v.name for lit in agg.body if isinstance(lit, Atom) for v in lit.vars()}
-        outside = {v.name for lit in literals if not (isinstance(lit, Assignment) and lit.aggregate is agg) for v in _literal_vars(lit)}
+        outside = {v.name for lit in literals if not (isinstance(lit, Assignment) and lit.aggregate is agg)
+                   for v in ([lit.var] if isinstance(lit, Assignment) else _literal_vars(lit))}
         mentioned = [v for lit in agg.body for v in _literal_vars(lit)] + (term_vars(agg.expr) if agg.expr is not None else [])
         return [v for v in mentioned if v.name in outside or (v.name not in inner and not v.anonymous)]
 
@@ -226,19 +231,36 @@ class _Compiler:
         result.probs.append(exp.Paren(this=factor))
         return exp.GT(this=factor, expression=exp.Literal.number(0))
 
-    def aggregate(self, agg: Aggregate, env: Mapping[str, exp.Expression]) -> exp.Expression:
+    def aggregate(self, agg: Aggregate, env: Mapping[str, exp.Expression], shared: list[Var],
+                  outer: exp.Select) -> tuple[exp.Expression, tuple[exp.Expression, exp.Expression] | None]:
+        """SQL for an aggregate's value, plus a LEFT JOIN to add to the outer query when it is grouped.
+
+        When every variable the aggregate shares with the rule is bound by the
+        aggregate's own atoms, it becomes one grouped subquery joined on those
+        variables (one pass over the data); otherwise (e.g. ``T <= I`` with
+        ``I`` from outside) a correlated scalar subquery.
+        """
         self.sub += 1
-        inner = _Compiler(self.types, lambda k, atom: table_name(atom.rel), False, f"{self.prefix}a{self.sub}_", {}, None)
-        body = inner.body(list(agg.body), env)
+        prefix = f"{self.prefix}a{self.sub}_"
+        inner_bound = {v.name for lit in agg.body if isinstance(lit, Atom) for v in lit.vars()}
+        names = sorted({v.name for v in shared})
+        grouped = bool(names) and all(n in inner_bound for n in names) and outer.args.get("from_") is not None
+        inner = _Compiler(self.types, lambda k, atom: table_name(atom.rel), False, prefix, {}, None)
+        body = inner.body(list(agg.body), {} if grouped else env)
         if agg.func == "count":
             value: exp.Expression = exp.Count(this=exp.Star())
         else:
-            expr = compile_term(agg.expr, body.env)
-            value = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max, "mean": exp.Avg}[agg.func](this=expr)
-        sub = exp.Subquery(this=body.select.select(value))
-        if agg.func in ("count", "sum"):
-            return exp.Coalesce(this=sub, expressions=[exp.Literal.number(0)])
-        return sub
+            value = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max, "mean": exp.Avg}[agg.func](this=compile_term(agg.expr, body.env))
+        if not grouped:
+            sub = exp.Subquery(this=body.select.select(value, copy=False))
+            return (exp.Coalesce(this=sub, expressions=[exp.Literal.number(0)]) if agg.func in ("count", "sum") else sub), None
+        alias = f"{prefix}g"
+        keys = [exp.alias_(body.env[n], f"k{i}") for i, n in enumerate(names)]
+        query = body.select.select(*keys, exp.alias_(value, "v"), copy=False).group_by(*[body.env[n] for n in names], copy=False)
+        table = exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+        on = exp.and_(*[exp.EQ(this=col(alias, f"k{i}"), expression=env[n]) for i, n in enumerate(names)])
+        result = col(alias, "v")
+        return (exp.Coalesce(this=result, expressions=[exp.Literal.number(0)]) if agg.func in ("count", "sum") else result), (table, on)
 
 
 def _literal_vars(lit: Literal) -> list[Var]:
