@@ -27,7 +27,7 @@ def demo(
 ) -> None:
     """Synthetic cohort -> facts + ontology -> clinical rules -> conclusions with proof trees."""
     from neurosym.data import synthetic_cohort
-    from neurosym.logic._library import clinical_facts, load_rule_library
+    from neurosym.logic import clinical_facts, load_rule_library
 
     console = Console(soft_wrap=True)
     start = time.perf_counter()

@@ -5,6 +5,7 @@
 [[1]]
 """
 
+from neurosym.logic._library import RULE_TOPICS, clinical_facts, load_rule_library, required_ancestors, rule_library_dir
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._program import ENGINES, Program
@@ -13,6 +14,11 @@ from neurosym.logic._semiring import MaxProduct, Semiring, TopKProofs
 
 __all__ = [
     "ENGINES",
+    "RULE_TOPICS",
+    "clinical_facts",
+    "load_rule_library",
+    "required_ancestors",
+    "rule_library_dir",
     "MaxProduct",
     "Model",
     "ProofNode",
