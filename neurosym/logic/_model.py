@@ -264,7 +264,8 @@ class Model:
             text = _substitute_atom(lit.atom, bindings)
             p = None
             if self._plan.prob:
-                found = self._find(parse_atom(text.replace("_", "Any_")) if "_" in text else parse_atom(text), limit=1)
+                found = self._find(Atom(lit.atom.rel, tuple(Const(bindings[a.name]) if isinstance(a, Var) and a.name in bindings
+                                                             else a for a in lit.atom.args)), limit=1)
                 p = 1.0 - (float(found[0][3]) if found else 0.0)
             return ProofNode("negation", text, probability=p)
         if isinstance(lit, Comparison):
@@ -314,7 +315,7 @@ class Model:
         select = body.select
         if extra:
             select = select.where(exp.and_(*[_close(compile_term(t, body.env), v) for t, v in extra]))
-        named = sorted(name for name in body.env if not name.startswith("_#") or True)
+        named = sorted(body.env)
         cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)]
         for alias, atom in body.atoms:
             cols += [col(alias, f"c{i}") for i in range(atom.arity)] + [col(alias, c) for c in ("_h", "_r", "_p", "_s")]

@@ -164,3 +164,13 @@ def test_top_k_proofs():
                           semiring=TopKProofs(k=3, method="exact"))
     assert exact.probability("p(1, 3)") == pytest.approx(0.5 + 0.25 - 0.125)
     assert prog.evaluate({"e": edges}, semiring=TopKProofs(k=1)).probability("p(1, 3)") == pytest.approx(0.72)
+
+
+def test_probabilistic_proof_shows_each_number():
+    facts = {"e": pd.DataFrame({"a": [1, 2, 1], "b": [2, 3, 3], "_prob": [0.9, 0.8, 0.5]}), "n": [(1,), (2,), (3,)]}
+    model = Program.from_text("p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z). far(X) :- n(X), not p(1, X).").evaluate(facts)
+    proof = model.explain("far(3)")
+    assert proof.probability == pytest.approx(0.28)
+    negation = proof.children[1]
+    assert negation.kind == "negation" and negation.probability == pytest.approx(0.28)
+    assert "[p=0.28]" in proof.render_text()
