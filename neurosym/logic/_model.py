@@ -287,7 +287,7 @@ class Model:
             cols += [col(alias, f"c{i}") for i in range(a.arity)] + [col(alias, c) for c in ("_h", "_r", "_p", "_s")]
         if not cols:
             return node
-        rows = self._con.execute(body.select.select(*cols).limit(5).sql(DIALECT)).fetchall()
+        rows = self._con.execute(body.select.select(*cols, copy=False).limit(5, copy=False).sql(DIALECT)).fetchall()
         for r in rows:
             k = 0
             for a in atoms:
@@ -314,15 +314,15 @@ class Model:
                             height_below=int(height) if use_height else None)
         select = body.select
         if extra:
-            select = select.where(exp.and_(*[_close(compile_term(t, body.env), v) for t, v in extra]))
+            select = select.where(exp.and_(*[_close(compile_term(t, body.env), v) for t, v in extra]), copy=False)
         named = sorted(body.env)
         cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)]
         for alias, atom in body.atoms:
             cols += [col(alias, f"c{i}") for i in range(atom.arity)] + [col(alias, c) for c in ("_h", "_r", "_p", "_s")]
-        select = select.select(*cols)
+        select = select.select(*cols, copy=False)
         if self._plan.prob:
-            select = select.order_by(exp.Ordered(this=body.probability(), desc=True))
-        rows = self._con.execute(select.limit(1 if use_height else 50).sql(DIALECT)).fetchall()
+            select = select.order_by(exp.Ordered(this=body.probability(), desc=True), copy=False)
+        rows = self._con.execute(select.limit(1 if use_height else 50, copy=False).sql(DIALECT)).fetchall()
         for r in rows:
             bindings = {name: r[k] for k, name in enumerate(named)}
             atom_rows, k = {}, len(named)
