@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from neurosym._errors import EvaluationError
+from neurosym.logic._checks import bound_variables
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
 __all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "SQL_TYPES", "cast"]
@@ -203,7 +204,7 @@ class _Compiler:
 
     def _agg_outer_vars(self, agg: Aggregate, literals: list[Literal]) -> list[Var]:
         """Variables the aggregate needs from the outer rule (those it mentions that also live outside it)."""
-        inner = {v.name for lit in agg.body if isinstance(lit, Atom) for v in lit.vars()}
+        inner = bound_variables(agg.body)
         outside = {v.name for lit in literals if not (isinstance(lit, Assignment) and lit.aggregate is agg)
                    for v in ([lit.var] if isinstance(lit, Assignment) else _literal_vars(lit))}
         mentioned = [v for lit in agg.body for v in _literal_vars(lit)] + (term_vars(agg.expr) if agg.expr is not None else [])
@@ -242,7 +243,7 @@ class _Compiler:
         """
         self.sub += 1
         prefix = f"{self.prefix}a{self.sub}_"
-        inner_bound = {v.name for lit in agg.body if isinstance(lit, Atom) for v in lit.vars()}
+        inner_bound = bound_variables(agg.body)
         names = sorted({v.name for v in shared})
         grouped = bool(names) and all(n in inner_bound for n in names) and outer.args.get("from_") is not None
         inner = _Compiler(self.types, lambda k, atom: table_name(atom.rel), False, prefix, {}, None)

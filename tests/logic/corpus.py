@@ -7,7 +7,7 @@ and by the reference evaluator's own tests.
 
 from __future__ import annotations
 
-__all__ = ["CORPUS", "NATIVE_XFAIL"]
+__all__ = ["CORPUS"]
 
 _CHAIN_CYCLE = [(1, 2), (2, 3), (3, 1), (3, 4)]
 _TC = {(a, b) for a in (1, 2, 3) for b in (1, 2, 3, 4)}
@@ -113,9 +113,4 @@ CORPUS: dict[str, tuple[str, dict, dict]] = {
         {"v": [(1,), (2,)]},
         {"twice": {(6,)}},
     ),
-}
-
-#: Corpus programs the native engine does not evaluate yet, with the reason (reported to the logic owner).
-NATIVE_XFAIL: dict[str, str] = {
-    "aggregate_inner_assignment": "native compiler requires variables assigned inside an aggregate body to be bound outside it",
 }

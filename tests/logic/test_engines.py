@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from corpus import CORPUS, NATIVE_XFAIL
+from corpus import CORPUS
 from reference import evaluate, relations
 
 from neurosym.logic import ENGINES, Program
@@ -20,8 +20,7 @@ def check_engine(engine: str, name: str) -> None:
 def _cases():
     for engine in ENGINES:
         for name in CORPUS:
-            marks = [pytest.mark.xfail(strict=True, reason=NATIVE_XFAIL[name])] if engine == "native" and name in NATIVE_XFAIL else []
-            yield pytest.param(engine, name, marks=marks, id=f"{engine}-{name}")
+            yield pytest.param(engine, name, id=f"{engine}-{name}")
 
 
 @pytest.mark.parametrize("engine,name", list(_cases()))
