@@ -108,6 +108,11 @@ CORPUS: dict[str, tuple[str, dict, dict]] = {
         {"score": [("a", 3), ("b", 7), ("c", 7)], "size": [(2,), (3,)], "item": [("x",), ("y",)]},
         {"most": {("b",), ("c",)}, "cnt": {(2,)}},
     ),
+    "two_linear_recursive_rules": (
+        "r(X) :- u(X). r(Y) :- r(X), e(X, Y). r(Y) :- r(X), e(Y, X).",
+        {"u": [(1,)], "e": [(1, 2), (3, 1), (4, 5)]},
+        {"r": {(1,), (2,), (3,)}},
+    ),
     "aggregate_inner_assignment": (
         "twice(S) :- S = sum Y : { v(X), Y = X * 2 }.",
         {"v": [(1,), (2,)]},
