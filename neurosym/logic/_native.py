@@ -101,14 +101,16 @@ def _dedup(rel: str, plan: Plan, selects: list[exp.Select]) -> exp.Select:
 def _linear(plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]]) -> bool:
     """Whether a stratum fits ``WITH RECURSIVE ... UNION`` and surely terminates there.
 
-    One relation, each rule using it at most once in its body, no
-    probabilities, and recursive heads built only from atom variables and
+    One relation, exactly one recursive rule using it once in its body, no
+    probabilities, and a recursive head built only from atom variables and
     constants (no arithmetic that could invent values forever: such programs
     take the semi-naive path, whose round limit stops them).
     """
     rel = stratum[0]
     if plan.prob or len(stratum) != 1 or not plan.types[rel]:
         return False
+    if sum(any(a.rel == rel for a in r.positive_atoms()) for _, r in rules) != 1:
+        return False  # DuckDB's WITH RECURSIVE takes one recursive term
     for _, rule in rules:
         uses = sum(a.rel == rel for a in rule.positive_atoms())
         if uses > 1:
@@ -156,7 +158,10 @@ class NativeEngine:
         for stratum in plan.strata:
             if progress:
                 progress(", ".join(stratum))
-            self._stratum(con, plan, stratum, start)
+            try:
+                self._stratum(con, plan, stratum, start)
+            except duckdb.Error as err:
+                raise EvaluationError(f"evaluating {', '.join(stratum)} failed in the database: {err}") from err
         return con
 
     def _create_tables(self, con, plan: Plan, inputs: dict[str, InputRelation]) -> None:

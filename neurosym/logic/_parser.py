@@ -295,18 +295,28 @@ class _Parser:
     def expr(self) -> Term:
         self.enter()
         left = self.product()
+        chain = 0
         while self.at("+") or self.at("-"):
             op = self.advance()
+            chain = self.chain(chain)
             left = BinOp(str(op.value), left, self.product(), self.span(op))
         self.depth -= 1
         return left
 
     def product(self) -> Term:
         left = self.unary()
+        chain = 0
         while self.at("*") or self.at("/"):
             op = self.advance()
+            chain = self.chain(chain)
             left = BinOp(str(op.value), left, self.unary(), self.span(op))
         return left
+
+    def chain(self, length: int) -> int:
+        """A chain ``a + b + c ...`` nests one level per operator; count it against the depth limit."""
+        if self.depth + length + 1 > MAX_DEPTH:
+            raise self.error(f"expression nested more than {MAX_DEPTH} levels deep (split it with intermediate variables)")
+        return length + 1
 
     def unary(self) -> Term:
         if self.at("-"):

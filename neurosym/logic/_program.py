@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,7 @@ class Program:
 
     def __init__(self, module: Module) -> None:
         self.module = module
-        ids = [r.id for r in module.rules]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        duplicates = sorted(i for i, n in Counter(r.id for r in module.rules).items() if n > 1)
         if duplicates:
             first = next(r for r in module.rules if r.id == duplicates[0])
             raise RuleError(f"rule id {duplicates[0]!r} is used by more than one rule; ids must be unique",

@@ -18,7 +18,7 @@ Examples
 >>> rule = parse("h(X) :- a(X, Y), b(Y), Y > 2.").rules[0]
 >>> body = compile_body(list(rule.body), {"a": ["number"] * 2, "b": ["number"], "h": ["number"]})
 >>> body.select.select(body.env["X"]).sql("duckdb")
-'SELECT t0.c0 FROM rel_a AS t0 JOIN rel_b AS t1 ON t1.c0 = t0.c1 WHERE t0.c1 > 2'
+'SELECT t0.c0 FROM rel_a AS t0 JOIN rel_b AS t1 ON t1.c0 = t0.c1 WHERE t0.c1 > CAST(2 AS BIGINT)'
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def literal(value: object) -> exp.Expression:
         return exp.Literal.number(int(value))
     if isinstance(value, float):
         return cast(exp.Literal.number(repr(value)), "float") if value == value else exp.Null()
-    return exp.Literal.number(int(value))
+    return cast(exp.Literal.number(int(value)), "number")  # BIGINT: integer literals must not overflow at 32 bits
 
 
 def cast(expr: exp.Expression, type_name: str) -> exp.Expression:
@@ -199,8 +199,13 @@ class _Compiler:
         return result
 
     def _equal(self, left: exp.Expression, right: exp.Expression, var: str) -> exp.Expression:
-        return exp.LTE(this=exp.func("ABS", exp.Sub(this=cast(left, "float"), expression=cast(right, "float"))),
-                       expression=exp.Literal.number("1e-9"))
+        """Equality that tolerates float rounding between a stored value and its recomputation."""
+        def as_float(e: exp.Expression) -> exp.Expression:
+            return exp.TryCast(this=e, to=exp.DataType.build("DOUBLE"))
+
+        close = exp.LTE(this=exp.func("ABS", exp.Sub(this=as_float(left), expression=as_float(right))),
+                        expression=exp.Literal.number("1e-9"))
+        return exp.or_(exp.EQ(this=left, expression=right), close)
 
     def _agg_outer_vars(self, agg: Aggregate, literals: list[Literal]) -> list[Var]:
         """Variables the aggregate needs from the outer rule (those it mentions that also live outside it)."""
