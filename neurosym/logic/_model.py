@@ -111,7 +111,7 @@ class Model:
         extra += ["_r", "_h"] if provenance else []
         select = ", ".join(args + extra) or "1 AS _dummy"
         order = f" ORDER BY {', '.join(args)}" if args else ""
-        frame = self._con.execute(f"SELECT {select} FROM {table_name(rel)}{order}").df()
+        frame = self._con.execute(f"SELECT DISTINCT {select} FROM {table_name(rel)}{order}").df()
         if not args:
             frame = frame.drop(columns=["_dummy"], errors="ignore")
         names = self.columns(rel)
@@ -131,7 +131,8 @@ class Model:
     def count(self, rel: str) -> int:
         """Number of tuples in ``rel``."""
         self._types(rel)
-        return int(self._con.execute(f"SELECT COUNT(*) FROM {table_name(rel)}").fetchone()[0])
+        args = ", ".join(f"c{i}" for i in range(len(self._types(rel)))) or "1"
+        return int(self._con.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT {args} FROM {table_name(rel)})").fetchone()[0])
 
     def write_csv_dir(self, directory: str | Path, relations: list[str] | None = None) -> list[Path]:
         """Write one tab-separated ``<relation>.csv`` per relation (default: derived ones), no header, rows sorted."""
@@ -142,7 +143,7 @@ class Model:
         written = []
         for rel in relations or self.derived_relations:
             frame = self._con.execute(
-                f"SELECT {', '.join(f'c{i}' for i in range(len(self._types(rel)))) or '1'} FROM {table_name(rel)}").df()
+                f"SELECT DISTINCT {', '.join(f'c{i}' for i in range(len(self._types(rel)))) or '1'} FROM {table_name(rel)}").df()
             written.append(write_relation(directory / f"{rel}.csv", frame if self._types(rel) else frame.iloc[:, :0]))
         return written
 
@@ -161,7 +162,8 @@ class Model:
             return 0.0
         start = time.perf_counter()
         for rel, types in self._plan.types.items():
-            if types and self.count(rel) >= min_rows:
+            rows = self._con.execute(f"SELECT COUNT(*) FROM {table_name(rel)}").fetchone()[0]
+            if types and rows >= min_rows:
                 order = ", ".join(f"c{i}" for i in range(len(types)))
                 self._con.execute(f"CREATE OR REPLACE TABLE {table_name(rel)} AS SELECT * FROM {table_name(rel)} ORDER BY {order}")
         self._prepared = True

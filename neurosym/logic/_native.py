@@ -22,10 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 from sqlglot import exp
 
 from neurosym._errors import EvaluationError
-from neurosym.logic._ast import Atom, Const, Rule, Var
+from neurosym.logic._ast import Assignment, Atom, Const, Rule, Var
+from neurosym.logic._checks import body_atoms
 from neurosym.logic._inputs import InputRelation
 from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, table_name
 
@@ -75,9 +77,16 @@ def _same_tuple(rel: str, plan: Plan, a: str, b: str) -> exp.Expression:
     return exp.and_(*conds) if conds else exp.true()
 
 
+#: Heights and rule indexes travel packed in one integer, ``height * _PACK + rule``, so one MIN picks the
+#: first derivation (lowest height, then lowest rule) in a plain GROUP BY instead of a window function.
+_PACK = 1 << 20
+
+
 def _dedup(rel: str, plan: Plan, selects: list[exp.Select]) -> exp.Select:
     """Best candidate per tuple that is new (or, with probabilities, better than the stored one)."""
     union = selects[0] if len(selects) == 1 else exp.union(*selects, distinct=False)
+    if not plan.prob and plan.types[rel]:
+        return _dedup_grouped(rel, plan, union)
     order = [exp.Ordered(this=exp.column("_h")), exp.Ordered(this=exp.column("_r"))]
     if plan.prob:
         order.insert(0, exp.Ordered(this=exp.column("_p"), desc=True))
@@ -96,6 +105,23 @@ def _dedup(rel: str, plan: Plan, selects: list[exp.Select]) -> exp.Select:
                      exp.GT(this=col("b", "_p"), expression=exp.Add(this=col("x", "_p"), expression=exp.Literal.number("1e-12"))))
     return (exp.select(*picked).from_(best).join(stored, on=_same_tuple(rel, plan, "x", "b"), join_type="left")
             .where(exp.and_(exp.EQ(this=col("b", "_rn"), expression=exp.Literal.number(1)), better)))
+
+
+def _dedup_grouped(rel: str, plan: Plan, union: exp.Expression) -> exp.Select:
+    """New tuples, one per argument tuple, with the (height, rule) of their first derivation."""
+    cand = exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("cand")))
+    stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
+    exists = exp.select(exp.Literal.number(1)).from_(stored).where(_same_tuple(rel, plan, "x", "cand"))
+    packed = exp.Add(this=exp.Mul(this=cast(exp.column("_h"), "number"), expression=exp.Literal.number(_PACK)),
+                     expression=exp.column("_r"))
+    grouped = (exp.select(*_args(rel, plan), exp.alias_(exp.Min(this=packed), "_k")).from_(cand)
+               .where(exp.Not(this=exp.Exists(this=exists))).group_by(*_args(rel, plan)))
+    key = exp.column("_k")
+    return exp.select(*_args(rel, plan),
+                      exp.alias_(exp.IntDiv(this=key, expression=exp.Literal.number(_PACK)), "_h"),
+                      exp.alias_(exp.Mod(this=key, expression=exp.Literal.number(_PACK)), "_r"),
+                      exp.alias_(exp.Literal.number(1.0), "_p")).from_(
+        exp.Subquery(this=grouped, alias=exp.TableAlias(this=exp.to_identifier("g"))))
 
 
 def _linear(plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]]) -> bool:
@@ -172,18 +198,33 @@ class NativeEngine:
             con.execute(f"CREATE TABLE {table_name(rel)} ({', '.join(columns)})")
 
     def _load_inputs(self, con, plan: Plan, inputs: dict[str, InputRelation]) -> None:
+        """Copy input facts into their tables (through Arrow, without Python objects).
+
+        Relations are sets, but removing duplicate input rows costs a hash
+        aggregate over every column; it is done only where duplicates could
+        change a result: inside ``count``, ``sum`` and ``mean`` and with
+        probabilities (the best one is kept); ``min`` and ``max`` do not care.
+        Elsewhere rule evaluation and
+        :class:`Model` queries deduplicate.
+        """
+        aggregated = {atom.rel for rule in plan.rules for lit in rule.body if isinstance(lit, Assignment)
+                      and lit.aggregate.func in ("count", "sum", "mean") for atom, _ in body_atoms(lit.aggregate.body)}
         for rel, data in inputs.items():
             if not len(data.frame):
                 continue
             view = f"input_{rel}"
-            con.register(view, data.frame)
+            con.register(view, pa.Table.from_pandas(data.frame, preserve_index=False))
             args = [f"c{i}" for i in range(len(plan.types[rel]))]
             typed = [f"CAST(c{i} AS {SQL_TYPES[t]}) AS c{i}" for i, t in enumerate(plan.types[rel])]
-            prob = "MAX(_p)" if data.has_prob else "1.0"
-            src = "MIN(_s)" if data.source_type else "NULL"
-            group = f" GROUP BY {', '.join(args)}" if args else ""
             inner = f"SELECT {', '.join(typed + (['_p'] if data.has_prob else []) + (['_s'] if data.source_type else []))} FROM {view}"
-            con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', prob, src])} FROM ({inner}) AS i{group}")
+            if rel in aggregated or data.has_prob or not args:
+                prob = "MAX(_p)" if data.has_prob else "1.0"
+                src = "MIN(_s)" if data.source_type else "NULL"
+                group = f" GROUP BY {', '.join(args)}" if args else ""
+                con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', prob, src])} FROM ({inner}) AS i{group}")
+            else:
+                src = "_s" if data.source_type else "NULL"
+                con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', '1.0', src])} FROM ({inner}) AS i")
             con.unregister(view)
 
     def _load_rule_facts(self, con, plan: Plan) -> None:
