@@ -40,7 +40,7 @@ from neurosym.logic._native import DIALECT, Plan
 from neurosym.logic._parser import parse_atom
 from neurosym.logic._proof import ProofNode, RuleAttempt, WhyNot
 from neurosym.logic._semiring import MaxProduct, TopKProofs
-from neurosym.logic._sql import cast, col, compile_body, compile_term, literal, table_name
+from neurosym.logic._sql import _literal_vars, cast, col, compile_body, compile_term, literal, table_name
 
 if TYPE_CHECKING:
     from neurosym.logic._program import Program
@@ -193,7 +193,7 @@ class Model:
                 if a.name in seen:
                     conds.append(exp.EQ(this=col("t", f"c{i}"), expression=col("t", f"c{seen[a.name]}")))
                 seen.setdefault(a.name, i)
-        cols = [col("t", f"c{i}") for i in range(len(args))] + [col("t", c) for c in ("_h", "_r", "_p", "_s")]
+        cols = [col("t", f"c{i}") for i in range(len(args))] + [col("t", c) for c in _META]
         q = exp.select(*cols).from_(exp.alias_(exp.to_table(table_name(atom.rel)), "t", table=True))
         if conds:
             q = q.where(exp.and_(*conds))
@@ -283,19 +283,13 @@ class Model:
         outer = {k: v for k, v in bindings.items() if any(k == x.name for l in agg.body for x in _vars_of(l))
                  and k not in _inner_only(agg, bindings)}
         body = compile_body(list(agg.body), self._plan.types, fixed=outer, prefix="g")
-        atoms = [a for _, a in body.atoms]
-        cols = []
-        for alias, a in body.atoms:
-            cols += [col(alias, f"c{i}") for i in range(a.arity)] + [col(alias, c) for c in ("_h", "_r", "_p", "_s")]
-        if not cols:
+        if not body.atoms:
             return node
-        rows = self._con.execute(body.select.select(*cols, copy=False).limit(5, copy=False).sql(DIALECT)).fetchall()
-        for r in rows:
-            k = 0
-            for a in atoms:
-                part = r[k: k + a.arity + 4]
-                k += a.arity + 4
-                node.children.append(self._explain(a.rel, (tuple(part[: a.arity]), *part[a.arity:]), depth - 1, stack, budget))
+        select = body.select.select(*_atom_columns(body.atoms), copy=False).limit(5, copy=False)
+        for r in self._con.execute(select.sql(DIALECT)).fetchall():
+            atom_rows = _split_atoms(r, 0, body.atoms)
+            for _, atom in body.atoms:
+                node.children.append(self._explain(atom.rel, atom_rows[id(atom)], depth - 1, stack, budget))
         return node
 
     def _ground(self, rule: Rule, values: tuple, height: int | None, stack: set) -> tuple[dict, dict] | None:
@@ -318,24 +312,15 @@ class Model:
         if extra:
             select = select.where(exp.and_(*[_close(compile_term(t, body.env), v) for t, v in extra]), copy=False)
         named = sorted(body.env)
-        cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)]
-        for alias, atom in body.atoms:
-            cols += [col(alias, f"c{i}") for i in range(atom.arity)] + [col(alias, c) for c in ("_h", "_r", "_p", "_s")]
+        cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)] + _atom_columns(body.atoms)
         select = select.select(*cols, copy=False)
         if self._plan.prob:
             select = select.order_by(exp.Ordered(this=body.probability(), desc=True), copy=False)
         rows = self._con.execute(select.limit(1 if use_height else 50, copy=False).sql(DIALECT)).fetchall()
         for r in rows:
-            bindings = {name: r[k] for k, name in enumerate(named)}
-            atom_rows, k = {}, len(named)
-            cyclic = False
-            for _, atom in body.atoms:
-                part = r[k: k + atom.arity + 4]
-                k += atom.arity + 4
-                atom_rows[id(atom)] = (tuple(part[: atom.arity]), *part[atom.arity:])
-                cyclic |= (atom.rel, tuple(part[: atom.arity])) in stack
-            if not cyclic:
-                return bindings, atom_rows
+            atom_rows = _split_atoms(r, len(named), body.atoms)
+            if not _cyclic(body.atoms, atom_rows, stack):
+                return {name: r[k] for k, name in enumerate(named)}, atom_rows
         return None
 
     def _guess_rule(self, rel: str, values: tuple, stack: set) -> int | None:
@@ -398,9 +383,7 @@ class Model:
     def _groundings(self, rule: Rule, values: tuple, stack: set, limit: int):
         fixed = {a.name: v for a, v in zip(rule.head.args, values) if isinstance(a, Var)}
         body = compile_body(list(rule.body), self._plan.types, prob=True, fixed=fixed)
-        cols = []
-        for alias, atom in body.atoms:
-            cols += [col(alias, f"c{i}") for i in range(atom.arity)] + [col(alias, c) for c in ("_h", "_r", "_p", "_s")]
+        cols = _atom_columns(body.atoms)
         negs = [p for p in body.probs if not isinstance(p, exp.Column)]
         neg = negs[0] if negs else exp.Literal.number(1.0)
         for p in negs[1:]:
@@ -409,14 +392,8 @@ class Model:
             exp.Ordered(this=body.probability(), desc=True)).limit(limit * 4)
         out = []
         for r in self._con.execute(q.sql(DIALECT)).fetchall():
-            atom_rows, k = {}, 0
-            cyclic = False
-            for _, atom in body.atoms:
-                part = r[k: k + atom.arity + 4]
-                k += atom.arity + 4
-                atom_rows[id(atom)] = (tuple(part[: atom.arity]), *part[atom.arity:])
-                cyclic |= (atom.rel, tuple(part[: atom.arity])) in stack
-            if not cyclic:
+            atom_rows = _split_atoms(r, 0, body.atoms)
+            if not _cyclic(body.atoms, atom_rows, stack):
                 out.append(({}, atom_rows, float(r[-1])))
         return out[:limit]
 
@@ -467,6 +444,28 @@ class Model:
         return RuleAttempt(rule.id, str(rule), None, "the body holds for some bindings but none produce this head")
 
 
+_META = ("_h", "_r", "_p", "_s")
+
+
+def _atom_columns(atoms: list[tuple[str, Atom]]) -> list[exp.Column]:
+    """Argument and provenance columns of each body atom, in order (decoded by :func:`_split_atoms`)."""
+    return [col(alias, c) for alias, atom in atoms for c in [*(f"c{i}" for i in range(atom.arity)), *_META]]
+
+
+def _split_atoms(row: tuple, start: int, atoms: list[tuple[str, Atom]]) -> dict[int, tuple]:
+    """Per atom (by id): ``(values, height, rule, probability, source)`` from a row laid out by :func:`_atom_columns`."""
+    out, k = {}, start
+    for _, atom in atoms:
+        part = row[k: k + atom.arity + len(_META)]
+        k += atom.arity + len(_META)
+        out[id(atom)] = (tuple(part[: atom.arity]), *part[atom.arity:])
+    return out
+
+
+def _cyclic(atoms: list[tuple[str, Atom]], atom_rows: dict[int, tuple], stack: set) -> bool:
+    return any((atom.rel, atom_rows[id(atom)][0]) in stack for _, atom in atoms)
+
+
 def _close(expr: exp.Expression, value: object) -> exp.Expression:
     if isinstance(value, float):
         return exp.LTE(this=exp.func("ABS", exp.Sub(this=cast(expr, "float"), expression=literal(value))),
@@ -491,15 +490,8 @@ def _checkable(prefix: list[Literal]) -> bool:
 
 
 def _vars_of(lit: Literal) -> list[Var]:
-    if isinstance(lit, Atom):
-        return lit.vars()
-    if isinstance(lit, Negation):
-        return lit.atom.vars()
-    if isinstance(lit, Comparison):
-        return term_vars(lit.left) + term_vars(lit.right)
-    if isinstance(lit, Assignment):
-        return [lit.var]
-    return []
+    """Variables a literal mentions at rule level (an aggregate: only the variable it assigns)."""
+    return [lit.var] if isinstance(lit, Assignment) else _literal_vars(lit)
 
 
 def _inner_only(agg: Aggregate, bindings: dict) -> set[str]:
