@@ -17,6 +17,8 @@ talks to DuckDB.
 
 from __future__ import annotations
 
+import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +46,13 @@ class Plan:
     types: dict[str, list[str]]
     strata: list[list[str]]
     prob: bool
+
+
+def _memory_size(text: str) -> str:
+    """Validate a size such as ``"2GB"`` or ``"512MB"`` before it reaches SQL."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip()):
+        raise EvaluationError(f"memory_limit must look like '2GB' or '512MB', got {text!r}")
+    return text.strip()
 
 
 def _delta_name(rel: str, parity: int) -> str:
@@ -159,14 +168,18 @@ class NativeEngine:
         Seconds allowed for the whole evaluation.
     threads : int, optional
         DuckDB worker threads (default: all cores).
+    memory_limit : str, optional
+        Cap on the database's memory, e.g. ``"2GB"``; beyond it DuckDB spills to a temporary directory.
     """
 
     name = "native"
 
-    def __init__(self, max_iterations: int = 100_000, timeout: float | None = None, threads: int | None = None) -> None:
+    def __init__(self, max_iterations: int = 100_000, timeout: float | None = None, threads: int | None = None,
+                 memory_limit: str | None = None) -> None:
         self.max_iterations = max_iterations
         self.timeout = timeout
         self.threads = threads
+        self.memory_limit = memory_limit
 
     def run(self, plan: Plan, inputs: dict[str, InputRelation], progress: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
         """Evaluate and return the connection holding one table per relation."""
@@ -175,8 +188,12 @@ class NativeEngine:
             con.execute("SET enable_progress_bar = false")
         except duckdb.Error:  # inside Jupyter without ipywidgets DuckDB refuses to touch the setting; no bar shows there
             pass
+        con.execute("SET preserve_insertion_order = false")  # results are sorted where order matters
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
+        if self.memory_limit:
+            con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='neurosym-duckdb-')}'")
+            con.execute(f"SET memory_limit = '{_memory_size(self.memory_limit)}'")
         start = time.perf_counter()
         self._create_tables(con, plan, inputs)
         self._load_inputs(con, plan, inputs)

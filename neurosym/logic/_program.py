@@ -121,6 +121,7 @@ class Program:
         semiring: MaxProduct | TopKProofs | None = None,
         max_iterations: int = 100_000,
         timeout: float | None = None,
+        memory_limit: str | None = None,
     ) -> Model:
         """Evaluate on ``facts`` and return a :class:`~neurosym.logic.Model`.
 
@@ -137,13 +138,15 @@ class Program:
             How derived facts get probabilities (default best proof).
         max_iterations, timeout
             Limits that end a runaway evaluation with :class:`~neurosym.EvaluationError`.
+        memory_limit : str, optional
+            Native engine: cap the database's memory (``"2GB"``); it spills to disk beyond.
         """
         if engine not in ENGINES:
             raise EvaluationError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         semiring = semiring or MaxProduct()
         plan, inputs = self._plan(facts)
         if engine == "native":
-            con = NativeEngine(max_iterations=max_iterations, timeout=timeout).run(plan, inputs)
+            con = NativeEngine(max_iterations=max_iterations, timeout=timeout, memory_limit=memory_limit).run(plan, inputs)
             heights = True
         else:
             from neurosym.logic._pydatalog import PyDatalogEngine

@@ -174,3 +174,10 @@ def test_probabilistic_proof_shows_each_number():
     negation = proof.children[1]
     assert negation.kind == "negation" and negation.probability == pytest.approx(0.28)
     assert "[p=0.28]" in proof.render_text()
+
+
+def test_memory_limit_spills_and_is_validated():
+    prog = Program.from_text("p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z).")
+    assert prog.evaluate({"e": [(i, i + 1) for i in range(50)]}, memory_limit="256MB").count("p") == 50 * 51 // 2
+    with pytest.raises(EvaluationError, match="memory_limit must look like"):
+        prog.evaluate({"e": [(1, 2)]}, memory_limit="1GB'; DROP TABLE x; --")
