@@ -74,8 +74,10 @@ if str(REPO) not in sys.path:
 RESULTS = HERE / "results" / "engine.json"
 SYSTEMS = ("native", "pydatalog", "clingo", "duckdb_sql")
 MARK = "@@BENCH "
-#: Address-space limit for the pyDatalog and clingo workers (they can exhaust memory on big inputs).
-BASELINE_MEMORY_LIMIT = 8 * 1024**3
+#: Resident-memory cap for the pyDatalog and clingo workers (they can exhaust memory on big inputs); the parent
+#: polls the worker's VmRSS and kills it above the cap.  (An address-space rlimit would break DuckDB, which
+#: reserves virtual memory and is used inside the pyDatalog backend.)
+BASELINE_RSS_CAP_MB = 10_240
 #: Targets from the issue.
 #: The native engine and hand-written SQL are timed up to REPEATS times (best reported) while the total stays under REPEAT_BUDGET s.
 REPEATS = 3
@@ -525,7 +527,6 @@ def _count_nodes(node) -> int:
 
 
 def work_pydatalog(spec: dict) -> dict:
-    resource.setrlimit(resource.RLIMIT_AS, (BASELINE_MEMORY_LIMIT, BASELINE_MEMORY_LIMIT))
     from neurosym.logic import Program
 
     facts = _load_inputs(spec)
@@ -606,7 +607,6 @@ class _ClingoContext:
 
 
 def work_clingo(spec: dict) -> dict:
-    resource.setrlimit(resource.RLIMIT_AS, (BASELINE_MEMORY_LIMIT, BASELINE_MEMORY_LIMIT))
     try:
         import clingo
     except ImportError:
@@ -695,7 +695,76 @@ def work_duckdb_sql(spec: dict) -> dict:
             "peak_rss_mb": _rss()["VmHWM"]}
 
 
-WORKERS = {"native": work_native, "pydatalog": work_pydatalog, "clingo": work_clingo, "duckdb_sql": work_duckdb_sql}
+class _TimedConnection:
+    """Wraps the engine's DuckDB connection: times every statement (execute plus fetch)."""
+
+    def __init__(self, con, log: list) -> None:
+        self._con, self._log = con, log
+
+    def execute(self, sql, *args, **kwargs):
+        entry = [str(sql), 0.0]
+        self._log.append(entry)
+        t0 = time.perf_counter()
+        result = self._con.execute(sql, *args, **kwargs)
+        entry[1] += time.perf_counter() - t0
+        return _TimedResult(result, entry)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+class _TimedResult:
+    def __init__(self, result, entry: list) -> None:
+        self._result, self._entry = result, entry
+
+    def __getattr__(self, name):
+        attr = getattr(self._result, name)
+        if not callable(attr) or not name.startswith(("fetch", "df")):
+            return attr
+
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self._entry[1] += time.perf_counter() - t0
+        return timed
+
+
+def work_profile(spec: dict) -> dict:
+    """Native evaluation with every SQL statement timed: where the time goes (``--profile``)."""
+    import duckdb
+
+    from neurosym.logic import Program
+
+    facts = _load_inputs(spec)
+    program = Program.from_text(_program_text(spec))
+    log: list = []
+    real_connect = duckdb.connect
+    duckdb.connect = lambda *a, **k: _TimedConnection(real_connect(*a, **k), log)  # this worker process only
+    try:
+        _emit("start")
+        t0 = time.perf_counter()
+        program.evaluate(facts, engine="native")
+        total = time.perf_counter() - t0
+    finally:
+        duckdb.connect = real_connect
+    in_sql = sum(t for _, t in log)
+    kinds: dict[str, list] = {}
+    for sql, t in log:
+        head = sql.split("(")[0].split(" AS ")[0]
+        kind = " ".join(head.split()[:3]) if not sql.startswith("INSERT") else "INSERT INTO " + sql.split()[2]
+        agg = kinds.setdefault(kind, [0, 0.0])
+        agg[0] += 1
+        agg[1] += t
+    top = sorted(log, key=lambda e: -e[1])[: spec.get("top", 12)]
+    return {"seconds": total, "statements": len(log), "seconds_in_sql": in_sql, "seconds_outside_sql": total - in_sql,
+            "by_statement_kind": sorted(([k, n, t] for k, (n, t) in kinds.items()), key=lambda x: -x[2])[:15],
+            "top_statements": [[round(t, 3), sql] for sql, t in top]}
+
+
+WORKERS = {"native": work_native, "pydatalog": work_pydatalog, "clingo": work_clingo, "duckdb_sql": work_duckdb_sql,
+           "profile": work_profile}
 
 
 def worker_main(system: str, spec: dict) -> None:
@@ -703,7 +772,7 @@ def worker_main(system: str, spec: dict) -> None:
         result = WORKERS[system](spec)
         _emit("result", **result)
     except MemoryError:
-        _emit("result", status="error", error=f"out of memory (address space limited to {BASELINE_MEMORY_LIMIT // 1024**3} GB)")
+        _emit("result", status="error", error="out of memory")
     except Exception as err:  # reported, not raised: the benchmark goes on
         import traceback
 
@@ -713,8 +782,18 @@ def worker_main(system: str, spec: dict) -> None:
 # ---------------------------------------------------------------------------
 # Parent: run workers with time-outs, compare, report
 # ---------------------------------------------------------------------------
-def run_worker(system: str, spec: dict, timeout: float, prep_limit: float) -> dict:
-    """Run one worker; kill it ``timeout`` seconds after it starts its clock."""
+def _child_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_worker(system: str, spec: dict, timeout: float, prep_limit: float, rss_cap_mb: float | None = None) -> dict:
+    """Run one worker; kill it ``timeout`` seconds after it starts its clock (or above ``rss_cap_mb``)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", system, "--spec", json.dumps(spec)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
@@ -738,8 +817,15 @@ def run_worker(system: str, spec: dict, timeout: float, prep_limit: float) -> di
     while True:
         deadline = (started + timeout) if started else (launched + prep_limit)
         try:
-            ev = events.get(timeout=max(0.05, deadline - time.perf_counter()))
+            ev = events.get(timeout=min(0.5, max(0.05, deadline - time.perf_counter())))
         except queue.Empty:
+            if started and rss_cap_mb and _child_rss_mb(proc.pid) > rss_cap_mb:
+                _kill(proc)
+                result = {"status": "memory", "error": f"killed above the {rss_cap_mb:,.0f} MB RSS cap after "
+                                                       f"{time.perf_counter() - started:.1f} s"}
+                break
+            if time.perf_counter() < deadline:
+                continue
             _kill(proc)
             result = {"status": "timeout", "seconds": timeout} if started else {"status": "error", "error": f"preparation took over {prep_limit:.0f} s"}
             break
@@ -802,6 +888,8 @@ def _fmt_seconds(res: dict) -> str:
         return f"{res['seconds']:.2f} s"
     if status == "timeout":
         return f"> {res['seconds']:.0f} s"
+    if status == "memory":
+        return "> RSS cap"
     return status or "-"
 
 
@@ -846,20 +934,39 @@ def _git() -> dict:
 
 def _versions() -> dict:
     out = {"python": platform.python_version()}
-    for mod in ("duckdb", "sqlglot", "pandas", "clingo", "pyDatalog"):
-        try:
-            m = __import__(mod)
-            out[mod] = getattr(m, "__version__", None) or getattr(m, "version", None)
-        except ImportError:
-            out[mod] = None
-    if out.get("pyDatalog") is None:
-        try:
-            from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-            out["pyDatalog"] = version("pyDatalog")
-        except Exception:
-            pass
+    for dist in ("duckdb", "sqlglot", "pandas", "clingo", "pyDatalog"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = None
     return out
+
+
+def profile_main(args, specs: list[dict], console) -> int:
+    spec = next((s for s in specs if s["name"] == args.profile), None)
+    if spec is None:
+        console.print(f"unknown workload {args.profile!r}; choose one of {', '.join(s['name'] for s in specs)}")
+        return 2
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="neurosym-engine-bench-"))
+    try:
+        if spec["kind"] == "clinical":
+            spec["data"] = prepare_cohort(spec, workdir, console, library=False)["directory"]
+        res = run_worker("profile", spec, args.native_timeout, prep_limit=900.0)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if res.get("status") != "ok":
+        console.print(res)
+        return 1
+    console.print(f"{spec['name']}: {res['seconds']:.2f} s total, {res['statements']} statements, "
+                  f"{res['seconds_in_sql']:.2f} s in DuckDB, {res['seconds_outside_sql']:.2f} s in Python/SQLGlot")
+    for kind, n, t in res["by_statement_kind"]:
+        console.print(f"  {t:8.3f} s  {n:6d} x  {kind}")
+    for t, sql in res["top_statements"]:
+        console.print(f"--- {t:.3f} s\n{sql[:1500]}", markup=False, highlight=False)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -871,6 +978,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems")
     parser.add_argument("--out", type=Path, default=RESULTS, help="JSON output path")
     parser.add_argument("--workdir", type=Path, default=None, help="where cohort Parquet files go (default: a temp dir)")
+    parser.add_argument("--profile", metavar="WORKLOAD", help="time every SQL statement of the native engine on one workload "
+                        "(names of the full or, with --quick, quick list) and print the costliest; writes nothing")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -883,6 +992,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
     timeout = args.timeout or (30.0 if args.quick else 60.0)
     specs = [dict(s) for s in (QUICK if args.quick else FULL)]
+    if args.profile:
+        return profile_main(args, specs, console)
     if args.only:
         wanted = set(args.only.split(","))
         specs = [s for s in specs if s["name"] in wanted]
@@ -920,7 +1031,8 @@ def main(argv: list[str] | None = None) -> int:
                 run_spec = dict(spec, timeout=limit)
                 load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
                 with console.status(f"{spec['name']}: {system} (time-out {limit:.0f} s)"):
-                    res = run_worker(system, run_spec, limit, prep_limit=900.0)
+                    res = run_worker(system, run_spec, limit, prep_limit=900.0,
+                                     rss_cap_mb=BASELINE_RSS_CAP_MB if system in ("pydatalog", "clingo") else None)
                 res["load_average_before"] = load_before
                 entry["systems"][system] = res
                 console.print(f"  {spec['name']:<22} {system:<11} {_fmt_seconds(res):>10}  "
