@@ -165,7 +165,9 @@ def conform(frame: pd.DataFrame, columns: dict[str, str], sort_by: Iterable[str]
     for name, dtype in columns.items():
         if name in frame.columns:
             col = frame[name]
-            if dtype.startswith("datetime64"):
+            if str(col.dtype) == dtype or (dtype == "category" and isinstance(col.dtype, pd.CategoricalDtype)):
+                pass  # already right: no copy
+            elif dtype.startswith("datetime64"):
                 col = pd.to_datetime(col).astype(dtype)
             elif dtype == "category":
                 col = col.astype("string").astype("category") if col.dtype != "category" else col
@@ -174,7 +176,7 @@ def conform(frame: pd.DataFrame, columns: dict[str, str], sort_by: Iterable[str]
         else:
             col = pd.Series([None] * n, dtype="object").astype(dtype)
         out[name] = col.reset_index(drop=True)
-    result = pd.DataFrame(out)
+    result = pd.DataFrame(out, copy=False)
     sort_by = list(sort_by)
     if sort_by and n:
         result = result.sort_values(sort_by, kind="stable").reset_index(drop=True)
