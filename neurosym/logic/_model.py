@@ -4,8 +4,9 @@ The engine stores, per tuple, only the rule that first derived it and its
 height (Soufflé-style).  :meth:`Model.explain` rebuilds a proof on demand: for
 a tuple of height h derived by rule r it binds r's head to the tuple and asks
 the database for one body grounding whose atoms all have height < h, then
-recurses.  Models from engines that record no heights (``pydatalog``) search
-without the height bound and refuse cyclic proofs instead.
+recurses.  Tuples without a recorded height (the ``pydatalog`` engine, and
+``WITH RECURSIVE`` strata of the native one) are searched without the bound,
+refusing cyclic proofs instead.
 
 Examples
 --------
@@ -58,7 +59,7 @@ class Model:
     """
 
     def __init__(self, program: "Program", plan: Plan, con: duckdb.DuckDBPyConnection, *, engine: str,
-                 facts: Mapping[str, Any] | None, semiring: MaxProduct | TopKProofs, heights: bool,
+                 facts: Mapping[str, Any] | None, semiring: MaxProduct | TopKProofs,
                  input_columns: Mapping[str, list[str]]) -> None:
         self.program = program
         self.engine = engine
@@ -66,7 +67,6 @@ class Model:
         self._plan = plan
         self._con = con
         self._facts = facts
-        self._heights = heights
         self._input_columns = dict(input_columns)
 
     # -- tuples ----------------------------------------------------------

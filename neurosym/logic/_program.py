@@ -147,15 +147,13 @@ class Program:
         plan, inputs = self._plan(facts)
         if engine == "native":
             con = NativeEngine(max_iterations=max_iterations, timeout=timeout, memory_limit=memory_limit).run(plan, inputs)
-            heights = True
         else:
             from neurosym.logic._pydatalog import PyDatalogEngine
 
             con = PyDatalogEngine(timeout=timeout).run(plan, inputs)
-            heights = False
-        columns = {rel: [str(c) for c in _frame(facts[rel]).columns if not str(c).startswith("_")]
-                   for rel in inputs if hasattr(facts[rel], "columns")}
-        return Model(self, plan, con, engine=engine, facts=facts, semiring=semiring, heights=heights, input_columns=columns)
+        columns = {rel: [c for c in names if not c.startswith("_")] for rel in inputs
+                   if (names := _column_names(facts[rel])) is not None}
+        return Model(self, plan, con, engine=engine, facts=facts, semiring=semiring, input_columns=columns)
 
     def _plan(self, facts: Mapping[str, Any] | None) -> tuple[Plan, dict[str, InputRelation]]:
         arities = self.arities()
@@ -174,8 +172,13 @@ class Program:
         return f"Program({len(self.module.rules)} rules, relations={sorted(self.arities())})"
 
 
-def _frame(data: Any):
-    return data.to_pandas() if hasattr(data, "to_pandas") else data
+def _column_names(data: Any) -> list[str] | None:
+    """Column names of a pandas frame or pyarrow table (None for a list of tuples)."""
+    if hasattr(data, "column_names"):
+        return [str(c) for c in data.column_names]
+    if hasattr(data, "columns"):
+        return [str(c) for c in data.columns]
+    return None
 
 
 def _expand(paths: Iterable[str | Path]) -> list[Path]:
