@@ -41,7 +41,7 @@ from neurosym.logic._native import DIALECT, Plan
 from neurosym.logic._parser import parse_atom
 from neurosym.logic._proof import ProofNode, RuleAttempt, WhyNot
 from neurosym.logic._semiring import MaxProduct, TopKProofs
-from neurosym.logic._sql import _literal_vars, cast, col, compile_body, compile_term, literal, table_name
+from neurosym.logic._sql import _literal_vars, cast, col, compile_body, compile_term, literal, table_name, tolerant_equal
 
 if TYPE_CHECKING:
     from neurosym.logic._program import Program
@@ -310,7 +310,7 @@ class Model:
                             height_below=int(height) if use_height else None)
         select = body.select
         if extra:
-            select = select.where(exp.and_(*[_close(compile_term(t, body.env), v) for t, v in extra]), copy=False)
+            select = select.where(exp.and_(*[tolerant_equal(compile_term(t, body.env), literal(v)) for t, v in extra]), copy=False)
         named = sorted(body.env)
         cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)] + _atom_columns(body.atoms)
         select = select.select(*cols, copy=False)
@@ -464,13 +464,6 @@ def _split_atoms(row: tuple, start: int, atoms: list[tuple[str, Atom]]) -> dict[
 
 def _cyclic(atoms: list[tuple[str, Atom]], atom_rows: dict[int, tuple], stack: set) -> bool:
     return any((atom.rel, atom_rows[id(atom)][0]) in stack for _, atom in atoms)
-
-
-def _close(expr: exp.Expression, value: object) -> exp.Expression:
-    if isinstance(value, float):
-        return exp.LTE(this=exp.func("ABS", exp.Sub(this=cast(expr, "float"), expression=literal(value))),
-                       expression=exp.Literal.number("1e-9"))
-    return exp.EQ(this=expr, expression=literal(value))
 
 
 def _checkable(prefix: list[Literal]) -> bool:

@@ -181,7 +181,7 @@ class NativeEngine:
         self.threads = threads
         self.memory_limit = memory_limit
 
-    def run(self, plan: Plan, inputs: dict[str, InputRelation], progress: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    def run(self, plan: Plan, inputs: dict[str, InputRelation]) -> duckdb.DuckDBPyConnection:
         """Evaluate and return the connection holding one table per relation."""
         con = duckdb.connect(":memory:")
         try:
@@ -199,8 +199,6 @@ class NativeEngine:
         self._load_inputs(con, plan, inputs)
         self._load_rule_facts(con, plan)
         for stratum in plan.strata:
-            if progress:
-                progress(", ".join(stratum))
             try:
                 self._stratum(con, plan, stratum, start)
             except duckdb.Error as err:

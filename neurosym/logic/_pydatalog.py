@@ -65,7 +65,7 @@ import duckdb
 import pandas as pd
 
 from neurosym._errors import EvaluationError
-from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Rule, Term, Var, term_vars
+from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Comparison, Const, Literal, Negation, Rule, Term, Var, term_vars
 from neurosym.logic._inputs import InputRelation
 from neurosym.logic._native import NativeEngine, Plan
 from neurosym.logic._sql import table_name

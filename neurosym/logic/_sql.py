@@ -32,7 +32,7 @@ from neurosym._errors import EvaluationError
 from neurosym.logic._checks import bound_variables
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
-__all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "SQL_TYPES", "cast"]
+__all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "SQL_TYPES", "cast", "tolerant_equal"]
 
 SQL_TYPES = {"symbol": "VARCHAR", "number": "BIGINT", "float": "DOUBLE"}
 _FUNCS = {"abs": "ABS", "pow": "POWER", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "floor": "FLOOR", "ceil": "CEIL", "round": "ROUND"}
@@ -58,6 +58,16 @@ def literal(value: object) -> exp.Expression:
 
 def cast(expr: exp.Expression, type_name: str) -> exp.Expression:
     return exp.Cast(this=expr, to=exp.DataType.build(SQL_TYPES[type_name]))
+
+
+def tolerant_equal(left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """Equality that tolerates float rounding between a stored value and its recomputation."""
+    def as_float(e: exp.Expression) -> exp.Expression:
+        return exp.TryCast(this=e, to=exp.DataType.build("DOUBLE"))
+
+    close = exp.LTE(this=exp.func("ABS", exp.Sub(this=as_float(left), expression=as_float(right))),
+                    expression=exp.Literal.number("1e-9"))
+    return exp.or_(exp.EQ(this=left, expression=right), close)
 
 
 def col(alias: str, name: str) -> exp.Column:
@@ -167,7 +177,7 @@ class _Compiler:
                     if join is not None:
                         select = select.join(join[0], on=join[1], join_type="left", copy=False)
                     if lit.var.name in env:
-                        conditions.append(self._equal(env[lit.var.name], value, lit.var.name))
+                        conditions.append(tolerant_equal(env[lit.var.name], value))
                     else:
                         env[lit.var.name] = value
                     conditions.append(exp.Not(this=exp.Is(this=value, expression=exp.Null())))
@@ -182,7 +192,7 @@ class _Compiler:
                             break
                         if isinstance(target, Var) and target.name in self.fixed and all(v.name in env for v in term_vars(source)) \
                                 and not any(v.name == target.name for v in term_vars(source)):
-                            conditions.append(self._equal(literal(self.fixed[target.name]), compile_term(source, env), target.name))
+                            conditions.append(tolerant_equal(literal(self.fixed[target.name]), compile_term(source, env)))
                             pending.remove(lit)
                             progress = True
                             break
@@ -197,15 +207,6 @@ class _Compiler:
             select = select.where(exp.and_(*conditions), copy=False)
         result.select = select
         return result
-
-    def _equal(self, left: exp.Expression, right: exp.Expression, var: str) -> exp.Expression:
-        """Equality that tolerates float rounding between a stored value and its recomputation."""
-        def as_float(e: exp.Expression) -> exp.Expression:
-            return exp.TryCast(this=e, to=exp.DataType.build("DOUBLE"))
-
-        close = exp.LTE(this=exp.func("ABS", exp.Sub(this=as_float(left), expression=as_float(right))),
-                        expression=exp.Literal.number("1e-9"))
-        return exp.or_(exp.EQ(this=left, expression=right), close)
 
     def _agg_outer_vars(self, agg: Aggregate, literals: list[Literal]) -> list[Var]:
         """Variables the aggregate needs from the outer rule (those it mentions that also live outside it)."""
