@@ -20,3 +20,11 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip(f"../shared/data not found: {path} (set NEUROSYM_SHARED_DATA)")
     return path
+
+
+def shared_dataset(shared_data: Path, name: str) -> Path:
+    """One dataset folder under the shared data, or skip the test if it is missing."""
+    path = shared_data / name
+    if not path.is_dir():
+        pytest.skip(f"{path} not found")
+    return path

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import shared_dataset
 
 from neurosym import DataLoadError
 from neurosym.data._mimic import dot_icd9, load_mimic_demo
@@ -31,10 +32,7 @@ def csv_rows(folder: Path, table: str) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def mimic_dir(shared_data: Path) -> Path:
-    path = shared_data / "mimic_iii_demo"
-    if not path.is_dir():
-        pytest.skip(f"{path} not found")
-    return path
+    return shared_dataset(shared_data, "mimic_iii_demo")
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import shared_dataset
 
 from neurosym import DataLoadError
 from neurosym.data._omop import load_omop, read_omop_vocabulary
@@ -29,10 +30,7 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def omop_dir(shared_data: Path) -> Path:
-    path = shared_data / "omop_synthea27nj"
-    if not path.is_dir():
-        pytest.skip(f"{path} not found")
-    return path
+    return shared_dataset(shared_data, "omop_synthea27nj")
 
 
 @pytest.fixture(scope="module")
