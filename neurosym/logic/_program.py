@@ -162,11 +162,12 @@ class Program:
         if errors:
             raise errors[0]
         base = {rel: list(data.types) for rel, data in inputs.items()}
-        types = infer_types(self.module, base)
+        order = strata(self.module)
+        types = infer_types(self.module, base, order)
         for rel, arity in arities.items():
             types.setdefault(rel, ["symbol"] * arity)
         prob = any(data.has_prob for data in inputs.values())
-        return Plan(self.module.rules, types, strata(self.module), prob), inputs
+        return Plan(self.module.rules, types, order, prob), inputs
 
     def __repr__(self) -> str:
         return f"Program({len(self.module.rules)} rules, relations={sorted(self.arities())})"

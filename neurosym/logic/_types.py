@@ -150,14 +150,18 @@ class _Inference:
             self.widen(rule, rule.head, i, self.term(rule, arg, env))
 
 
-def infer_types(module: Module, base: Mapping[str, list[str | None]]) -> dict[str, list[str]]:
-    """Column types of every relation; unknown columns default to ``symbol``."""
+def infer_types(module: Module, base: Mapping[str, list[str | None]],
+                order: list[list[str]] | None = None) -> dict[str, list[str]]:
+    """Column types of every relation; unknown columns default to ``symbol``.
+
+    ``order`` is the program's strata if the caller already has them.
+    """
     types: dict[str, list[str | None]] = {rel: list(cols) for rel, cols in base.items()}
     for decl in module.decls:
         types[decl.rel] = [t for _, t in decl.columns]
     inference = _Inference(module, types)
-    order = {rel: k for k, stratum in enumerate(strata(module)) for rel in stratum}
-    rules = sorted(module.rules, key=lambda r: order.get(r.head.rel, -1))  # dependencies first: few passes
+    rank = {rel: k for k, stratum in enumerate(order if order is not None else strata(module)) for rel in stratum}
+    rules = sorted(module.rules, key=lambda r: rank.get(r.head.rel, -1))  # dependencies first: few passes
     for _ in range(len(rules) + 2):
         inference.changed = False
         for rule in rules:
