@@ -6,14 +6,17 @@
 """
 
 from neurosym.logic._library import RULE_TOPICS, clinical_facts, load_rule_library, required_ancestors, rule_library_dir
+from neurosym.logic._explain import Explainer
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._program import ENGINES, Program
 from neurosym.logic._proof import ProofNode, RuleAttempt, WhyNot
+from neurosym.logic._prover import Prover
 from neurosym.logic._semiring import MaxProduct, Semiring, TopKProofs
 
 __all__ = [
     "ENGINES",
+    "Explainer",
     "RULE_TOPICS",
     "clinical_facts",
     "load_rule_library",
@@ -23,6 +26,7 @@ __all__ = [
     "Model",
     "ProofNode",
     "Program",
+    "Prover",
     "RuleAttempt",
     "Semiring",
     "TopKProofs",

@@ -69,7 +69,7 @@ def relations(model) -> dict[str, set[tuple]]:
     out = {}
     for rel in model.relations:
         frame = model.query(rel)
-        arity = len(model._plan.types[rel])
+        arity = len(model.plan.types[rel])
         out[rel] = {tuple(_plain(v) for v in row)[:arity] for row in frame.itertuples(index=False, name=None)}
         if arity == 0:
             out[rel] = {()} if len(frame) else set()

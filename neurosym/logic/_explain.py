@@ -1,0 +1,289 @@
+"""Explain derived facts and say why others fail.
+
+The engine stores, per tuple, only the rule that first derived it and its
+height (Soufflé-style).  :meth:`Explainer.explain` rebuilds a proof on demand:
+for a tuple of height h derived by rule r it binds r's head to the tuple and
+asks the database for one body grounding whose atoms all have height < h, then
+recurses.  Tuples without a recorded height (the ``pydatalog`` engine, and
+``WITH RECURSIVE`` strata of the native one) are searched without the bound,
+refusing cyclic proofs instead.
+
+Examples
+--------
+>>> from neurosym.logic import Program
+>>> prog = Program.from_text('@id("tc.step") path(X, Z) :- edge(X, Y), path(Y, Z). path(X, Y) :- edge(X, Y).')
+>>> model = prog.evaluate({"edge": [(1, 2), (2, 3)]})
+>>> print(Explainer(model).explain("path(1, 3)").render_text())
+path(1, 3)
+└─ rule tc.step  {X=1, Y=2, Z=3}
+   ├─ edge(1, 2)
+   └─ path(2, 3)
+      └─ rule <text>:1:54  {X=2, Y=3}
+         └─ edge(2, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from neurosym._errors import EvaluationError
+from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Rule, Term, Var, format_value, term_vars
+from neurosym.logic._lookup import atom_columns, atom_text, coerce, cyclic, find, split_atoms
+from neurosym.logic._native import DIALECT
+from neurosym.logic._parser import parse_atom
+from neurosym.logic._proof import ProofNode, RuleAttempt, WhyNot
+from neurosym.logic._sql import _literal_vars, compile_body, compile_term, literal, table_name, tolerant_equal
+
+if TYPE_CHECKING:
+    from neurosym.logic._model import Model
+
+__all__ = ["Explainer"]
+
+_MAX_PROOF_NODES = 10_000
+
+
+class Explainer:
+    """Proofs of derived facts (:meth:`explain`) and reports on facts that were not derived (:meth:`why_not`)."""
+
+    def __init__(self, model: "Model") -> None:
+        self._model = model
+        self._con = model.connect()
+        self._plan = model.plan
+        self._facts = model.facts
+
+    def _lookup(self, atom: Atom, limit: int | None = None) -> list[tuple]:
+        return find(self._con, self._plan, atom, limit)
+
+    def explain(self, atom: str, max_depth: int = 12) -> ProofNode:
+        """Proof tree of a derived (or input) fact.
+
+        ``atom`` may contain variables (``'glycemic_status("S01", S)'``): the
+        first matching tuple is explained.  Subproofs deeper than
+        ``max_depth`` are elided.  Raises :class:`~neurosym.EvaluationError`
+        if nothing matches; :meth:`why_not` says why.
+        """
+        parsed = parse_atom(atom)
+        self._model.prepare_lookups()
+        found = self._lookup(parsed, limit=1)
+        if not found:
+            raise EvaluationError(f"{atom} is not derived; use why_not({atom!r}) to see which rule body fails")
+        budget = [_MAX_PROOF_NODES]
+        return self._explain(parsed.rel, found[0], max_depth, set(), budget)
+
+    def _explain(self, rel: str, row: tuple, depth: int, stack: set, budget: list[int]) -> ProofNode:
+        values, height, rule_index, prob, source = row
+        text = atom_text(rel, values)
+        p = float(prob) if self._plan.prob and prob is not None else None
+        budget[0] -= 1
+        if rule_index is None:
+            rule_index = self._guess_rule(rel, values, stack)
+        if rule_index is None or rule_index < 0:
+            return ProofNode("fact", text, probability=p, height=0, source=self._describe(rel, source))
+        rule = self._plan.rules[int(rule_index)]
+        if rule.is_fact:
+            return ProofNode("fact", text, rule_id=rule.id, cite=rule.cite, doc=rule.doc, probability=p, height=0,
+                             source={"text": f"fact in {rule.path} line {rule.span.line}"})
+        if depth <= 0 or budget[0] <= 0:
+            return ProofNode("elided", text, rule_id=rule.id, probability=p, height=height)
+        grounding = self._ground(rule, values, height, stack | {(rel, values)})
+        node = ProofNode("rule", text, rule_id=rule.id, cite=rule.cite, doc=rule.doc, probability=p, height=height)
+        if grounding is None:
+            node.kind = "elided"
+            return node
+        bindings, atom_rows = grounding
+        node.bindings = {k: v for k, v in bindings.items() if not k.startswith("_#")}
+        for lit in rule.body:
+            node.children.append(self._literal_node(lit, bindings, atom_rows, depth, stack | {(rel, values)}, budget))
+        return node
+
+    def _literal_node(self, lit: Literal, bindings: dict, atom_rows: dict, depth: int, stack: set, budget: list[int]) -> ProofNode:
+        if isinstance(lit, Atom):
+            row = atom_rows[id(lit)]
+            return self._explain(lit.rel, row, depth - 1, stack, budget)
+        if isinstance(lit, Negation):
+            text = _substitute_atom(lit.atom, bindings)
+            p = None
+            if self._plan.prob:
+                found = self._lookup(Atom(lit.atom.rel, tuple(Const(bindings[a.name]) if isinstance(a, Var) and a.name in bindings
+                                                             else a for a in lit.atom.args)), limit=1)
+                p = 1.0 - (float(found[0][3]) if found else 0.0)
+            return ProofNode("negation", text, probability=p)
+        if isinstance(lit, Comparison):
+            return ProofNode("comparison", _substitute_comparison(lit, bindings))
+        if isinstance(lit, Assignment):
+            return self._aggregate_node(lit, bindings, depth, stack, budget)
+        raise TypeError(lit)
+
+    def _aggregate_node(self, lit: Assignment, bindings: dict, depth: int, stack: set, budget: list[int]) -> ProofNode:
+        agg = lit.aggregate
+        value = bindings.get(lit.var.name)
+        node = ProofNode("aggregate", f"{lit.var} = {agg}  = {_fmt(value)}")
+        outer = {k: v for k, v in bindings.items() if any(k == x.name for l in agg.body for x in _vars_of(l))
+                 and k not in _inner_only(agg, bindings)}
+        body = compile_body(list(agg.body), self._plan.types, fixed=outer, prefix="g")
+        if not body.atoms:
+            return node
+        select = body.select.select(*atom_columns(body.atoms), copy=False).limit(5, copy=False)
+        for r in self._con.execute(select.sql(DIALECT)).fetchall():
+            atom_rows = split_atoms(r, 0, body.atoms)
+            for _, atom in body.atoms:
+                node.children.append(self._explain(atom.rel, atom_rows[id(atom)], depth - 1, stack, budget))
+        return node
+
+    def _ground(self, rule: Rule, values: tuple, height: int | None, stack: set) -> tuple[dict, dict] | None:
+        fixed: dict[str, object] = {}
+        extra: list[tuple[Term, object]] = []
+        for arg, v in zip(rule.head.args, values):
+            if isinstance(arg, Var):
+                if arg.name in fixed and fixed[arg.name] != v:
+                    return None
+                fixed[arg.name] = v
+            elif isinstance(arg, Const):
+                if arg.value != v and not (isinstance(v, (int, float)) and arg.value == v):
+                    return None
+            else:
+                extra.append((arg, v))
+        use_height = height is not None
+        body = compile_body(list(rule.body), self._plan.types, prob=self._plan.prob, fixed=fixed,
+                            height_below=int(height) if use_height else None)
+        select = body.select
+        if extra:
+            select = select.where(exp.and_(*[tolerant_equal(compile_term(t, body.env), literal(v)) for t, v in extra]), copy=False)
+        named = sorted(body.env)
+        cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)] + atom_columns(body.atoms)
+        select = select.select(*cols, copy=False)
+        if self._plan.prob:
+            select = select.order_by(exp.Ordered(this=body.probability(), desc=True), copy=False)
+        rows = self._con.execute(select.limit(1 if use_height else 50, copy=False).sql(DIALECT)).fetchall()
+        for r in rows:
+            atom_rows = split_atoms(r, len(named), body.atoms)
+            if not cyclic(body.atoms, atom_rows, stack):
+                return {name: r[k] for k, name in enumerate(named)}, atom_rows
+        return None
+
+    def _guess_rule(self, rel: str, values: tuple, stack: set) -> int | None:
+        """For engines without recorded provenance: an input fact, else the first rule with an acyclic grounding."""
+        found = self._con.execute(
+            f"SELECT COUNT(*) FROM {table_name(rel)} WHERE _r = -1 AND " + (" AND ".join(
+                f"c{i} = {literal(v).sql(DIALECT)}" for i, v in enumerate(values)) or "TRUE")).fetchone()[0]
+        if found:
+            return -1
+        for index, rule in enumerate(self._plan.rules):
+            if rule.head.rel == rel and (rule.is_fact or self._ground(rule, values, None, stack | {(rel, values)})):
+                return index
+        return None
+
+    def _describe(self, rel: str, source: object) -> dict[str, Any] | None:
+        if source is None or (isinstance(source, float) and math.isnan(source)):
+            return None
+        describe = getattr(self._facts, "describe_source", None)
+        if describe is not None:
+            return describe(rel, source)
+        return {"text": str(source)}
+
+    def why_not(self, atom: str) -> WhyNot:
+        """Why ``atom`` was not derived: per rule, the first body literal that fails and the closest bindings."""
+        parsed = parse_atom(atom)
+        values = coerce(self._plan, parsed)
+        text = str(parsed)
+        self._model.prepare_lookups()
+        if self._lookup(parsed, limit=1):
+            return WhyNot(text, True)
+        rules = [r for r in self._plan.rules if r.head.rel == parsed.rel and not r.is_fact]
+        if not rules:
+            return WhyNot(text, False, note=f"{parsed.rel} is an input relation and this fact is not among the inputs")
+        result = WhyNot(text, False)
+        for rule in rules:
+            result.attempts.append(self._attempt(rule, values))
+        return result
+
+    def _attempt(self, rule: Rule, values: list[Term]) -> RuleAttempt:
+        fixed: dict[str, object] = {}
+        for arg, v in zip(rule.head.args, values):
+            if isinstance(v, Var):
+                continue
+            if isinstance(arg, Var):
+                if arg.name in fixed and fixed[arg.name] != v.value:
+                    return RuleAttempt(rule.id, str(rule), None, f"the head needs {arg} to be both {fixed[arg.name]} and {v.value}")
+                fixed[arg.name] = v.value
+            elif isinstance(arg, Const) and arg.value != v.value:
+                return RuleAttempt(rule.id, str(rule), None, f"the head has constant {arg} where the atom has {format_value(v.value)}")
+        previous: list[dict] = []
+        body = list(rule.body)
+        for i, lit in enumerate(body):
+            prefix = body[: i + 1]
+            if not _checkable(prefix):
+                continue
+            compiled = compile_body(prefix, self._plan.types, fixed=fixed, prefix="w")
+            named = sorted(n for n in compiled.env if not n.startswith("_#"))
+            rows = self._con.execute(compiled.select.select(*[exp.alias_(compiled.env[n], f"v{k}") for k, n in enumerate(named)] or [exp.Literal.number(1)])
+                                     .limit(3).sql(DIALECT)).fetchall()
+            if not rows:
+                reason = f"no {lit.rel} fact matches" if isinstance(lit, Atom) else "this condition fails for every binding so far"
+                if isinstance(lit, Negation):
+                    reason = "the negated fact exists for every binding so far"
+                return RuleAttempt(rule.id, str(rule), str(lit), reason, previous or [{k: v for k, v in fixed.items()}])
+            previous = [{n: r[k] for k, n in enumerate(named)} for r in rows] if named else []
+        return RuleAttempt(rule.id, str(rule), None, "the body holds for some bindings but none produce this head")
+
+
+
+def _checkable(prefix: list[Literal]) -> bool:
+    from neurosym.logic._checks import bound_variables
+
+    bound = bound_variables(prefix)
+    last = prefix[-1]
+    needed = _vars_of(last) if not isinstance(last, Atom) else []
+    if isinstance(last, Comparison) and last.op == "=":
+        return any(all(v.name in bound for v in term_vars(side)) for side in (last.left, last.right)) and \
+            all(v.name in bound for v in needed)
+    if isinstance(last, Negation):
+        needed = [v for v in needed if not v.anonymous]
+    if isinstance(last, Assignment):
+        return True
+    return all(v.name in bound for v in needed)
+
+
+def _vars_of(lit: Literal) -> list[Var]:
+    """Variables a literal mentions at rule level (an aggregate: only the variable it assigns)."""
+    return [lit.var] if isinstance(lit, Assignment) else _literal_vars(lit)
+
+
+def _inner_only(agg: Aggregate, bindings: dict) -> set[str]:
+    return {v.name for lit in agg.body if isinstance(lit, Atom) for v in lit.vars()} - set(bindings)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return format_value(value) if value is not None else "?"
+
+
+def _substitute(term: Term, bindings: dict) -> str:
+    if isinstance(term, Var):
+        return _fmt(bindings[term.name]) if term.name in bindings else str(term)
+    if isinstance(term, Const):
+        return str(term)
+    if isinstance(term, BinOp):
+        return f"({_substitute(term.left, bindings)} {term.op} {_substitute(term.right, bindings)})"
+    if isinstance(term, Call):
+        return f"{term.func}({', '.join(_substitute(a, bindings) for a in term.args)})"
+    return str(term)
+
+
+def _substitute_atom(atom: Atom, bindings: dict) -> str:
+    return f"{atom.rel}({', '.join(_substitute(a, bindings) for a in atom.args)})"
+
+
+def _substitute_comparison(lit: Comparison, bindings: dict) -> str:
+    left, right = _substitute(lit.left, bindings), _substitute(lit.right, bindings)
+    if lit.op == "=" and isinstance(lit.left, Var) and not isinstance(lit.right, (Var, Const)):
+        return f"{lit.left} = {_strip(right)} = {left}"
+    return f"{_strip(left)} {lit.op} {_strip(right)}"
+
+
+def _strip(text: str) -> str:
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
