@@ -10,10 +10,19 @@ unreadable file or a missing column raises :class:`~neurosym.DataLoadError`.
 Conventions:
 
 * header names are matched case-insensitively and returned lower-case
-  (MIMIC-III ships both ``ROW_ID`` and ``row_id`` styles);
+  (MIMIC-III ships both ``ROW_ID`` and ``row_id`` styles); a UTF-8 BOM is
+  accepted;
 * empty fields, quoted or not, are missing (``NA``); other values are kept
   exactly as written (no trimming);
-* rows keep file order, so ``_row`` is the record's position in the file.
+* rows keep file order, so ``_row`` is the record's position in the file;
+* **one malformed row never fails a table**: a row with a field too many or
+  too few, or with bytes that are not UTF-8, is left out by DuckDB
+  (``ignore_errors`` with ``store_rejects``) and recorded in the report
+  as rejected with its line number.  When rows are rejected, ``_row``
+  numbers follow the file's lines (line number minus the header line), so
+  the rejected rows keep their own numbers and the others theirs.  A file
+  whose line endings are mixed (one LF line in a CRLF file) cannot be read
+  by DuckDB's strict parser; it is read in lenient mode, with a warning.
 
 Examples
 --------
@@ -27,17 +36,22 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import gzip
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from neurosym._errors import DataLoadError
+from neurosym.data._report import LoadReport
 
 __all__ = ["read_csv_table", "csv_columns", "find_table"]
 
-_OPTIONS = "header=true, all_varchar=true, delim=',', quote='\"', escape='\"'"
+_DIALECT = "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', ignore_errors=true, store_rejects=true"
+_LENIENT = "file has mixed line endings or non-standard quoting: read in DuckDB's lenient mode"
 
 
 def _sql_path(path: Path) -> str:
@@ -48,11 +62,19 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def find_table(directory: str | Path, name: str, *, required: bool = True) -> Path | None:
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def find_table(directory: str | Path, name: str, *, required: bool = True,
+               report: LoadReport | None = None) -> Path | None:
     """The file of table ``name`` in ``directory``: ``<name>.csv`` or ``<name>.csv.gz``, any letter case.
 
     Returns None for a missing optional table; raises :class:`DataLoadError`
-    for a missing required one or a missing directory.
+    for a missing required one or a missing directory.  When several files
+    match (``measurement.csv`` and ``measurement.csv.gz``), the plain
+    ``.csv`` is read, never both, and ``report`` gets a warning naming the
+    files left out.
 
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -64,7 +86,11 @@ def find_table(directory: str | Path, name: str, *, required: bool = True) -> Pa
     if not directory.is_dir():
         raise DataLoadError("not a directory; pass the folder that holds the CSV tables", source=str(directory))
     wanted = {f"{name.lower()}.csv", f"{name.lower()}.csv.gz"}
-    found = sorted(p for p in directory.iterdir() if p.name.lower() in wanted and p.is_file())
+    found = sorted((p for p in directory.iterdir() if p.name.lower() in wanted and p.is_file()),
+                   key=lambda p: (p.name.lower().endswith(".gz"), p.name))
+    if len(found) > 1 and report is not None:
+        report.warn(name, f"several files for table {name!r}: read {found[0].name}, ignored "
+                          f"{', '.join(p.name for p in found[1:])}")
     if found:
         return found[0]
     if required:
@@ -73,10 +99,8 @@ def find_table(directory: str | Path, name: str, *, required: bool = True) -> Pa
     return None
 
 
-def csv_columns(path: str | Path, *, connection: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+def csv_columns(path: str | Path) -> list[str]:
     """Header names of a CSV file, as written; :class:`DataLoadError` if unreadable.
-
-    ``connection`` reuses an open DuckDB connection (a new one otherwise).
 
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
@@ -88,14 +112,35 @@ def csv_columns(path: str | Path, *, connection: duckdb.DuckDBPyConnection | Non
     if not path.is_file():
         raise DataLoadError("file not found; check the directory and file name", source=str(path))
     try:
-        rows = (connection or duckdb.connect()).sql(f"DESCRIBE SELECT * FROM read_csv({_sql_path(path)}, {_OPTIONS})").fetchall()
-    except duckdb.Error as err:
+        with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as fh:
+            first = fh.readline()
+        line = first.decode("utf-8-sig").rstrip("\r\n")
+    except (OSError, EOFError, UnicodeDecodeError) as err:
         raise DataLoadError(f"not a readable CSV file: {err}", source=str(path)) from err
-    return [r[0] for r in rows]
+    names = next(csv.reader([line]), [])
+    if not names or any(not n for n in names):
+        raise DataLoadError("no header row (or an empty column name); expected a CSV file with a header",
+                            source=str(path))
+    if len({n.lower() for n in names}) < len(names):
+        raise DataLoadError(f"duplicate column names in the header {names}", source=str(path))
+    return names
+
+
+def _scan(connection: duckdb.DuckDBPyConnection, path: Path, names: list[str], select: str,
+          strict: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Good rows and rejected lines (line, reason) of one DuckDB scan."""
+    columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names) + "}"
+    options = f"{_DIALECT}, columns={columns}" + ("" if strict else ", strict_mode=false")
+    frame = connection.sql(f"SELECT {select} FROM read_csv({_sql_path(path)}, {options})").df()
+    rejects = connection.sql(
+        "SELECT line, first(lower(error_type) || ' (' || error_message || ')' ORDER BY column_idx) AS reason "
+        "FROM reject_errors GROUP BY line ORDER BY line").df()
+    return frame, rejects
 
 
 def read_csv_table(path: str | Path, columns: Iterable[str] | None = None, *,
-                   optional: Iterable[str] = ()) -> pd.DataFrame:
+                   optional: Iterable[str] = (), report: LoadReport | None = None,
+                   table: str | None = None) -> pd.DataFrame:
     """Read a CSV table as text with a 1-based ``_row`` column.
 
     Parameters
@@ -106,35 +151,46 @@ def read_csv_table(path: str | Path, columns: Iterable[str] | None = None, *,
         Required columns (case-insensitive).  ``None`` reads every column.
     optional : iterable of str
         Columns read when present and filled with ``NA`` when absent.
+    report : LoadReport, optional
+        Where malformed rows are recorded (counted as read and rejected
+        under ``table``, with their line number).  Without a report a
+        malformed row raises :class:`DataLoadError`, so nothing is lost
+        silently.
+    table : str, optional
+        The report's table name; the file name by default.
 
     Returns
     -------
     pandas.DataFrame
         ``_row`` (int64, data row number, header excluded) then the requested
         columns (all columns if ``columns`` is None) in lower case, values
-        as strings, empty fields ``NA``.
+        as strings, empty fields ``NA``.  Malformed rows are not in it.
 
     Raises
     ------
     DataLoadError
-        The file is missing or not CSV, or lacks a required column; the
-        message names the file and the column.
+        The file is missing or not CSV, lacks a required column, or has a
+        malformed row and no ``report`` was given; the message names the
+        file and the column or line.
 
     Examples
     --------
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = path.write_text("ID,Name\\n1,a\\n")
-    >>> list(read_csv_table(path).columns)
-    ['_row', 'id', 'name']
+    >>> _ = path.write_text("ID,Name\\n1,a\\n2,b,extra\\n3,c\\n")
+    >>> report = LoadReport("demo")
+    >>> read_csv_table(path, report=report, table="t")[["_row", "id"]].values.tolist()
+    [[1, '1'], [3, '3']]
+    >>> report.issues[["row", "reason"]].values.tolist()  # doctest: +ELLIPSIS
+    [[2, 'malformed CSV row at line 3: too many columns (Expected Number of Columns: 2 Found: 3)...']]
     >>> read_csv_table(path, ["id", "dob"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     neurosym._errors.DataLoadError: ...t.csv: missing column 'dob' (found id, name); ...
     """
     path = Path(path)
-    connection = duckdb.connect()
-    header = {name.lower(): name for name in csv_columns(path, connection=connection)}
+    names = csv_columns(path)
+    header = {name.lower(): name for name in names}
     wanted = list(header) if columns is None else [c.lower() for c in columns]
     missing = [c for c in wanted if c not in header]
     if missing:
@@ -146,13 +202,37 @@ def read_csv_table(path: str | Path, columns: Iterable[str] | None = None, *,
     extra = [c.lower() for c in optional if c.lower() not in wanted]
     present = wanted + [c for c in extra if c in header]
     select = ", ".join(f"{_ident(header[c])} AS {_ident(c)}" for c in present) or "1 AS _none"
+    table = table or path.name
+    connection = duckdb.connect()
     try:
-        frame = connection.sql(f"SELECT {select} FROM read_csv({_sql_path(path)}, {_OPTIONS})").df()
+        try:
+            frame, rejects = _scan(connection, path, names, select, strict=True)
+        except duckdb.InvalidInputException:
+            frame, rejects = _scan(duckdb.connect(), path, names, select, strict=False)
+            if report is not None:
+                report.warn(table, _LENIENT, 1)
     except duckdb.Error as err:
         raise DataLoadError(f"not a readable CSV file: {err}", source=str(path)) from err
     frame = frame[present] if present else frame.iloc[:, :0]
-    out = {"_row": pd.RangeIndex(1, len(frame) + 1).to_numpy(dtype="int64")}
+    rows = _row_numbers(len(frame), rejects["line"].to_numpy(dtype="int64") - 1)
+    if len(rejects):
+        reasons = "malformed CSV row at line " + rejects["line"].astype(str) + ": " + rejects["reason"].astype(str)
+        if report is None:
+            raise DataLoadError(reasons.iloc[0] + f" ({len(rejects)} malformed row(s))", source=str(path),
+                                record=f"line {rejects['line'].iloc[0]}")
+        report.count(table, read=len(rejects), loaded=0)
+        report.add_issues(pd.DataFrame({"table": table, "row": rejects["line"].to_numpy() - 1, "record_id": None,
+                                        "status": "rejected", "reason": reasons.to_numpy()}))
+    out = {"_row": rows}
     for c in wanted + extra:
         col = frame[c].astype("string") if c in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
         out[c] = col.mask(col == "").to_numpy() if c in frame else col.to_numpy()
     return pd.DataFrame(out).astype({c: "string" for c in wanted + extra})
+
+
+def _row_numbers(good: int, rejected: np.ndarray) -> np.ndarray:
+    """Row numbers of the ``good`` rows: 1, 2, ... skipping the numbers of the rejected rows."""
+    if not len(rejected):
+        return np.arange(1, good + 1, dtype="int64")
+    candidates = np.arange(1, good + len(rejected) + int(rejected.max()) + 1, dtype="int64")
+    return candidates[~np.isin(candidates, rejected)][:good]

@@ -45,6 +45,7 @@ class LoadReport:
     _issues: list[tuple] = field(default_factory=list, repr=False)
     _issue_frames: list[pd.DataFrame] = field(default_factory=list, repr=False)
     warnings: dict[tuple[str, str], int] = field(default_factory=dict)
+    examples: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def count(self, table: str, *, read: int, loaded: int) -> None:
         """Add ``read`` and ``loaded`` row counts for ``table``."""
@@ -70,11 +71,16 @@ class LoadReport:
                 raise ValueError(f"issue status must be 'rejected' or 'skipped', got {sorted(bad)}")
             self._issue_frames.append(frame[_ISSUE_COLUMNS].copy())
 
-    def warn(self, table: str, message: str, n: int = 1) -> None:
-        """Count ``n`` loaded rows that look odd, e.g. outside the observation period."""
+    def warn(self, table: str, message: str, n: int = 1, example: str | None = None) -> None:
+        """Count ``n`` loaded rows that look odd, e.g. outside the observation period.
+
+        ``example`` (e.g. ``"row 12 (id 7)"``) points at one such row; the first one given is kept.
+        """
         if n:
             key = (table, message)
             self.warnings[key] = self.warnings.get(key, 0) + int(n)
+            if example is not None:
+                self.examples.setdefault(key, example)
 
     @property
     def issues(self) -> pd.DataFrame:
@@ -108,17 +114,38 @@ class LoadReport:
         return pd.DataFrame(rows, columns=["source", "table", "read", "loaded", "rejected", "skipped", "warnings"])
 
     def reasons(self) -> pd.DataFrame:
-        """Rejected/skipped rows grouped by table, status and reason, with counts."""
+        """Rejected/skipped rows grouped by table, status and reason, with counts and an example row.
+
+        ``example`` is the first such row (``row N``, with ``(id X)`` when it has a record id).
+
+        >>> r = LoadReport("demo")
+        >>> r.reject("lab", row=4, record_id="m9", reason="non-finite value inf")
+        >>> r.reasons().values.tolist()
+        [['lab', 'rejected', 'non-finite value inf', 1, 'row 4 (id m9)']]
+        """
         issues = self.issues
         if not len(issues):
-            return pd.DataFrame(columns=["table", "status", "reason", "rows"])
+            return pd.DataFrame(columns=["table", "status", "reason", "rows", "example"])
+        row = "row " + issues["row"].astype("string").fillna("?")
+        example = row + ((" (id " + issues["record_id"].astype("string") + ")").fillna(""))
+        grouped = issues.assign(example=example).groupby(["table", "status", "reason"], dropna=False, sort=False)
         return (
-            issues.groupby(["table", "status", "reason"], dropna=False)
-            .size()
-            .rename("rows")
+            grouped.agg(rows=("example", "size"), example=("example", "first"))
             .reset_index()
-            .sort_values(["table", "rows"], ascending=[True, False], ignore_index=True)
+            .sort_values(["table", "rows"], ascending=[True, False], ignore_index=True, kind="stable")
         )
+
+    def warning_reasons(self) -> pd.DataFrame:
+        """Warnings as a frame: table, message, rows and an example row where one was given.
+
+        >>> r = LoadReport("demo")
+        >>> r.warn("lab", "implausible value (kept)", 2, example="row 3")
+        >>> r.warning_reasons().values.tolist()
+        [['lab', 'implausible value (kept)', 2, 'row 3']]
+        """
+        rows = [(t, m, n, self.examples.get((t, m), "")) for (t, m), n in self.warnings.items()]
+        return pd.DataFrame(rows, columns=["table", "message", "rows", "example"]).sort_values(
+            ["table", "rows"], ascending=[True, False], ignore_index=True, kind="stable")
 
     def check(self) -> None:
         """Raise :class:`ValueError` if any table's rows are unaccounted for."""
@@ -141,5 +168,5 @@ class LoadReport:
                 issues = issues.assign(table=prefix + issues["table"].astype(str))
                 merged.add_issues(issues)
             for (table, message), n in rep.warnings.items():
-                merged.warn(prefix + table, message, n)
+                merged.warn(prefix + table, message, n, rep.examples.get((table, message)))
         return merged

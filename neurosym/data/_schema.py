@@ -23,9 +23,12 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from neurosym.ontology._codes import SYSTEMS
+
 __all__ = [
     "EVENT_KINDS",
     "CODE_SYSTEMS",
+    "COMPARATORS",
     "PATIENT_COLUMNS",
     "EVENT_COLUMNS",
     "DAILY_COLUMNS",
@@ -48,23 +51,13 @@ EVENT_KINDS: tuple[str, ...] = (
     "death",
 )
 
-#: Code systems, as lower-case names used in events and facts.
-CODE_SYSTEMS: tuple[str, ...] = (
-    "icd10cm",
-    "icd9cm",
-    "icd9proc",
-    "snomed",
-    "loinc",
-    "rxnorm",
-    "ndc",
-    "cvx",
-    "cpt4",
-    "omop",
-    "doid",
-    "neurosym",
-    "fhir",
-    "local",
-)
+#: Code systems, as lower-case names used in events and facts: the one list
+#: kept in :mod:`neurosym.ontology._codes` (``SYSTEMS``).
+CODE_SYSTEMS: tuple[str, ...] = SYSTEMS
+
+#: Comparators a value may carry (FHIR ``Quantity.comparator``, OMOP
+#: ``operator_concept_id``): ``"<"`` 5 means "below 5", not 5.
+COMPARATORS: tuple[str, ...] = ("<", "<=", ">=", ">", "=")
 
 #: Pointer to the exact source record of a row.
 SOURCE_COLUMNS: dict[str, str] = {
@@ -92,6 +85,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "value": "float64",  # canonical unit for known LOINC codes, see neurosym.data.units
     "unit": "category",
     "value_text": "category",  # non-numeric result, when present
+    "comparator": "category",  # one of COMPARATORS when the source qualified the value ("<" 5); null otherwise
     **SOURCE_COLUMNS,
 }
 

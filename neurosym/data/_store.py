@@ -47,7 +47,8 @@ def save_cohort(cohort: Cohort, folder: str | Path) -> Path:
     meta = {
         "name": cohort.name,
         "report": {"source": cohort.report.source, "read": cohort.report.read, "loaded": cohort.report.loaded,
-                   "warnings": [[t, m, n] for (t, m), n in cohort.report.warnings.items()]},
+                   "warnings": [[t, m, n, cohort.report.examples.get((t, m))]
+                                for (t, m), n in cohort.report.warnings.items()]},
     }
     (folder / "cohort.json").write_text(json.dumps(meta, indent=2))
     return folder
@@ -74,8 +75,8 @@ def load_cohort(folder: str | Path) -> Cohort:
     rep = meta["report"]
     report = LoadReport(rep["source"], dict(rep["read"]), dict(rep["loaded"]))
     report.add_issues(pd.read_parquet(folder / "report_issues.parquet"))
-    for table, message, n in rep["warnings"]:
-        report.warn(table, message, n)
+    for table, message, n, *example in rep["warnings"]:
+        report.warn(table, message, n, example[0] if example else None)
     labels_path = folder / "labels.parquet"
     labels = pd.read_parquet(labels_path) if labels_path.is_file() else None
     if labels is not None:

@@ -35,6 +35,8 @@ class Analyte:
     relation: str  # "lab" or "vital"
     vital: str | None
     conversions: dict[tuple[str, str], tuple[float, float]]  # (loinc, unit key) -> (factor, offset)
+    plausible: tuple[float, float] | None = None  # canonical-unit range outside which a value is warned about
+    plausible_source: str = ""  # where that range comes from
 
 
 def _unit_key(unit: object) -> str:
@@ -56,7 +58,10 @@ def analytes() -> dict[str, Analyte]:
                 units = {_unit_key(u): (c.get("factor", 1.0), c.get("offset", 0.0)) for u, c in spec["units"].items()}
             for unit, conv in units.items():
                 conversions[(code, unit)] = conv
-        analyte = Analyte(entry["loinc"], entry["name"], entry["unit"], entry["relation"], entry.get("vital"), conversions)
+        plausible = entry.get("plausible")
+        analyte = Analyte(entry["loinc"], entry["name"], entry["unit"], entry["relation"], entry.get("vital"),
+                          conversions, tuple(plausible["range"]) if plausible else None,
+                          plausible["source"] if plausible else "")
         for code in codes:
             table[code] = analyte
     return table

@@ -5,6 +5,12 @@ Every concept in the Python API is a CURIE string such as ``icd10cm:E11.65``,
 the OWL files each system has an IRI namespace (``SYSTEM_IRIS``); this module
 converts between the two.
 
+This module is the one place for shared vocabulary: :data:`SYSTEMS` is the
+code-system list used by events, facts and ontologies alike
+(``neurosym.data.CODE_SYSTEMS`` is the same tuple), and
+:data:`OMOP_VOCABULARIES` the one OMOP ``vocabulary_id`` -> system map, used
+by both the OMOP loader and the OMOP ontology reader.
+
 Examples
 --------
 >>> split_curie("icd10cm:E11.65")
@@ -30,7 +36,30 @@ __all__ = [
     "from_iri",
 ]
 
-#: IRI namespace of each code system, as used in the committed OWL files.
+#: The code systems known to neurosym (lowercase CURIE prefixes), used in
+#: events, facts and ontologies.  ``omop`` codes are OMOP concept ids,
+#: ``fhir`` codes name a FHIR element (``Patient.deceasedDateTime``) or an
+#: Encounter class, ``local`` codes are a source's own (unmapped) codes.
+SYSTEMS: tuple[str, ...] = (
+    "icd10cm",
+    "icd9cm",
+    "icd9proc",
+    "snomed",
+    "loinc",
+    "rxnorm",
+    "ndc",
+    "cvx",
+    "cpt4",
+    "omop",
+    "doid",
+    "neurosym",
+    "fhir",
+    "local",
+)
+
+#: IRI namespace of each code system that has one, as used in the committed
+#: OWL files (``icd9proc``, ``ndc``, ``cvx``, ``cpt4``, ``fhir`` and ``local``
+#: codes never appear in an ontology).
 SYSTEM_IRIS: dict[str, str] = {
     "icd10cm": "http://purl.bioontology.org/ontology/ICD10CM/",
     "icd9cm": "http://purl.bioontology.org/ontology/ICD9CM/",
@@ -42,17 +71,21 @@ SYSTEM_IRIS: dict[str, str] = {
     "neurosym": "https://w3id.org/neurosym/cardiometabolic#",
 }
 
-#: The code systems known to neurosym (lowercase CURIE prefixes).
-SYSTEMS: tuple[str, ...] = tuple(SYSTEM_IRIS)
-
-#: OMOP ``vocabulary_id`` values and the CURIE system they map to.
+#: OMOP ``vocabulary_id`` -> code system: a concept of one of these
+#: vocabularies is ``<system>:<concept_code>``; a concept of any other
+#: vocabulary is ``omop:<concept_id>``.  "RxNorm Extension" is deliberately
+#: absent: its concept codes (``OMOP2092413``) are made by OHDSI, not RxNorm
+#: codes, so they stay OMOP concept ids.
 OMOP_VOCABULARIES: dict[str, str] = {
     "SNOMED": "snomed",
     "LOINC": "loinc",
     "RxNorm": "rxnorm",
-    "RxNorm Extension": "rxnorm",
     "ICD10CM": "icd10cm",
     "ICD9CM": "icd9cm",
+    "ICD9Proc": "icd9proc",
+    "CVX": "cvx",
+    "CPT4": "cpt4",
+    "NDC": "ndc",
 }
 
 _ALIASES = {
@@ -117,7 +150,7 @@ def split_curie(curie: str, default_system: str | None = None) -> tuple[str, str
     text = curie.strip()
     head, sep, tail = text.partition(":")
     system = _ALIASES.get(head.lower(), head.lower()) if sep else ""
-    if sep and system in SYSTEM_IRIS:
+    if sep and system in SYSTEMS:
         return system, normalize_code(system, tail)
     if sep:
         raise OntologyError(
@@ -152,6 +185,9 @@ def to_iri(curie: str) -> str:
     'http://purl.bioontology.org/ontology/ICD10CM/E08-E13'
     """
     system, code = split_curie(curie)
+    if system not in SYSTEM_IRIS:
+        raise OntologyError(f"Code system {system!r} has no IRI namespace (only {', '.join(SYSTEM_IRIS)} do); "
+                            f"{curie!r} cannot appear in an ontology.", iri=curie)
     return SYSTEM_IRIS[system] + code
 
 

@@ -214,7 +214,7 @@ def test_unknown_unit_unparsable_date_unknown_patient_no_subject(tmp_path):
     cohort.report.check()
     assert sorted(issues(cohort, "Observation")) == [
         (3, "o2", "rejected", "unknown unit 'furlong' for LOINC 4548-4 (hemoglobin A1c); expected one of "
-                              "['%', '%oftotalhgb', '%{hba1c}', '%{totalhgb}', 'percent']"),
+                              "['%', '%oftotalhgb', '%{hba1c}', '%{totalhgb}', 'mmol/mol', 'mmol/mol{hb}', 'percent']"),
         (4, "o3", "rejected", "unparsable date '2020-13-45'"),
         (5, "o4", "rejected", "unknown patient 'nobody'"),
         (6, "o5", "rejected", "no subject reference"),
@@ -264,7 +264,7 @@ def test_values_text_and_missing(tmp_path):
         observation("o1", code="72166-2", **coded),
         observation("o2", code="8331-1", valueString="normal"),
         observation("o3"),  # neither value nor components: loaded with a null value
-        observation("o4", **{"valueQuantity": {"value": 48, "code": "mmol/mol"}}, ),
+        observation("o4", **{"valueQuantity": {"value": 48, "code": "mmol/mol"}}, ),  # IFCC unit under 4548-4
     ])
     cohort = load_fhir(tmp_path)
     cohort.report.check()
@@ -272,7 +272,9 @@ def test_values_text_and_missing(tmp_path):
     assert ev.loc["o1", ["kind", "value_text"]].tolist() == ["observation", "Never smoker"]
     assert ev.loc["o2", "value_text"] == "normal"
     assert ev.loc["o3", "kind"] == "measurement" and pd.isna(ev.loc["o3", "value"])
-    assert issues(cohort, "Observation")[0][3].startswith("unknown unit 'mmol/mol' for LOINC 4548-4")
+    # HbA1c in IFCC mmol/mol under 4548-4: converted by the master equation, 0.09148 * 48 + 2.152
+    assert ev.loc["o4", ["code", "value", "unit"]].tolist() == ["4548-4", 6.543, "%"]
+    assert issues(cohort, "Observation") == []
 
 
 def test_bundle_references_codes_and_skips(tmp_path):
