@@ -20,9 +20,22 @@ mapping and leaves validation to shared code (:func:`finish_events`).
   ndjson file; ``source_id`` the resource id.
 * **Report.** Every resource is counted under its type: loaded, rejected
   (no patient reference, unknown patient, missing or unparsable date,
-  unknown unit, no code in an accepted system, invalid JSON line) or skipped
-  (types not modelled, e.g. ``Claim``).  A file that is not JSON, or JSON
-  that is not FHIR, raises :class:`~neurosym.DataLoadError` naming the file.
+  unknown unit, no code in an accepted system, a non-finite value such as
+  ``Infinity``, ``1e999`` or ``NaN``, a field of the wrong JSON type,
+  invalid or too deeply nested JSON line) or skipped (types not modelled,
+  e.g. ``Claim``).  A file that is not JSON, or JSON that is not FHIR,
+  raises :class:`~neurosym.DataLoadError` naming the file.  A UTF-8 BOM is
+  accepted.
+* **Duplicates.** A resource met twice (the same type and id, or the same
+  content when it has no id), in one file or across files (a Bundle saved
+  twice, overlapping ndjson parts), is loaded once: the later copy is
+  skipped with a pointer to the first and counted as a warning; a copy with
+  other content is rejected as a conflict.
+* **Meaning.** ``valueQuantity.comparator`` (``<5``) is kept in the event's
+  ``comparator``; a ``valueString`` that is a number for a lab LOINC code
+  becomes a numeric value, with a warning; a panel component in no accepted
+  code system is dropped with a warning; Observations *contained* in another
+  resource (a DiagnosticReport) are loaded, about the container's subject.
 
 Examples
 --------
@@ -41,7 +54,9 @@ Examples
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -56,9 +71,10 @@ import yaml
 
 from neurosym._errors import DataLoadError
 from neurosym.data._cohort import Cohort
-from neurosym.data._ingest import finish_events, parse_times, reject_rows
+from neurosym.data._ingest import VALUE_LIMIT, check_patients, finish_events, parse_times, reject_rows
 from neurosym.data._report import LoadReport
-from neurosym.data._units import canonicalize
+from neurosym.data._schema import COMPARATORS
+from neurosym.data._units import analytes, canonicalize
 
 __all__ = ["load_fhir"]
 
@@ -68,7 +84,8 @@ _REFERENCE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_his
 _UTC_OFFSET = r"(T[0-9:.]+)(?:Z|[+-]\d\d:?\d\d)$"
 _SOURCE = ["source_dataset", "source_table", "source_row", "source_id"]
 _EVENT_FIELDS = ["patient_id", "time", "end_time", "kind", "system", "code", "value", "unit", "value_text",
-                 *_SOURCE, "_rec"]
+                 "comparator", *_SOURCE, "_rec"]
+_MALFORMED = (TypeError, AttributeError, ValueError, KeyError, RecursionError)
 _PATIENT_FIELDS = ["patient_id", "gender", "birth", "death", "deceased", *_SOURCE]
 
 Resolver = Callable[[str], "tuple[str, str] | None"]
@@ -133,6 +150,7 @@ def load_fhir(paths: str | os.PathLike | Iterable[str | os.PathLike], *, name: s
     patients = collector.patients_frame()
     events = collector.events_frame(patients["patient_id"])
     events = pd.concat([events.astype({"patient_id": "string"}), collector.death_events(patients)], ignore_index=True)
+    check_patients(patients, report, tuple(collector.config["plausible_dates"]))
     return Cohort.from_frames(patients, events, report=report, name=name)
 
 
@@ -159,7 +177,8 @@ def _data_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[
 
 
 def _open(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.name.endswith(".gz") else open(path, encoding="utf-8")
+    """Text stream of a (possibly gzipped) file; a UTF-8 BOM is dropped."""
+    return gzip.open(path, "rt", encoding="utf-8-sig") if path.name.endswith(".gz") else open(path, encoding="utf-8-sig")
 
 
 def _export_metadata(file_name: str, obj: object) -> tuple[str, str] | None:
@@ -179,6 +198,8 @@ def _read_json(path: Path, dataset: str, collector: "_Collector") -> None:
             doc = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError, EOFError, OSError) as err:
         raise DataLoadError(f"not a JSON file ({err}); expected a FHIR Bundle or resource", source=str(path)) from err
+    except RecursionError as err:
+        raise DataLoadError("JSON nested too deeply to be FHIR", source=str(path)) from err
     meta = _export_metadata(path.name, doc)
     if meta:
         collector.report.count(meta[0], read=1, loaded=0)
@@ -191,14 +212,19 @@ def _read_json(path: Path, dataset: str, collector: "_Collector") -> None:
         collector.add(doc, dataset, 1, _resolve_literal)
         return
     entries = doc.get("entry") or []
+    if not isinstance(entries, list):
+        raise DataLoadError(f"Bundle.entry is a {type(entries).__name__}, not a list", source=str(path))
     resolve = _bundle_resolver(entries)
     for row, entry in enumerate(entries, start=1):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             collector.report.count("Bundle.entry", read=1, loaded=0)
             collector.report.skip("Bundle.entry", row=row, reason="entry without a resource")
-            continue
-        collector.add(resource, dataset, row, resolve, fallback_id=_uuid(entry.get("fullUrl")))
+        elif not isinstance(resource.get("resourceType"), str) or not resource["resourceType"]:
+            collector.report.count("Bundle.entry", read=1, loaded=0)
+            collector.report.reject("Bundle.entry", row=row, reason="resource without a resourceType")
+        else:
+            collector.add(resource, dataset, row, resolve, fallback_id=_uuid(entry.get("fullUrl")))
 
 
 def _read_ndjson(path: Path, dataset: str, collector: "_Collector") -> None:
@@ -217,6 +243,8 @@ def _read_ndjson(path: Path, dataset: str, collector: "_Collector") -> None:
                     obj = json.loads(line)
                 except json.JSONDecodeError as err:
                     obj, error = None, f"invalid JSON: {err.msg} (column {err.colno})"
+                except RecursionError:
+                    obj, error = None, "JSON nested too deeply to be FHIR"
                 else:
                     error = None
                 if meta is None and lines == 1:
@@ -224,7 +252,8 @@ def _read_ndjson(path: Path, dataset: str, collector: "_Collector") -> None:
                 if meta:
                     report.count(meta[0], read=1, loaded=0)
                     report.skip(meta[0], row=lineno, reason=meta[1])
-                elif error or not isinstance(obj, dict) or not obj.get("resourceType"):
+                elif error or not isinstance(obj, dict) or not isinstance(obj.get("resourceType"), str) \
+                        or not obj["resourceType"]:
                     report.count(table, read=1, loaded=0)
                     report.reject(table, row=lineno, reason=error or "not a FHIR resource (no resourceType)")
                 else:
@@ -262,7 +291,7 @@ def _bundle_resolver(entries: list) -> Resolver:
             continue
         res, url = entry["resource"], entry.get("fullUrl")
         rid = res.get("id") or _uuid(url)
-        if isinstance(url, str) and res.get("resourceType") and rid:
+        if isinstance(url, str) and isinstance(res.get("resourceType"), str) and rid:
             local[url] = (res["resourceType"], str(rid))
 
     def resolve(reference: str) -> tuple[str, str] | None:
@@ -309,31 +338,48 @@ def _pick_code(concept: object, systems: list[str], field: str) -> tuple[str, st
     codings = _codings(concept)
     for system in systems:
         for coding in codings:
-            if uris.get(coding.get("system")) == system and coding.get("code"):
-                return system, str(coding["code"])
+            uri, code = coding.get("system"), coding.get("code")
+            if isinstance(uri, str) and uris.get(uri) == system and isinstance(code, (str, int)) and str(code):
+                return system, str(code)
     found = ", ".join(f"{c.get('system')}|{c.get('code')}" for c in codings) or "none"
     raise _Reject(f"no {'/'.join(systems)} code in {field} (codings: {found})")
 
 
-def _value(obj: dict) -> tuple[float | None, str | None, str | None]:
-    """(value, unit, value_text) of an Observation or component."""
+def _number(value: object, field: str) -> float:
+    """A finite JSON number; ``Infinity``, ``NaN``, ``1e999`` and out-of-range values are rejected."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Reject(f"non-numeric {field} {value!r}")
+    number = float(value) if abs(value) < VALUE_LIMIT or isinstance(value, float) else math.inf
+    if not math.isfinite(number) or abs(number) >= VALUE_LIMIT:
+        raise _Reject(f"non-finite or out-of-range {field} {value!r}")
+    return number
+
+
+def _value(obj: dict) -> tuple[float | None, str | None, str | None, str | None]:
+    """(value, unit, value_text, comparator) of an Observation or component."""
     quantity = obj.get("valueQuantity")
     if isinstance(quantity, dict):
         value = quantity.get("value")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise _Reject(f"non-numeric valueQuantity.value {value!r}")
-        return (None if value is None else float(value)), quantity.get("code") or quantity.get("unit"), None
-    if isinstance(obj.get("valueInteger"), int) and not isinstance(obj["valueInteger"], bool):
-        return float(obj["valueInteger"]), None, None
+        number = None if value is None else _number(value, "valueQuantity.value")
+        unit = quantity.get("code") or quantity.get("unit")
+        if unit is not None and not isinstance(unit, str):
+            raise _Reject(f"valueQuantity unit is not a string: {unit!r}")
+        comparator = quantity.get("comparator")
+        if comparator is not None and comparator not in COMPARATORS:
+            raise _Reject(f"valueQuantity.comparator {comparator!r} is not one of {', '.join(COMPARATORS)}")
+        return number, unit, None, comparator
+    if obj.get("valueInteger") is not None:
+        return _number(obj["valueInteger"], "valueInteger"), None, None, None
     concept = obj.get("valueCodeableConcept")
     if isinstance(concept, dict):
         labels = [c.get("display") or c.get("code") for c in _codings(concept)]
-        return None, None, concept.get("text") or next((x for x in labels if x), None)
+        text = concept.get("text") or next((x for x in labels if x), None)
+        return None, None, None if text is None else str(text), None
     for key in ("valueString", "valueBoolean", "valueDateTime"):
         if key in obj:
             value = obj[key]
-            return None, None, str(value).lower() if isinstance(value, bool) else str(value)
-    return None, None, None
+            return None, None, str(value).lower() if isinstance(value, bool) else str(value), None
+    return None, None, None, None
 
 
 def _coded_rows(resource: dict, spec: dict) -> list[dict]:
@@ -360,27 +406,44 @@ def _mapped_row(concept: object, spec: dict) -> dict:
 
 
 def _component_rows(parts: list, spec: dict) -> list[dict]:
-    rows = []
-    for part in parts:
+    rows, dropped = [], []
+    for part in parts if isinstance(parts, list) else []:
         if not isinstance(part, dict):
             continue
         try:
             system, code = _pick_code(part.get("code"), spec["systems"], "component.code")
-        except _Reject:
+        except _Reject as err:
+            dropped.append(str(err))
             continue
         rows.append(_with_value({"kind": spec["kind"], "system": system, "code": code}, part, spec))
     if not rows:
         raise _Reject(f"no component with a {'/'.join(spec['systems'])} code")
+    rows[0]["_warn"] = [f"component dropped: {reason}" for reason in dropped]
     return rows
 
 
 def _with_value(row: dict, obj: dict, spec: dict) -> dict:
     if spec.get("value"):
-        value, unit, text = _value(obj)
-        row.update(value=value, unit=unit, value_text=text)
+        value, unit, text, comparator = _value(obj)
+        numeric = _numeric_text(text) if row["system"] == "loinc" and row["code"] in analytes() else None
+        if numeric is not None:
+            value, text = numeric, None
+            row["_warn"] = [f"numeric valueString of a lab code read as a value (LOINC {row['code']})"]
+        row.update(value=value, unit=unit, value_text=text, comparator=comparator)
         if text is not None:
             row["kind"] = "observation"
     return row
+
+
+def _numeric_text(text: str | None) -> float | None:
+    """The number a text result spells (``"7.2"``), or None; non-finite spellings are rejected."""
+    if text is None:
+        return None
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return None
+    return _number(number, "valueString")
 
 
 def _patient_ref(resource: dict, fields: list[str], resolve: Resolver) -> str:
@@ -414,17 +477,22 @@ class _Collector:
         self.patients: list[dict] = []
         self.events: list[dict] = []
         self.records = 0
+        self.seen: dict[tuple[str, str], tuple[str, str, int]] = {}
 
-    def add(self, resource: dict, dataset: str, row: int, resolve: Resolver, fallback_id: str | None = None) -> None:
+    def add(self, resource: dict, dataset: str, row: int, resolve: Resolver, fallback_id: str | None = None,
+            subject: object = None) -> None:
         """Count one resource and turn it into rows, or record why not."""
         rtype = str(resource["resourceType"])
         rid = resource.get("id") or fallback_id
+        rid = None if rid is None else str(rid) if isinstance(rid, (str, int)) else json.dumps(rid)[:64]
         self.report.count(rtype, read=1, loaded=0)
-        source = {"source_dataset": dataset, "source_table": rtype, "source_row": row,
-                  "source_id": None if rid is None else str(rid)}
+        if self._duplicate(resource, rtype, rid, dataset, row):
+            return
+        source = {"source_dataset": dataset, "source_table": rtype, "source_row": row, "source_id": rid}
         spec = self.config["events"].get(rtype)
-        if resource.get("status") in self.config["skip_status"]:
-            self.report.skip(rtype, row=row, record_id=rid, reason=f"status {resource['status']}")
+        status = resource.get("status")
+        if isinstance(status, str) and status in self.config["skip_status"]:
+            self.report.skip(rtype, row=row, record_id=rid, reason=f"status {status}")
         elif rtype == "Patient":
             self._add_patient(resource, source)
         elif spec is None:
@@ -432,16 +500,66 @@ class _Collector:
             self.report.skip(rtype, row=row, record_id=rid, reason=reason)
         else:
             try:
-                self._add_events(resource, spec, source, resolve)
+                self._add_events(resource if subject is None else {**resource, "subject": subject}, spec, source,
+                                 resolve)
             except _Reject as err:
                 self.report.reject(rtype, row=row, record_id=rid, reason=str(err))
+            except _MALFORMED as err:
+                self.report.reject(rtype, row=row, record_id=rid,
+                                   reason=f"malformed {rtype} ({type(err).__name__}: {str(err)[:120]})")
+        self._add_contained(resource, rtype, rid, dataset, row, resolve)
+
+    def _duplicate(self, resource: dict, rtype: str, rid: str | None, dataset: str, row: int) -> bool:
+        """Skip (same content) or reject (other content) a resource already read; True if it was one."""
+        try:
+            digest = hashlib.sha1(json.dumps(resource, sort_keys=True, default=str).encode()).hexdigest()
+        except (RecursionError, ValueError):
+            digest = f"{dataset}:{row}"  # not serialisable: never equal to another resource
+        key = (rtype, rid if rid is not None else f"#content:{digest}")
+        first = self.seen.setdefault(key, (digest, dataset, row))
+        if first == (digest, dataset, row):
+            return False
+        where = f"{first[1]} row {first[2]}"
+        if first[0] == digest:
+            self.report.skip(rtype, row=row, record_id=rid, reason=f"duplicate of the same {rtype} in {where}")
+            self.report.warn(rtype, "resource read twice (same type, id and content): loaded once",
+                             example=f"row {row} (id {rid})" if rid else f"row {row}")
+        else:
+            self.report.reject(rtype, row=row, record_id=rid,
+                               reason=f"conflicting duplicate: same {rtype} id as {where} with other content")
+        return True
+
+    def _add_contained(self, resource: dict, rtype: str, rid: str | None, dataset: str, row: int,
+                       resolve: Resolver) -> None:
+        """Load the modelled resources contained in ``resource`` (Observations of a DiagnosticReport)."""
+        contained = resource.get("contained")
+        if not isinstance(contained, list):
+            return
+        subject = resource.get("subject") or resource.get("patient")
+        for inner in contained:
+            if isinstance(inner, dict) and isinstance(inner.get("resourceType"), str) \
+                    and inner["resourceType"] in self.config["events"]:
+                local_id = f"{rid}#{inner.get('id') or ''}"  # contained ids are local to their container
+                self.add({**inner, "id": local_id}, dataset, row, resolve,
+                         subject=None if inner.get("subject") else subject)
 
     def _add_patient(self, resource: dict, source: dict) -> None:
         fields = self.config["patient"]
         if not source["source_id"]:
             self.report.reject("Patient", row=source["source_row"], reason="Patient without id")
             return
-        self.patients.append({"patient_id": source["source_id"], "gender": resource.get("gender"),
+        gender = resource.get("gender")
+        if gender is not None and not isinstance(gender, str):
+            self.report.reject("Patient", row=source["source_row"], record_id=source["source_id"],
+                               reason=f"Patient.gender must be a code string, got {type(gender).__name__} {gender!r:.60}")
+            return
+        dates = {k: _get(resource, fields[f]) for k, f in (("birth", "birth_date"), ("death", "death_date"))}
+        wrong = [fields[f"{k}_date"] for k, v in dates.items() if v is not None and not isinstance(v, str)]
+        if wrong:
+            self.report.reject("Patient", row=source["source_row"], record_id=source["source_id"],
+                               reason=f"Patient.{wrong[0]} must be a date string")
+            return
+        self.patients.append({"patient_id": source["source_id"], "gender": gender,
                               "birth": _get(resource, fields["birth_date"]),
                               "death": _get(resource, fields["death_date"]),
                               "deceased": resource.get("deceasedBoolean") is True, **source})
@@ -452,13 +570,19 @@ class _Collector:
         if time is None:
             raise _Reject(f"missing date (none of {', '.join(spec['time'])})")
         end = _first(resource, spec.get("end_time", []))
+        if not isinstance(time, str) or (end is not None and not isinstance(end, str)):
+            raise _Reject("date is not a string")
         rows = _coded_rows(resource, spec)
         self.records += 1
+        example = f"row {source['source_row']}" + (f" (id {source['source_id']})" if source["source_id"] else "")
         for row in rows:
             unmapped = row.pop("_unmapped", None)
             if unmapped:
                 self.report.warn(source["source_table"],
-                                 f"{spec['code']} code {unmapped!r} not in {spec['code_map']}; kept lower-cased")
+                                 f"{spec['code']} code {unmapped!r} not in {spec['code_map']}; kept lower-cased",
+                                 example=example)
+            for message in row.pop("_warn", []):
+                self.report.warn(source["source_table"], message, example=example)
             self.events.append({**row, "patient_id": patient, "time": str(time),
                                 "end_time": None if end is None else str(end), **source, "_rec": self.records})
 
@@ -500,7 +624,8 @@ class _Collector:
             ev = self._reject_records(ev.assign(**{column: parsed}), bad,
                                       f"unparsable {label} " + ev[column].astype("string").fillna("").map(repr))
         ev = self._check_units(ev)
-        return finish_events(ev.drop(columns="_rec"), self.report, known.astype("string"))
+        return finish_events(ev.drop(columns="_rec"), self.report, known.astype("string"),
+                             plausible_dates=tuple(self.config["plausible_dates"]))
 
     def _reject_records(self, ev: pd.DataFrame, mask: np.ndarray, reasons: pd.Series) -> pd.DataFrame:
         """Reject every record with a row in ``mask``: one issue per record, all its rows dropped."""

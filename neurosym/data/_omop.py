@@ -26,7 +26,18 @@ What becomes what:
 * measurement values: ``value_as_number`` with the unit's UCUM
   ``concept_code`` (``unit_concept_id``) or else ``unit_source_value``;
   known LOINC analytes are converted to canonical units by ``finish_events``.
-  A non-numeric value, or a missing one, goes to ``value_text``.
+  A non-numeric value, or a missing one, goes to ``value_text``; a
+  non-finite or out-of-range one (``inf``, ``NaN``, ``1e999``) rejects the
+  row.  ``operator_concept_id`` becomes the event's ``comparator`` (``<``
+  5 is not 5).
+* a condition's source concept (``condition_source_concept_id``, e.g. the
+  ICD-10-CM code it was mapped from) in a known vocabulary and different
+  from its standard concept gives a second event of the same record, so
+  cohorts defined on source codes find it.
+* every table is read by the shared CSV reader: a malformed row (a field
+  too many or too few, bytes that are not UTF-8) is rejected with its line
+  number and the rest of the table loads.  ``measurement.csv`` beside
+  ``measurement.csv.gz`` is read alone, with a warning.
 * ``observation_period`` rows are not events: they are counted (read and
   loaded) and used to warn about events outside every observation period of
   their person.  Exact duplicate records are warned about, never dropped.
@@ -60,9 +71,10 @@ import yaml
 
 from neurosym.data._cohort import Cohort
 from neurosym.data._csvreader import find_table, read_csv_table
-from neurosym.data._ingest import finish_events, parse_times, reject_rows
+from neurosym.data._ingest import check_patients, finish_events, parse_numbers, parse_times, reject_rows
 from neurosym.data._report import LoadReport
 from neurosym.data._schema import PATIENT_COLUMNS, conform
+from neurosym.ontology._codes import OMOP_VOCABULARIES
 
 __all__ = ["load_omop", "read_omop_vocabulary"]
 
@@ -76,8 +88,8 @@ def omop_config() -> dict:
 # --------------------------------------------------------------------------- vocabulary
 
 
-def read_omop_vocabulary(directory: str | Path) -> dict[str, pd.DataFrame]:
-    """The OMOP vocabulary tables of a CDM folder, for the ontology layer.
+def read_omop_vocabulary(directory: str | Path, *, report: LoadReport | None = None) -> dict[str, pd.DataFrame]:
+    """The OMOP vocabulary tables of a CDM folder: the one reader of the loader and the ontology layer.
 
     Parameters
     ----------
@@ -85,6 +97,9 @@ def read_omop_vocabulary(directory: str | Path) -> dict[str, pd.DataFrame]:
         Folder with ``concept.csv`` and, when present, ``concept_ancestor.csv``,
         ``concept_relationship.csv`` and ``concept_ancestor_concepts.csv``
         (extra concept rows for ancestors, appended to ``concept``).
+    report : LoadReport, optional
+        Where malformed CSV rows are recorded; without one they raise
+        :class:`DataLoadError`.
 
     Returns
     -------
@@ -97,7 +112,8 @@ def read_omop_vocabulary(directory: str | Path) -> dict[str, pd.DataFrame]:
     Raises
     ------
     DataLoadError
-        The folder is missing, or a present table lacks a required column.
+        The folder is missing, a present table lacks a required column, or
+        (without ``report``) has a malformed row.
 
     Examples
     --------
@@ -113,10 +129,11 @@ def read_omop_vocabulary(directory: str | Path) -> dict[str, pd.DataFrame]:
     for name, spec in omop_config()["vocabulary"].items():
         frames = []
         for table in spec["tables"]:
-            path = find_table(directory, table, required=False)
+            path = find_table(directory, table, required=False, report=report)
             if path is not None:
                 optional = [c for c in spec["columns"] if c not in spec["required"]]
-                frames.append(read_csv_table(path, spec["required"], optional=optional).drop(columns="_row"))
+                frames.append(read_csv_table(path, spec["required"], optional=optional, report=report,
+                                             table=table).drop(columns="_row"))
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             {c: pd.Series(dtype="string") for c in spec["columns"]})
         frame = frame[spec["columns"]].astype("string")
@@ -130,9 +147,8 @@ def read_omop_vocabulary(directory: str | Path) -> dict[str, pd.DataFrame]:
 
 def _concept_lookup(concept: pd.DataFrame) -> pd.DataFrame:
     """concept_id (string) -> system, code, name."""
-    vocabularies = omop_config()["vocabularies"]
     ids = concept["concept_id"].astype("string")
-    system = concept["vocabulary_id"].map(vocabularies).astype("string")
+    system = concept["vocabulary_id"].map(OMOP_VOCABULARIES).astype("string")
     code = concept["concept_code"].astype("string").where(system.notna(), ids)
     return pd.DataFrame({"system": system.fillna("omop").to_numpy(), "code": code.to_numpy(),
                          "name": concept["concept_name"].astype("string").to_numpy()},
@@ -179,9 +195,9 @@ def _read_persons(directory: Path, dataset: str, report: LoadReport) -> pd.DataF
     spec = omop_config()["person"]
     year, month, day = spec["birth_parts"]
     columns = [spec["id"], spec["gender_concept"], year, *spec["optional"]]
-    raw = read_csv_table(find_table(directory, spec["table"]), [c for c in columns if c not in spec["optional"]],
-                         optional=spec["optional"])
     table = spec["table"]
+    raw = read_csv_table(find_table(directory, table, report=report), [c for c in columns if c not in spec["optional"]],
+                         optional=spec["optional"], report=report, table=table)
     report.count(table, read=len(raw), loaded=0)
     sex = _concept_key(raw[spec["gender_concept"]]).map(spec["sex_concepts"]).astype("string")
     sex = sex.fillna(raw[spec["gender_source"]].str.upper().map(spec["sex_source_values"]).astype("string")).fillna("U")
@@ -208,16 +224,17 @@ def _read_persons(directory: Path, dataset: str, report: LoadReport) -> pd.DataF
 
 def _read_events(directory: Path, table: str, spec: dict, lookup: pd.DataFrame, dataset: str,
                  report: LoadReport) -> pd.DataFrame | None:
-    path = find_table(directory, spec.get("table", table), required=False)
+    name = spec.get("table", table)
+    path = find_table(directory, name, required=False, report=report)
     if path is None:
         return None
     optional = spec.get("optional", [])
-    wanted = [spec["id"], "person_id", spec["concept"], spec.get("source_value"), *spec["start"], *spec.get("end", []),
-              spec.get("value"), spec.get("unit_concept"), spec.get("unit_source"), spec.get("value_concept"),
-              *spec.get("value_text", [])]
+    wanted = [spec["id"], "person_id", spec["concept"], spec.get("source_value"), spec.get("source_concept"),
+              *spec["start"], *spec.get("end", []), spec.get("value"), spec.get("operator"), spec.get("unit_concept"),
+              spec.get("unit_source"), spec.get("value_concept"), *spec.get("value_text", [])]
     wanted = list(dict.fromkeys(c for c in wanted if c))
-    raw = read_csv_table(path, [c for c in wanted if c not in optional], optional=[c for c in wanted if c in optional])
-    name = spec.get("table", table)
+    raw = read_csv_table(path, [c for c in wanted if c not in optional], optional=[c for c in wanted if c in optional],
+                         report=report, table=name)
     report.count(name, read=len(raw), loaded=0)
     system, code = _resolve(raw[spec["concept"]], raw[spec["source_value"]] if spec.get("source_value") else
                             pd.Series(pd.NA, index=raw.index, dtype="string"), lookup, name, report)
@@ -232,16 +249,36 @@ def _read_events(directory: Path, table: str, spec: dict, lookup: pd.DataFrame, 
         report.warn(name, "unparsable end date: end_time left missing", int(bad_end.sum()))
         events["end_time"] = end.to_numpy()
     if spec.get("value"):
-        events = events.assign(**_values(raw, spec, lookup, name, report))
+        values = _values(raw, spec, lookup, name, report)
+        events = reject_rows(report, events.assign(**values), values["_bad"], values["_reason"]).drop(
+            columns=["_bad", "_reason"])
+    if spec.get("source_concept"):
+        events = pd.concat([events, _source_events(raw, events, spec, lookup)], ignore_index=True)
     return events
 
 
+def _source_events(raw: pd.DataFrame, events: pd.DataFrame, spec: dict, lookup: pd.DataFrame) -> pd.DataFrame:
+    """Second events carrying the source code, where it is known and differs from the standard code."""
+    key = _concept_key(raw[spec["source_concept"]])
+    hit = lookup.reindex(key.fillna("0"))
+    system = pd.Series(hit["system"].to_numpy(), index=raw.index, dtype="string")
+    code = pd.Series(hit["code"].to_numpy(), index=raw.index, dtype="string")
+    known = system.isin(set(OMOP_VOCABULARIES.values())).fillna(False) & (key != "0").fillna(False)
+    kept = raw.index.isin(events.index)
+    same = (system == events["system"].reindex(raw.index).astype("string")) & (
+        code == events["code"].reindex(raw.index).astype("string"))
+    extra = (known & ~same.fillna(False) & kept).to_numpy(dtype=bool)
+    return events.loc[raw.index[extra]].assign(system=system[extra].to_numpy(), code=code[extra].to_numpy())
+
+
 def _values(raw: pd.DataFrame, spec: dict, lookup: pd.DataFrame, table: str, report: LoadReport) -> dict[str, object]:
-    """value, unit and value_text columns of a measurement-like table."""
+    """value, unit, value_text and comparator columns of a measurement-like table, and rows to reject."""
     text_value = raw[spec["value"]]
-    value = pd.to_numeric(text_value.str.strip(), errors="coerce").astype("float64")
-    not_numeric = text_value.notna() & value.isna()
+    value, not_numeric, bad = parse_numbers(text_value)
+    not_numeric = pd.Series(not_numeric, index=raw.index)
     report.warn(table, "non-numeric value_as_number kept as value_text", int(not_numeric.sum()))
+    reasons = pd.Series(np.where(bad, f"non-finite or out-of-range {spec['value']} " + text_value.fillna("").map(repr),
+                                 None), index=raw.index)
     unit_key = _concept_key(raw[spec["unit_concept"]])
     unit_hit = lookup.reindex(unit_key.fillna("0"))
     unit_code = pd.Series(unit_hit["code"].to_numpy(), index=raw.index, dtype="string")
@@ -251,7 +288,20 @@ def _values(raw: pd.DataFrame, spec: dict, lookup: pd.DataFrame, table: str, rep
     concept_name = pd.Series(lookup.reindex(concept_key.fillna("0"))["name"].to_numpy(), index=raw.index, dtype="string")
     concept_name = concept_name.where((concept_key != "0").fillna(False))
     text = text_value.where(not_numeric).fillna(concept_name).fillna(_coalesce(raw, spec.get("value_text", [])))
-    return {"value": value.to_numpy(), "unit": unit.to_numpy(), "value_text": text.where(value.isna()).to_numpy()}
+    return {"value": value.to_numpy(), "unit": unit.to_numpy(), "value_text": text.where(value.isna()).to_numpy(),
+            "comparator": _comparator(raw, spec, table, report), "_bad": bad, "_reason": reasons}
+
+
+def _comparator(raw: pd.DataFrame, spec: dict, table: str, report: LoadReport) -> np.ndarray:
+    """``operator_concept_id`` as ``<``, ``<=``, ``=``, ``>=``, ``>`` (null when 0 or absent; unknown ids warned)."""
+    if not spec.get("operator"):
+        return np.full(len(raw), None, dtype=object)
+    key = _concept_key(raw[spec["operator"]])
+    comparator = key.map(omop_config()["operators"]).astype("string")
+    unknown = (comparator.isna() & key.notna() & (key != "0")).to_numpy(dtype=bool)
+    report.warn(table, f"{spec['operator']} not a Meas Value Operator concept: comparator left empty",
+                int(unknown.sum()))
+    return comparator.to_numpy()
 
 
 # --------------------------------------------------------------------------- checks
@@ -259,11 +309,11 @@ def _values(raw: pd.DataFrame, spec: dict, lookup: pd.DataFrame, table: str, rep
 
 def _read_periods(directory: Path, dataset: str, report: LoadReport, known: pd.Index) -> pd.DataFrame | None:
     spec = omop_config()["observation_period"]
-    path = find_table(directory, spec["table"], required=False)
+    table = spec["table"]
+    path = find_table(directory, table, required=False, report=report)
     if path is None:
         return None
-    raw = read_csv_table(path, [spec["id"], "person_id", spec["start"], spec["end"]])
-    table = spec["table"]
+    raw = read_csv_table(path, [spec["id"], "person_id", spec["start"], spec["end"]], report=report, table=table)
     report.count(table, read=len(raw), loaded=0)
     start, bad_start = parse_times(raw[spec["start"]])
     end, bad_end = parse_times(raw[spec["end"]])
@@ -348,18 +398,20 @@ def load_omop(directory: str | Path, *, name: str | None = None) -> Cohort:
     dataset = name or directory.resolve().name
     config = omop_config()
     report = LoadReport(dataset)
-    lookup = _concept_lookup(read_omop_vocabulary(directory)["concept"])
+    lookup = _concept_lookup(read_omop_vocabulary(directory, report=report)["concept"])
     patients = _read_persons(directory, dataset, report)
     known = pd.Index(patients["patient_id"].astype("string"))
     specs = {**config["events"], "death": config["death"]}
     frames = [f for t, s in specs.items() if (f := _read_events(directory, t, s, lookup, dataset, report)) is not None]
     events = finish_events(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {"patient_id": [], "time": [], "kind": [], "source_table": []}), report, known)
+        {"patient_id": [], "time": [], "kind": [], "source_table": []}), report, known,
+        plausible_dates=tuple(config["plausible_dates"]))
     periods = _read_periods(directory, dataset, report, known)
     if periods is not None:
         _warn_outside_periods(events, periods, report)
     _warn_duplicates(events, report)
     patients = _add_death_dates(patients, events)
+    check_patients(patients, report, tuple(config["plausible_dates"]))
     return Cohort.from_frames(conform(patients, PATIENT_COLUMNS), events, report=report, name=dataset)
 
 

@@ -311,7 +311,7 @@ def test_bundle_references_codes_and_skips(tmp_path):
 
 def test_bad_patients(tmp_path):
     write_ndjson(tmp_path / "Patient.000.ndjson", [
-        patient("p1"), patient("p1"), patient("p2", birthDate="1970-02-31"),
+        patient("p1"), patient("p1", gender="male"), patient("p2", birthDate="1970-02-31"),
         patient("p3", deceasedDateTime="2001-05-06T10:00:00+02:00"), patient("p4", deceasedBoolean=True),
         patient("p5", gender="other"),
     ])
@@ -319,7 +319,8 @@ def test_bad_patients(tmp_path):
     cohort = load_fhir(tmp_path)
     cohort.report.check()
     assert issues(cohort, "Patient") == [
-        (2, "p1", "rejected", "duplicate Patient id 'p1'"),
+        (2, "p1", "rejected", "conflicting duplicate: same Patient id as "
+                              "test_bad_patients0/Patient.000.ndjson row 1 with other content"),
         (3, "p2", "rejected", "unparsable birthDate '1970-02-31'"),
     ]
     assert issues(cohort, "Observation") == [(1, "o1", "rejected", "unknown patient 'p2'")]
