@@ -403,7 +403,7 @@ def prepare_cohort(spec: dict, workdir: Path, console, library: bool) -> dict:
             facts[rel].to_parquet(directory / f"{rel}.parquet", index=False)
         if library:
             try:
-                from neurosym.logic._library import clinical_facts
+                from neurosym.facts import clinical_facts
 
                 t3 = time.perf_counter()
                 lib = clinical_facts(cohort)
@@ -470,12 +470,9 @@ def work_native(spec: dict) -> dict:
 
     facts = _load_inputs(spec)
     if spec["kind"] == "library":
-        try:
-            from neurosym.logic._library import load_rule_library
+        from neurosym.facts import load_rule_library
 
-            program = load_rule_library()
-        except ImportError:
-            program = Program.from_files([REPO / "rules"])
+        program = load_rule_library()
     else:
         program = Program.from_text(_program_text(spec))
     loaded = _rss()

@@ -26,6 +26,9 @@ __all__ = [
     "DataLoadError",
     "OntologyError",
     "NotFittedError",
+    "InputError",
+    "UnknownIdError",
+    "ResourceNotFoundError",
 ]
 
 
@@ -127,3 +130,31 @@ class OntologyError(NeurosymError):
 
 class NotFittedError(NeurosymError, ValueError, AttributeError):
     """A model used before ``fit``; also a ValueError and AttributeError, as in scikit-learn."""
+
+
+class InputError(NeurosymError, ValueError):
+    """An argument, setting, unit or input frame that is not valid; also a ValueError.
+
+    Examples
+    --------
+    >>> err = InputError("k must be >= 1, got 0")
+    >>> isinstance(err, ValueError), str(err)
+    (True, 'k must be >= 1, got 0')
+    """
+
+
+class UnknownIdError(NeurosymError, KeyError):
+    """An id that names nothing (a patient, a rule); also a KeyError, shown without KeyError's quotes.
+
+    Examples
+    --------
+    >>> str(UnknownIdError("no patient 'x' in demo"))
+    "no patient 'x' in demo"
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ResourceNotFoundError(NeurosymError, FileNotFoundError):
+    """A shipped resource (rule library, ontologies) that is not where neurosym looks; also a FileNotFoundError."""

@@ -25,7 +25,7 @@ through the ontology and explained down to its source row:
     new_code_cell("""from pathlib import Path
 from neurosym.data import load_omop
 from neurosym.ontology import Ontology, shared_data_dir
-from neurosym.logic import clinical_facts, load_rule_library
+from neurosym.facts import clinical_facts, load_rule_library
 
 omop_dir = shared_data_dir() / "omop_synthea27nj"
 cohort = load_omop(omop_dir)

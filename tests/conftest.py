@@ -1,22 +1,24 @@
 """Shared test fixtures.
 
 ``shared_data`` is the folder of real public datasets next to the repository
-(``../shared/data``), or ``$NEUROSYM_SHARED_DATA``; tests that need it skip
-when it is absent.
+(``../shared/data``), or ``$NEUROSYM_SHARED_DATA`` (located by
+:func:`neurosym._resources.shared_data_dir`); tests that need it skip when it
+is absent.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from neurosym._resources import shared_data_dir
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path of the shared data folder, or skip the test."""
-    path = Path(os.environ.get("NEUROSYM_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    path = shared_data_dir()
     if not path.is_dir():
         pytest.skip(f"../shared/data not found: {path} (set NEUROSYM_SHARED_DATA)")
     return path

@@ -8,7 +8,6 @@
 """
 
 from neurosym.data._cohort import Cohort, Event, Patient
-from neurosym.data._facts import FACT_SCHEMAS, Facts
 from neurosym.data._fhir import load_fhir
 from neurosym.data._fitbit import load_fitbit
 from neurosym.data._mimic import load_mimic_demo
@@ -36,8 +35,6 @@ __all__ = [
     "EVENT_COLUMNS",
     "EVENT_KINDS",
     "Event",
-    "FACT_SCHEMAS",
-    "Facts",
     "HOURLY_COLUMNS",
     "Lifelog",
     "LoadReport",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from neurosym.data._facts import Facts, cohort_facts
 from neurosym.data._lifelog import Lifelog
 from neurosym.data._report import LoadReport
 from neurosym.data._schema import EVENT_COLUMNS, EVENT_KINDS, PATIENT_COLUMNS, conform, empty_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from neurosym.facts import Facts
 
 __all__ = ["Cohort", "Patient", "Event"]
 
@@ -167,7 +170,7 @@ class Cohort:
         )
 
     def to_facts(self, landmark: str | None = None) -> Facts:
-        """The base relations rules are written against (see :mod:`neurosym.data._facts`).
+        """The base relations rules are written against; delegates to :func:`neurosym.facts.cohort_facts`.
 
         Parameters
         ----------
@@ -182,6 +185,8 @@ class Cohort:
         >>> sorted(facts)[:4]
         ['activity', 'condition', 'death', 'drug']
         """
+        from neurosym.facts import cohort_facts
+
         return cohort_facts(self, landmark)
 
     def summary(self) -> dict[str, object]:

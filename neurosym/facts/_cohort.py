@@ -1,4 +1,4 @@
-"""Canonical facts: the base relations that rules are written against.
+"""Cohort -> facts: the base relations that rules are written against.
 
 :meth:`Cohort.to_facts` returns a :class:`Facts` mapping relation name to a
 frame whose leading columns are the arguments, in order, plus a ``_source``
@@ -26,7 +26,6 @@ Relations (``P`` patient id, days are epoch days, see :func:`date_to_day`):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -38,81 +37,15 @@ import pyarrow.compute
 import yaml
 
 from neurosym.data._units import vital_kinds
+from neurosym.facts._facts import Facts
+from neurosym.facts._schemas import FACT_SCHEMAS
 
 if TYPE_CHECKING:
-    from neurosym.data._cohort import Cohort
+    from neurosym.data import Cohort
 
-__all__ = ["Facts", "FACT_SCHEMAS", "cohort_facts"]
-
-#: Argument column names of every base relation, in order.
-FACT_SCHEMAS: dict[str, tuple[str, ...]] = {
-    "patient": ("patient", "sex", "birth_year"),
-    "condition": ("patient", "system", "code", "day"),
-    "lab": ("patient", "loinc", "value", "day"),
-    "vital": ("patient", "kind", "value", "day"),
-    "drug": ("patient", "system", "code", "day"),
-    "procedure": ("patient", "system", "code", "day"),
-    "observation": ("patient", "system", "code", "day"),
-    "visit": ("patient", "kind", "day"),
-    "death": ("patient", "day"),
-    "activity": ("patient", "day", "steps", "active_minutes", "worn_minutes"),
-    "sleep": ("patient", "day", "minutes"),
-    "resting_hr": ("patient", "day", "bpm"),
-    "index_day": ("patient", "day"),
-}
+__all__ = ["cohort_facts"]
 
 _SEX = {"F": "female", "M": "male"}
-
-
-class Facts(Mapping[str, pd.DataFrame]):
-    """Relation name -> frame of facts, with a way back to each fact's source record.
-
-    Behaves as a read-only ``dict``; extra relations (e.g. ontology ``is_a``)
-    can be added with :meth:`with_relations`.
-
-    Examples
-    --------
-    >>> from neurosym.data import synthetic_cohort
-    >>> facts = synthetic_cohort(3, seed=0).to_facts()
-    >>> list(facts["patient"].columns)
-    ['patient', 'sex', 'birth_year', '_source']
-    """
-
-    def __init__(self, relations: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame] | None = None,
-                 table_of: Mapping[str, str] | None = None) -> None:
-        self._relations = dict(relations)
-        self._tables = dict(tables or {})
-        self._table_of = dict(table_of or {})
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self._relations[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._relations)
-
-    def __len__(self) -> int:
-        return len(self._relations)
-
-    def __repr__(self) -> str:
-        sizes = ", ".join(f"{k}: {len(v)}" for k, v in self._relations.items())
-        return f"Facts({sizes})"
-
-    def with_relations(self, extra: Mapping[str, pd.DataFrame]) -> "Facts":
-        """A new :class:`Facts` with ``extra`` relations added (or replaced)."""
-        return Facts({**self._relations, **extra}, self._tables, self._table_of)
-
-    def describe_source(self, relation: str, ref: object) -> dict[str, object] | None:
-        """The source pointer of one fact: dataset, table, row and record id.
-
-        ``ref`` is the fact's ``_source`` value.  Relations from outside the
-        cohort (e.g. ontology paths) carry a readable string, returned as is.
-        """
-        table = self._tables.get(self._table_of.get(relation, ""))
-        if table is None or ref is None or isinstance(ref, str):
-            return None if ref is None else {"text": str(ref)}
-        row = table.iloc[int(ref)]
-        pointer = {k: row[k] for k in ("source_dataset", "source_table", "source_row", "source_id")}
-        return {k: (None if pd.isna(v) else (int(v) if k == "source_row" else str(v))) for k, v in pointer.items()}
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,6 @@
 [[1]]
 """
 
-from neurosym.logic._library import RULE_TOPICS, clinical_facts, load_rule_library, required_ancestors, rule_library_dir
 from neurosym.logic._explain import Explainer
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse, parse_atom
@@ -17,11 +16,6 @@ from neurosym.logic._semiring import MaxProduct, Semiring, TopKProofs
 __all__ = [
     "ENGINES",
     "Explainer",
-    "RULE_TOPICS",
-    "clinical_facts",
-    "load_rule_library",
-    "required_ancestors",
-    "rule_library_dir",
     "MaxProduct",
     "Model",
     "ProofNode",

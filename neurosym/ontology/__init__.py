@@ -23,7 +23,7 @@ True
 """
 
 from neurosym.ontology._codes import SYSTEMS, from_iri, split_curie, to_iri
-from neurosym.ontology._facts import IS_A_COLUMNS, LABEL_COLUMNS
+from neurosym.ontology._closure import IS_A_COLUMNS, LABEL_COLUMNS
 from neurosym.ontology._ontology import SHIPPED, Ontology
 from neurosym.ontology._paths import cache_dir, ontology_dir, shared_data_dir
 

@@ -12,7 +12,7 @@ import networkx as nx
 from neurosym._errors import OntologyError
 from neurosym.ontology._codes import normalize_code, split_curie
 from neurosym.ontology._combine import merge
-from neurosym.ontology._facts import IS_A_COLUMNS, LABEL_COLUMNS, closure_rows, format_path
+from neurosym.ontology._closure import IS_A_COLUMNS, LABEL_COLUMNS, closure_rows, format_path
 from neurosym.ontology._omop import read_omop
 from neurosym.ontology._owl import GraphData, owlready_world, read_owl
 from neurosym.ontology._paths import cached, file_digest, ontology_dir

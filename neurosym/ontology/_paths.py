@@ -1,11 +1,12 @@
-"""Where ontology files, shared source data and the load cache live.
+"""The ontology load cache; where ontology files and shared data live comes from :mod:`neurosym._resources`.
 
-- Shipped OWL files: the repository's ``ontologies/`` directory, found from
-  this package (``<repo>/ontologies``).
-- Shared source data: ``$NEUROSYM_SHARED_DATA`` or ``<repo>/../shared/data``.
-- Cache: ``$NEUROSYM_CACHE`` or ``~/.cache/neurosym``; entries are keyed by
-  the SHA-256 of the files they were built from, so an edited file is never
-  served stale.
+- Shipped OWL files: :func:`ontology_dir` (``$NEUROSYM_ONTOLOGIES``, the
+  installed package data or ``<checkout>/ontologies``).
+- Shared source data: :func:`shared_data_dir` (``$NEUROSYM_SHARED_DATA`` or
+  ``<checkout>/../shared/data``).
+- Cache: :func:`cache_dir` (``$NEUROSYM_CACHE`` or ``~/.cache/neurosym``);
+  entries are keyed by the SHA-256 of the files they were built from, so an
+  edited file is never served stale.
 
 Examples
 --------
@@ -21,29 +22,12 @@ import pickle
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["ontology_dir", "shared_data_dir", "cache_dir", "file_digest", "cached"]
+from neurosym._resources import cache_dir, ontology_dir, shared_data_dir
 
-_REPO = Path(__file__).resolve().parents[2]
+__all__ = ["ontology_dir", "shared_data_dir", "cache_dir", "file_digest", "cached"]
 
 #: Bump when the cached data layout changes.
 CACHE_VERSION = "2"
-
-
-def ontology_dir() -> Path:
-    """The directory holding the shipped OWL files (``<repo>/ontologies``)."""
-    return _REPO / "ontologies"
-
-
-def shared_data_dir() -> Path:
-    """``$NEUROSYM_SHARED_DATA`` if set, else ``<repo>/../shared/data``."""
-    env = os.environ.get("NEUROSYM_SHARED_DATA")
-    return Path(env) if env else _REPO / ".." / "shared" / "data"
-
-
-def cache_dir() -> Path:
-    """``$NEUROSYM_CACHE`` if set, else ``~/.cache/neurosym``."""
-    env = os.environ.get("NEUROSYM_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "neurosym"
 
 
 def file_digest(*paths: Path) -> str:

@@ -9,12 +9,12 @@ from neurosym import DataLoadError
 from neurosym.data import (
     DAILY_COLUMNS,
     EVENT_COLUMNS,
-    FACT_SCHEMAS,
     HOURLY_COLUMNS,
     PATIENT_COLUMNS,
     synthetic_cohort,
 )
 from neurosym.data._schema import conform
+from neurosym.facts import FACT_SCHEMAS
 
 N = 2000
 LANDMARK = pd.Timestamp("2024-01-01")

@@ -1,4 +1,4 @@
-"""The is_a facts relation (neurosym/ontology/_facts.py, Ontology.to_facts)."""
+"""The is_a facts relation (neurosym/ontology/_closure.py, Ontology.to_facts)."""
 
 import pandas as pd
 import pytest

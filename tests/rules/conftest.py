@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from neurosym.logic._library import load_rule_library, required_ancestors
+from neurosym.facts import load_rule_library, required_ancestors
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from neurosym.logic._library import RULE_TOPICS, load_rule_library, rule_library_dir
+from neurosym.facts import RULE_TOPICS, load_rule_library, rules_dir
 
 from rulefacts import day, make_facts, values, holds
 
@@ -37,7 +37,7 @@ def test_age_adult_and_deceased(program):
 
 
 def test_library_directory_and_topics():
-    directory = rule_library_dir()
+    directory = rules_dir()
     assert {p.stem for p in directory.glob("*.dl")} == set(RULE_TOPICS)
     assert (directory / "README.md").is_file()
     names = {r.head.rel for r in load_rule_library(["risk"]).rules}

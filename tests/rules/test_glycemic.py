@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from neurosym.logic._library import load_rule_library
+from neurosym.facts import load_rule_library
 
 from rulefacts import INDEX, holds, make_facts, values
 

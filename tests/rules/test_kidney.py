@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from neurosym.logic._library import load_rule_library
+from neurosym.facts import load_rule_library
 
 from rulefacts import INDEX, day, holds, make_facts, values
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from neurosym.data import load_fhir, load_omop, synthetic_cohort
-from neurosym.logic._library import clinical_facts
+from neurosym.facts import clinical_facts
 
 #: Relations whose facts are explained for sampled patients.
 HEADLINE = ("glycemic_status", "ckd_g_stage", "ckd_a_stage", "bp_category", "bmi_class", "metabolic_syndrome",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from neurosym.logic._library import load_rule_library
+from neurosym.facts import load_rule_library
 
 from rulefacts import INDEX, holds, make_facts, values
 
