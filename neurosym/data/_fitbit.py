@@ -11,8 +11,11 @@ What becomes what:
   ``active_minutes`` = very + fairly active minutes (moderate-to-vigorous
   activity, what WHO's 150 min/week counts); ``worn_minutes`` = the sum of
   the four intensity-minute columns, capped at 1440.  A day with 0 steps and
-  1440 sedentary minutes is recognised as **not worn**: its row is kept with
-  ``worn_minutes == 0`` and null steps, active and sleep minutes.
+  1440 sedentary minutes, or whose minute columns are all 0, is recognised
+  as **not worn**: its row is kept with ``worn_minutes == 0`` and null
+  steps, active and sleep minutes.  Counts are checked against the
+  ``valid`` ranges of ``configs/fitbit.yaml``; a non-finite (``inf``) or
+  out-of-range count rejects its row, so it never overflows an integer.
 * ``sleepDay_merged.csv`` -> ``daily.sleep_minutes`` (``TotalMinutesAsleep``)
   on that date.  An exact duplicate row is loaded once and counted as a
   warning; a conflicting second row for the same person and date is
@@ -24,7 +27,8 @@ What becomes what:
   the day's hourly means, from at least 4 hours; configurable).
 * ``weightLogInfo_merged.csv`` -> measurement events: body weight
   (LOINC 29463-7, kg) and BMI (39156-5, kg/m2), ``source_id`` = ``LogId``.
-* Any other CSV in the folder is counted and skipped with a reason.
+* Any other CSV in the folder is counted and skipped with a reason; one
+  that cannot be read at all is left out with a warning.
 
 The cohort's patients are the Fitbit ``Id`` values, with unknown sex
 (``"U"``) and birth date; events hold only the weight log.  Rows point at
@@ -60,7 +64,7 @@ import yaml
 from neurosym._errors import DataLoadError
 from neurosym.data._cohort import Cohort
 from neurosym.data._csvreader import read_csv_table
-from neurosym.data._ingest import finish_events, parse_times, reject_rows
+from neurosym.data._ingest import finish_events, parse_numbers, parse_times, reject_rows
 from neurosym.data._lifelog import Lifelog
 from neurosym.data._report import LoadReport
 from neurosym.data._schema import empty_frame
@@ -151,7 +155,7 @@ class _Reader:
             if required:
                 raise DataLoadError(f"missing {spec['file']}; a Fitabase export folder needs it", source=str(self.root))
             return None
-        frame = read_csv_table(path, [self.config["id_column"], *columns])
+        frame = read_csv_table(path, [self.config["id_column"], *columns], report=self.report, table=spec["file"])
         self.report.count(spec["file"], read=len(frame), loaded=0)
         frame = frame.rename(columns={self.config["id_column"].lower(): "patient_id"})
         frame = frame.assign(source_dataset=self.dataset, source_table=spec["file"], source_row=frame.pop("_row"),
@@ -170,17 +174,20 @@ class _Reader:
                                                          f"missing {column}"), frame[col])
         return self.reject(frame.assign(**{col: parsed}), missing, reasons)
 
-    def numbers(self, frame: pd.DataFrame, columns: list[str], *, lo: float = 0, hi: float = np.inf) -> pd.DataFrame:
-        """Make ``columns`` numeric; reject values present but not numbers or outside [lo, hi]."""
+    def numbers(self, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        """Make ``columns`` numeric; reject values present but not finite numbers or outside their valid range."""
         for column in columns:
             col = column.lower()
             raw = frame[col]
-            value = pd.to_numeric(raw.str.strip(), errors="coerce").astype("Float64")
-            bad = (raw.notna() & (value.isna() | (value < lo) | (value > hi))).fillna(True).to_numpy(dtype=bool)
-            reasons = _reasons(bad, lambda r: np.where(pd.to_numeric(r.str.strip(), errors="coerce").isna(),
-                                                       f"non-numeric {column} " + r.fillna("").map(repr),
-                                                       f"{column} " + r.fillna("") + f" outside [{lo:g}, {hi:g}]"), raw)
-            frame = self.reject(frame.assign(**{col: value}), bad, reasons)
+            lo, hi = self.config["valid"].get(column, self.config["valid"]["default"])
+            value, text, non_finite = parse_numbers(raw)
+            outside = ((value < lo) | (value > hi)).fillna(False).to_numpy(dtype=bool)
+            bad = text | non_finite | outside
+            reasons = _reasons(bad, lambda r: np.where(
+                parse_numbers(r)[1], f"non-numeric {column} " + r.fillna("").map(repr),
+                np.where(parse_numbers(r)[2], f"non-finite or out-of-range {column} " + r.fillna("").map(repr),
+                         f"{column} " + r.fillna("") + f" outside [{lo:g}, {hi:g}]")), raw)
+            frame = self.reject(frame.assign(**{col: value.astype("Float64")}), bad, reasons)
         return frame
 
     def dedupe(self, frame: pd.DataFrame, keys: list[str], values: list[str], what: str) -> tuple[pd.DataFrame, int]:
@@ -209,7 +216,7 @@ class _Reader:
         worn = frame[[m.lower() for m in spec["wear_minutes"]]].sum(axis=1, min_count=1)
         self.report.warn(spec["file"], "intensity minutes sum above 1440; worn_minutes capped", int((worn > 1440).sum()))
         non_wear = np.logical_and.reduce([(frame[c.lower()] == v).fillna(False).to_numpy(dtype=bool)
-                                          for c, v in spec["non_wear"].items()])
+                                          for c, v in spec["non_wear"].items()]) | (worn == 0).fillna(False).to_numpy()
         active = frame[[m.lower() for m in spec["active_minutes"]]].sum(axis=1, min_count=1)
         out = frame[["patient_id", "date", *_SOURCE]].assign(
             steps=frame[spec["steps"].lower()].mask(non_wear).round().astype("Int64"),
@@ -225,7 +232,7 @@ class _Reader:
         if frame is None:
             return None, 0
         frame = self.times(frame, spec["date"], spec["date_format"])
-        frame = self.numbers(frame, [spec["minutes"]], hi=1440)
+        frame = self.numbers(frame, [spec["minutes"]])
         frame = frame.rename(columns={spec["date"].lower(): "date", spec["minutes"].lower(): "sleep_minutes"})
         frame["date"] = frame["date"].dt.normalize()
         return self.dedupe(frame, ["patient_id", "date"], ["sleep_minutes"], "date")
@@ -235,7 +242,8 @@ class _Reader:
         spec = self.config["hourly_steps"]
         frame = self.read(spec, [spec["time"], spec["steps"]])
         if frame is None:
-            return empty_frame({"patient_id": "string", "time": "datetime64[s]", "steps": "Int64"})
+            return empty_frame({"patient_id": "string", "time": "datetime64[s]", "steps": "Int64",
+                                **{c: "object" for c in _SOURCE}})
         frame = self.times(frame, spec["time"], spec["time_format"])
         frame = self.numbers(frame, [spec["steps"]])
         frame = frame.rename(columns={spec["time"].lower(): "time", spec["steps"].lower(): "steps"})
@@ -254,8 +262,7 @@ class _Reader:
         if frame is None:
             return None, None
         frame = self.times(frame, spec["time"], spec["time_format"])
-        lo, hi = spec["valid_range"]
-        frame = self.numbers(frame, [spec["value"]], lo=lo, hi=hi)
+        frame = self.numbers(frame, [spec["value"]])
         self.loaded(spec, len(frame))
         frame = frame.rename(columns={spec["value"].lower(): "heart_rate"})
         frame["time"] = frame.pop(spec["time"].lower()).dt.floor("h")
@@ -304,7 +311,11 @@ class _Reader:
         for path in sorted(self.root.glob("*.csv")):
             if path.name in known:
                 continue
-            rows = read_csv_table(path, [])["_row"]
+            try:
+                rows = read_csv_table(path, [], report=self.report, table=path.name)["_row"]
+            except DataLoadError as err:
+                self.report.warn(path.name, f"not a readable CSV file, left out ({str(err)[:160]})")
+                continue
             reason = self.config["skip"].get(path.name) or self.config["skip_default"].format(file=path.name)
             self.report.count(path.name, read=len(rows), loaded=0)
             self.report.add_issues(pd.DataFrame({"table": path.name, "row": rows.to_numpy(), "record_id": None,

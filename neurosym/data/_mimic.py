@@ -9,19 +9,24 @@ What becomes what (``source_id`` is always the table's ``row_id``):
 * ``PATIENTS`` -> patients: ``gender``, ``dob``, ``dod``.  Dates stay as
   published, shifted into the 2100s, with ``dob`` of patients older than 89
   shifted about 300 years earlier (ages of 200+); nothing is corrected.  A
-  missing or unparsable ``dob`` rejects the patient.
+  missing or unparsable ``dob`` rejects the patient.  A ``dod`` also gives a
+  ``death`` event (system ``local``, code ``dod``) pointing at
+  the PATIENTS row, as the OMOP and FHIR loaders do.
 * ``ADMISSIONS`` -> visit events, system ``local``, code the lower-cased
   ``admission_type`` (``emergency``, ``elective``, ``urgent``, ``newborn``).
 * ``DIAGNOSES_ICD`` -> condition events, system ``icd9cm``, the dot restored
   (``99591`` -> ``995.91``, ``V5861`` -> ``V58.61``, ``E8497`` -> ``E849.7``);
   ``PROCEDURES_ICD`` -> procedure events, system ``icd9proc``, dot after two
-  digits (``3601`` -> ``36.01``).  Their time is the admission time of their
-  ``hadm_id``; a row whose ``hadm_id`` is in no admission is rejected.
+  digits (``3601`` -> ``36.01``); a code already dotted (``250.00``) is kept.
+  Their time is the admission time of their ``hadm_id``; a row whose
+  ``hadm_id`` is in no admission, or in an admission of another
+  ``subject_id``, is rejected.
 * ``LABEVENTS`` -> measurement events: system ``loinc`` with
   ``D_LABITEMS.loinc_code`` where the item has one, else system ``local``
   with code ``mimic:itemid:<itemid>``; ``valuenum`` and ``valueuom`` (known
   LOINC analytes converted to canonical units by ``finish_events``), ``value``
-  as ``value_text`` when ``valuenum`` is empty.
+  as ``value_text`` when ``valuenum`` is empty; a non-finite ``valuenum``
+  (``inf``, ``NaN``) rejects the row.
 * ``PRESCRIPTIONS`` -> drug events from ``startdate`` to ``enddate``: system
   ``ndc`` when ``ndc`` is present and not ``0``, else system ``local`` with the
   ``drug`` name as written.
@@ -44,9 +49,9 @@ import yaml
 
 from neurosym.data._cohort import Cohort
 from neurosym.data._csvreader import find_table, read_csv_table
-from neurosym.data._ingest import finish_events, parse_times, reject_rows
+from neurosym.data._ingest import check_patients, finish_events, parse_numbers, parse_times, reject_rows
 from neurosym.data._report import LoadReport
-from neurosym.data._schema import PATIENT_COLUMNS, conform
+from neurosym.data._schema import EVENT_COLUMNS, PATIENT_COLUMNS, conform
 
 __all__ = ["load_mimic_demo", "dot_icd9"]
 
@@ -73,12 +78,13 @@ def dot_icd9(codes: pd.Series, dot_after: dict[str, int] | None = None) -> pd.Se
     -------
     pandas.Series
         Dotted codes; codes no longer than the prefix (categories such as
-        ``"042"``) and missing values are unchanged.
+        ``"042"``), codes that already have a dot and missing values are
+        unchanged.
 
     Examples
     --------
-    >>> dot_icd9(pd.Series(["3601", "458"]), {"default": 2}).tolist()
-    ['36.01', '45.8']
+    >>> dot_icd9(pd.Series(["3601", "458", "250.00"]), {"default": 2}).tolist()
+    ['36.01', '45.8', '250.00']
     """
     rule = dot_after or {"E": 4, "V": 3, "default": 3}
     text = codes.astype("string").str.strip().str.upper()
@@ -87,7 +93,7 @@ def dot_icd9(codes: pd.Series, dot_after: dict[str, int] | None = None) -> pd.Se
     out = text.copy()
     for n in pd.unique(width.dropna()):
         n = int(n)
-        mask = ((width == n) & (text.str.len() > n)).fillna(False)
+        mask = ((width == n) & (text.str.len() > n) & ~text.str.contains(".", regex=False)).fillna(False)
         out[mask] = text[mask].str[:n] + "." + text[mask].str[n:]
     return out
 
@@ -100,8 +106,8 @@ def _pointer(raw: pd.DataFrame, spec: dict, dataset: str) -> dict[str, object]:
 def _read(directory: Path, spec: dict, report: LoadReport, *columns: str) -> pd.DataFrame:
     optional = spec.get("optional", [])
     wanted = list(dict.fromkeys([spec["id"], spec["patient"], *columns]))
-    raw = read_csv_table(find_table(directory, spec["table"]), [c for c in wanted if c not in optional],
-                         optional=[c for c in wanted if c in optional])
+    raw = read_csv_table(find_table(directory, spec["table"], report=report), [c for c in wanted if c not in optional],
+                         optional=[c for c in wanted if c in optional], report=report, table=spec["table"])
     report.count(spec["table"], read=len(raw), loaded=0)
     return raw
 
@@ -126,8 +132,8 @@ def _patients(directory: Path, dataset: str, report: LoadReport) -> pd.DataFrame
     return frame.rename(columns={"patient_id": "patient_id"})
 
 
-def _admissions(directory: Path, dataset: str, report: LoadReport) -> tuple[pd.DataFrame, pd.Series]:
-    """Visit events and the admission time (raw text) of each hadm_id."""
+def _admissions(directory: Path, dataset: str, report: LoadReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Visit events and the subject and admission time (raw text) of each hadm_id."""
     spec = mimic_config()["admissions"]
     raw = _read(directory, spec, report, spec["hadm"], spec["start"], spec["end"], spec["code"])
     end, bad_end = parse_times(raw[spec["end"]])
@@ -136,21 +142,26 @@ def _admissions(directory: Path, dataset: str, report: LoadReport) -> tuple[pd.D
     events = pd.DataFrame({**_pointer(raw, spec, dataset), "time": raw[spec["start"]], "end_time": end,
                            "kind": spec["kind"], "system": "local", "code": code})
     hadm = raw[spec["hadm"]].str.strip()
-    admit = pd.Series(raw[spec["start"]].to_numpy(), index=pd.Index(hadm), dtype="string")
+    admit = pd.DataFrame({"subject": raw[spec["patient"]].str.strip().to_numpy(),
+                          "time": raw[spec["start"]].to_numpy()}, index=pd.Index(hadm)).astype("string")
     return events, admit[~admit.index.duplicated() & admit.index.notna()]
 
 
-def _coded_by_admission(directory: Path, spec: dict, admit: pd.Series, dataset: str,
+def _coded_by_admission(directory: Path, spec: dict, admit: pd.DataFrame, dataset: str,
                         report: LoadReport) -> pd.DataFrame:
     """Diagnoses or procedures: ICD-9 code dotted, time from their admission."""
     raw = _read(directory, spec, report, spec["hadm"], spec["code"])
     hadm = raw[spec["hadm"]].str.strip()
-    events = pd.DataFrame({**_pointer(raw, spec, dataset), "time": hadm.map(admit).astype("string"),
+    events = pd.DataFrame({**_pointer(raw, spec, dataset), "time": hadm.map(admit["time"]).astype("string"),
                            "kind": spec["kind"], "system": spec["system"],
                            "code": dot_icd9(raw[spec["code"]], spec["dot_after"])})
     no_admission = (~hadm.isin(admit.index)).to_numpy(dtype=bool)
     events = reject_rows(report, events, no_admission,
                          "hadm_id " + hadm.fillna("<missing>").map(repr) + " has no admission in ADMISSIONS")
+    owner = hadm[~no_admission].map(admit["subject"]).astype("string")
+    other = (owner != events["patient_id"].astype("string")).fillna(True).to_numpy(dtype=bool)
+    events = reject_rows(report, events, other, "hadm_id " + hadm[~no_admission].map(repr)
+                         + " is an admission of subject_id " + owner.fillna("<missing>").map(repr))
     return reject_rows(report, events, events["code"].isna().to_numpy(dtype=bool), "missing icd9_code")
 
 
@@ -165,12 +176,14 @@ def _labs(directory: Path, dataset: str, report: LoadReport) -> pd.DataFrame:
     code = item.map(loinc).astype("string")
     system = pd.Series(np.where(code.notna(), "loinc", "local"), index=raw.index)
     code = code.fillna(item.map(lambda i: spec["local_code"].format(i)).astype("string"))
-    value = pd.to_numeric(raw[spec["value"]].str.strip(), errors="coerce").astype("float64")
+    value, _, bad = parse_numbers(raw[spec["value"]])
     unit = raw[spec["unit"]].str.strip()
     unit = unit.mask(unit == "")
     text = raw[spec["value_text"]].where(value.isna())
-    return pd.DataFrame({**_pointer(raw, spec, dataset), "time": raw[spec["time"]], "kind": spec["kind"],
-                         "system": system, "code": code, "value": value, "unit": unit, "value_text": text})
+    events = pd.DataFrame({**_pointer(raw, spec, dataset), "time": raw[spec["time"]], "kind": spec["kind"],
+                           "system": system, "code": code, "value": value, "unit": unit, "value_text": text})
+    return reject_rows(report, events, bad, f"non-finite or out-of-range {spec['value']} "
+                       + raw[spec["value"]].fillna("").map(repr))
 
 
 def _prescriptions(directory: Path, dataset: str, report: LoadReport) -> pd.DataFrame:
@@ -245,5 +258,18 @@ def load_mimic_demo(directory: str | Path, *, name: str | None = None) -> Cohort
               _coded_by_admission(directory, config["procedures"], admit, dataset, report),
               _labs(directory, dataset, report),
               _prescriptions(directory, dataset, report)]
-    events = finish_events(pd.concat(frames, ignore_index=True), report, patients["patient_id"].astype("string"))
+    dates = tuple(config["plausible_dates"])
+    events = finish_events(pd.concat(frames, ignore_index=True), report, patients["patient_id"].astype("string"),
+                           plausible_dates=dates)
+    check_patients(patients, report, dates)
+    events = pd.concat([events, _death_events(patients, config["patients"]["death_event"])], ignore_index=True)
     return Cohort.from_frames(conform(patients, PATIENT_COLUMNS), events, report=report, name=dataset)
+
+
+def _death_events(patients: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """One ``death`` event per patient with a ``dod``, pointing at the PATIENTS row (already counted)."""
+    dead = patients[patients["death_date"].notna()]
+    return conform(pd.DataFrame({"patient_id": dead["patient_id"], "time": dead["death_date"], "kind": "death",
+                                 "system": spec["system"], "code": spec["code"],
+                                 **{c: dead[c] for c in ("source_dataset", "source_table", "source_row", "source_id")}}),
+                   EVENT_COLUMNS)
