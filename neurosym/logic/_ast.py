@@ -51,6 +51,9 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "floor": (1,),
     "ceil": (1,),
     "round": (1,),
+    # dates (integer epoch days, neurosym.logic._dates)
+    "year": (1,), "month": (1,), "day_of_month": (1,), "day_of_week": (1,), "week_start": (1,), "date": (1,),
+    "add_months": (2,), "add_years": (2,), "years_between": (2,),
 }
 
 #: Aggregate functions: ``count`` takes no expression, the others one.

@@ -66,6 +66,7 @@ import pandas as pd
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Comparison, Const, Literal, Negation, Rule, Term, Var, term_vars
+from neurosym.logic._dates import DATE_FUNCTIONS
 from neurosym.logic._inputs import InputRelation
 from neurosym.logic._native import NativeEngine, Plan
 from neurosym.logic._sql import table_name
@@ -212,6 +213,16 @@ def _extreme(name: str) -> Callable[..., object]:
     return apply
 
 
+def _dated(name: str, func: Callable[..., int]) -> Callable[..., object]:
+    """A date built-in; a string that is no ISO date gives a value that cannot be computed."""
+    def apply(*args):
+        try:
+            return _check_int(func(*args), f"{name}()")
+        except ValueError as err:
+            return _Failed(f"{name}(): {err}")
+    return apply
+
+
 def compare(op: str, a: object, b: object) -> object:
     """``a op b`` as DuckDB compares (ints and floats as doubles, NaN largest and equal to itself).
 
@@ -232,6 +243,7 @@ _FUNCS: dict[str, Callable[..., object]] = {
     "abs": lambda a: abs(float(a)), "pow": _pow, "exp": _exp, "log": _log, "sqrt": _sqrt,
     "floor": _rounding("floor"), "ceil": _rounding("ceil"), "round": _rounding("round"),
     "min": _extreme("min"), "max": _extreme("max"),
+    **{name: _dated(name, f) for name, f in DATE_FUNCTIONS.items()},
 }
 
 

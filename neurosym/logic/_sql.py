@@ -91,8 +91,49 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
             return exp.func("LEAST" if term.func == "min" else "GREATEST", *args)
         if term.func in ("floor", "ceil", "round"):
             return cast(exp.func(_FUNCS[term.func], cast(args[0], "float")), "number")
+        if term.func in _DATE_SQL:
+            return _DATE_SQL[term.func](*args)
         return exp.func(_FUNCS[term.func], *[cast(a, "float") for a in args])
     raise TypeError(f"not a term: {term!r}")
+
+
+# -- dates: epoch days through the dialect's date functions (SQLGlot transpiles them) ---------------
+def _day(days: exp.Expression) -> exp.Expression:
+    return exp.DateFromUnixDate(this=days)
+
+
+def _epoch_days(date: exp.Expression) -> exp.Expression:
+    return exp.UnixDate(this=date)
+
+
+def _iso_dow(days: exp.Expression) -> exp.Expression:
+    return exp.DayOfWeekIso(this=_day(days))
+
+
+def _ymd(days: exp.Expression) -> exp.Expression:
+    """``year * 10000 + month * 100 + day``: ordered like the dates, so differences count whole years."""
+    day = _day(days)
+    return exp.Paren(this=exp.Add(this=exp.Add(this=exp.Mul(this=exp.Year(this=day), expression=exp.Literal.number(10000)),
+                                               expression=exp.Mul(this=exp.Month(this=day), expression=exp.Literal.number(100))),
+                                  expression=exp.Day(this=day)))
+
+
+def _add_months(days: exp.Expression, months: exp.Expression) -> exp.Expression:
+    return _epoch_days(exp.DateAdd(this=_day(days), expression=months, unit=exp.var("MONTH")))
+
+
+_DATE_SQL: dict[str, Callable[..., exp.Expression]] = {
+    "year": lambda d: exp.Year(this=_day(d)),
+    "month": lambda d: exp.Month(this=_day(d)),
+    "day_of_month": lambda d: exp.Day(this=_day(d)),
+    "day_of_week": _iso_dow,
+    "week_start": lambda d: exp.Paren(this=exp.Sub(this=exp.Add(this=d, expression=exp.Literal.number(1)), expression=_iso_dow(d))),
+    "date": lambda s: _epoch_days(exp.Cast(this=s, to=exp.DataType.build("DATE"))),
+    "add_months": _add_months,
+    "add_years": lambda d, n: _add_months(d, exp.Mul(this=exp.Literal.number(12), expression=n)),
+    "years_between": lambda a, b: exp.IntDiv(this=exp.Paren(this=exp.Sub(this=_ymd(b), expression=_ymd(a))),
+                                             expression=exp.Literal.number(10000)),
+}
 
 
 @dataclass

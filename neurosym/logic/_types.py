@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 from neurosym._errors import RuleError
 from neurosym.logic._checks import strata
+from neurosym.logic._dates import SIGNATURES, parse_date
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Module, Negation, Rule, Term, Var
 
 __all__ = ["infer_types", "join_types", "value_type"]
@@ -88,6 +89,8 @@ class _Inference:
             return "number" if left and right else None
         if isinstance(term, Call):
             args = [self.term(rule, a, env) for a in term.args]
+            if term.func in SIGNATURES:
+                return self.date_call(rule, term, args)
             for a, t in zip(term.args, args):
                 if t == "symbol":
                     raise self.error(rule, a, f"{term.func}() of a string ({a})")
@@ -97,6 +100,22 @@ class _Inference:
                 return "number"
             return "float" if "float" in args else ("number" if all(args) else None)
         raise TypeError(term)
+
+    def date_call(self, rule: Rule, term: Call, args: list[str | None]) -> str:
+        """A date built-in: epoch days are integers, ``date()`` reads a constant or symbol ``YYYY-MM-DD``."""
+        for a, t, want in zip(term.args, args, SIGNATURES[term.func]):
+            if want == "symbol":
+                if t is not None and t != "symbol":
+                    raise self.error(rule, a, f"{term.func}() takes an ISO date string \"YYYY-MM-DD\", got a {t} ({a})")
+                if isinstance(a, Const):
+                    try:
+                        parse_date(str(a.value))
+                    except ValueError as err:
+                        raise self.error(rule, a, f"{term.func}(): {err}") from None
+            elif t is not None and t != "number":
+                kind = "a string" if t == "symbol" else "a float"
+                raise self.error(rule, a, f"{term.func}() takes integers (epoch days, counts), got {kind} ({a})")
+        return "number"
 
     def bind_atom(self, rule: Rule, atom: Atom, env: dict[str, str | None]) -> None:
         for i, arg in enumerate(atom.args):

@@ -14,6 +14,7 @@ comparisons and negations exactly as the language defines them:
   ``count`` counts the matching combinations of body tuples;
 * ``/`` is float division, ``floor``/``ceil``/``round`` return integers,
   ``round`` is half away from zero, ``log`` is the natural logarithm;
+* date built-ins read epoch days with :mod:`datetime` (years 1..9999);
 * head values are converted to the relation's column types.
 
 Shares no code with the engines except the parser, the checks and the
@@ -29,6 +30,8 @@ Examples
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import math
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from itertools import product
@@ -109,8 +112,37 @@ def _value(term, env):
     return _function(term, [_value(a, env) for a in term.args])
 
 
+_EPOCH = datetime.date(1970, 1, 1)
+
+
+def _day(n: int) -> datetime.date:
+    return _EPOCH + datetime.timedelta(days=n)
+
+
+def _add_months(n: int, months: int) -> int:
+    d = _day(n)
+    year, month = divmod(d.year * 12 + d.month - 1 + months, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return (datetime.date(year, month + 1, min(d.day, last)) - _EPOCH).days
+
+
+def _age(born: datetime.date, on: datetime.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+_DATES = {
+    "year": lambda n: _day(n).year, "month": lambda n: _day(n).month, "day_of_month": lambda n: _day(n).day,
+    "day_of_week": lambda n: _day(n).isoweekday(), "week_start": lambda n: n - _day(n).weekday(),
+    "date": lambda s: (datetime.date.fromisoformat(s) - _EPOCH).days,
+    "add_months": _add_months, "add_years": lambda n, k: _add_months(n, 12 * k),
+    "years_between": lambda a, b: _age(_day(a), _day(b)) if b >= a else -_age(_day(b), _day(a)),
+}
+
+
 def _function(call: Call, args):
     f = call.func
+    if f in _DATES:
+        return _DATES[f](*args)
     if f in ("min", "max"):
         best = min(args) if f == "min" else max(args)
         return float(best) if any(isinstance(a, float) for a in args) else best
