@@ -41,4 +41,22 @@ def test_iri_round_trip(curie):
 
 def test_systems_are_lowercase():
     assert all(s == s.lower() for s in SYSTEMS)
-    assert {"icd10cm", "icd9cm", "snomed", "loinc", "rxnorm", "omop", "doid", "neurosym"} == set(SYSTEMS)
+    assert SYSTEMS == ("icd10cm", "icd9cm", "icd9proc", "snomed", "loinc", "rxnorm", "ndc", "cvx", "cpt4", "omop",
+                       "doid", "neurosym", "fhir", "local")
+
+
+def test_one_code_system_list_and_one_vocabulary_map():
+    from neurosym.data import CODE_SYSTEMS
+    from neurosym.ontology._codes import OMOP_VOCABULARIES, SYSTEM_IRIS
+
+    assert CODE_SYSTEMS is SYSTEMS
+    assert set(SYSTEM_IRIS) <= set(SYSTEMS) and set(OMOP_VOCABULARIES.values()) <= set(SYSTEMS)
+    # RxNorm Extension codes are OHDSI-made (OMOP2092413), not RxNorm codes: they stay OMOP concept ids
+    assert "RxNorm Extension" not in OMOP_VOCABULARIES
+    assert OMOP_VOCABULARIES["ICD9Proc"] == "icd9proc"
+
+
+def test_systems_without_iri():
+    assert split_curie("ndc:00002-8215") == ("ndc", "00002-8215")
+    with pytest.raises(OntologyError, match="'ndc' has no IRI namespace"):
+        to_iri("ndc:00002-8215")

@@ -51,3 +51,30 @@ def test_unknown_concept(omop):
 def test_missing_directory(tmp_path):
     with pytest.raises(OntologyError, match="concept_ancestor"):
         Ontology.from_omop(tmp_path)
+
+
+def test_rxnorm_extension_stays_an_omop_id(tmp_path):
+    # one vocabulary map for the loader and the ontology: RxNorm Extension is not RxNorm
+    (tmp_path / "concept.csv").write_text(
+        "concept_id,concept_name,vocabulary_id,concept_code\n"
+        "21601, Drug class,ATC,A\n35100000,Some drug,RxNorm Extension,OMOP2092413\n701322,Memantine,RxNorm,6719\n")
+    (tmp_path / "concept_ancestor.csv").write_text(
+        "ancestor_concept_id,descendant_concept_id\n21601,35100000\n21601,701322\n")
+    onto = Ontology.from_omop(tmp_path)
+    assert onto.resolve("omop:35100000") == "omop:35100000"
+    assert onto.resolve("omop:701322") == "rxnorm:6719"
+    assert onto.is_a("omop:35100000", "omop:21601")
+    from neurosym.data import load_omop  # the loader codes the same concept the same way
+    (tmp_path / "person.csv").write_text("person_id,gender_concept_id,year_of_birth\n1,8532,1960\n")
+    (tmp_path / "drug_exposure.csv").write_text(
+        "drug_exposure_id,person_id,drug_concept_id,drug_exposure_start_date\n1,1,35100000,2020-01-01\n"
+        "2,1,701322,2020-01-02\n")
+    events = load_omop(tmp_path).events
+    assert events[["system", "code"]].values.tolist() == [["omop", "35100000"], ["rxnorm", "6719"]]
+
+
+def test_malformed_vocabulary_row_names_file_and_line(tmp_path):
+    (tmp_path / "concept.csv").write_text("concept_id,concept_name,vocabulary_id,concept_code\n1,a,SNOMED,1\n2,b\n")
+    (tmp_path / "concept_ancestor.csv").write_text("ancestor_concept_id,descendant_concept_id\n1,1\n")
+    with pytest.raises(OntologyError, match=r"concept.csv: malformed CSV row at line 3"):
+        Ontology.from_omop(tmp_path)
