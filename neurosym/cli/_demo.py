@@ -14,20 +14,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from neurosym.cli._render import print_cohort
-
 #: Derived relations ``rel(P, Category)`` whose categories the demo counts.
 CATEGORIES = ("glycemic_status", "ckd_g_stage", "ckd_a_stage", "bp_category", "bmi_class")
 
 
 def demo(
-    patients: int = typer.Option(2000, "--patients", "-n", help="Size of the synthetic cohort."),
+    patients: int = typer.Option(2000, "--patients", "-n", min=1, help="Size of the synthetic cohort."),
     seed: int = typer.Option(0, help="Random seed of the synthetic cohort."),
     explain: str = typer.Option("at_risk_t2d", help="Relation whose first conclusion is explained."),
 ) -> None:
     """Synthetic cohort -> facts + ontology -> clinical rules -> conclusions with proof trees."""
+    from neurosym.cli._render import print_cohort
     from neurosym.data import synthetic_cohort
-    from neurosym.logic import clinical_facts, load_rule_library
+    from neurosym.facts import clinical_facts, load_rule_library
 
     console = Console(soft_wrap=True)
     start = time.perf_counter()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 
-from neurosym.data import Cohort
+if TYPE_CHECKING:  # pragma: no cover
+    from neurosym.data import Cohort
 
 
 def cohort_tables(cohort: Cohort) -> list[Table]:
@@ -34,23 +37,36 @@ def cohort_tables(cohort: Cohort) -> list[Table]:
 
 
 def reasons_table(cohort: Cohort, limit: int = 15) -> Table | None:
-    """The most frequent reasons rows were rejected or skipped, or None if there are none."""
+    """The most frequent reasons rows were rejected or skipped, with counts and an example row, or None."""
     reasons = cohort.report.reasons()
     if not len(reasons):
         return None
     table = Table(title="Why rows were not loaded")
-    for col in ("table", "status", "reason", "rows"):
+    for col in ("table", "status", "reason", "rows", "example"):
         table.add_column(col, justify="right" if col == "rows" else "left")
     for row in reasons.head(limit).itertuples():
-        table.add_row(str(row.table), str(row.status), str(row.reason)[:90], f"{row.rows:,}")
+        table.add_row(str(row.table), str(row.status), str(row.reason)[:90], f"{row.rows:,}", str(row.example))
+    return table
+
+
+def warnings_table(cohort: Cohort, limit: int = 15) -> Table | None:
+    """The most frequent warnings about loaded rows, with counts and an example row, or None."""
+    warnings = cohort.report.warning_reasons()
+    if not len(warnings):
+        return None
+    table = Table(title="Loaded with a warning")
+    for col in ("table", "warning", "rows", "example"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for row in warnings.head(limit).itertuples():
+        table.add_row(str(row.table), str(row.message)[:90], f"{row.rows:,}", str(row.example))
     return table
 
 
 def print_cohort(cohort: Cohort, console: Console | None = None) -> None:
-    """Print the cohort summary, load report and rejection reasons."""
+    """Print the cohort summary, load report, warnings and rejection reasons."""
     console = console or Console()
     for table in cohort_tables(cohort):
         console.print(table)
-    reasons = reasons_table(cohort)
-    if reasons is not None:
-        console.print(reasons)
+    for extra in (warnings_table(cohort), reasons_table(cohort)):
+        if extra is not None:
+            console.print(extra)

@@ -1,35 +1,66 @@
-"""``neurosym rules check`` and ``neurosym rules run``."""
+"""``neurosym rules check`` and ``neurosym rules run``.
+
+Both read the same rule files: a directory stands for its ``*.dl`` files and
+a file of the clinical rule library brings the library files it needs
+(``rules/risk.dl`` loads ``common``, ``medications``, ``glycemic``, ... as in
+:data:`~neurosym.facts.RULE_TOPICS`).  ``check`` runs every check that
+``run`` runs before evaluating (syntax, safety, arity, stratification,
+undefined relations, rule ids, types), against the fact schemas of
+:mod:`neurosym.facts` instead of a facts directory.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from neurosym._errors import NeurosymError, RuleError
+from neurosym._errors import InputError, NeurosymError, RuleError
 
 rules_app = typer.Typer(help="Check and run Datalog rule files.", no_args_is_help=True)
 
-def _known_relations() -> dict[str, int]:
-    """Relations every rule file may use without defining them: the cohort facts and ontology relations."""
-    from neurosym.data import FACT_SCHEMAS
 
-    known = {name: len(cols) for name, cols in FACT_SCHEMAS.items()}
-    known.update(is_a=4, concept_label=3)
-    return known
+def rule_files(paths: Iterable[Path]) -> list[Path]:
+    """The rule files named by ``paths``, library dependencies first, each once.
+
+    Raises
+    ------
+    InputError
+        When a directory holds no ``*.dl`` file.
+    """
+    from neurosym.facts import RULE_TOPICS, library_files, rules_dir
+
+    try:
+        library = rules_dir().resolve()
+    except NeurosymError:
+        library = None
+    out: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.dl"))
+            if not found:
+                raise InputError(f"directory {path} holds no rules (no *.dl files)")
+            out.update(dict.fromkeys(found))
+        elif library is not None and path.parent.resolve() == library and path.stem in RULE_TOPICS:
+            out.update(dict.fromkeys(library_files([path.stem])))
+        else:
+            out[path] = None
+    return list(out)
 
 
-def _collect(files: list[Path]) -> tuple[list[RuleError], int]:
+def _check(files: list[Path]) -> tuple[list[RuleError], int]:
+    """Every error of the rule files, and the number of rules read."""
+    from neurosym.facts import BASE_RELATIONS
+    from neurosym.logic import Program
     from neurosym.logic._ast import Module
-    from neurosym.logic._checks import check_module
+    from neurosym.logic._checks import check_module, strata
     from neurosym.logic._parser import ParseErrors, parse
-    from neurosym.logic._program import _expand
+    from neurosym.logic._types import infer_types
 
     module, errors = Module(), []
-    for path in _expand(files):
-        if not path.is_file():
-            raise typer.BadParameter(f"no such rule file: {path}")
+    for path in files:
         try:
             part = parse(path.read_text(encoding="utf-8"), str(path))
         except ParseErrors as err:
@@ -41,44 +72,49 @@ def _collect(files: list[Path]) -> tuple[list[RuleError], int]:
         module.rules += part.rules
         module.decls += part.decls
         module.sources.update(part.sources)
-    errors += check_module(module, known=_known_relations())
+    errors += check_module(module, known={rel: len(cols) for rel, cols in BASE_RELATIONS.items()})
+    if not errors:
+        try:
+            Program(module)  # unique rule ids
+            infer_types(module, {rel: [t for _, t in cols] for rel, cols in BASE_RELATIONS.items()}, strata(module))
+        except RuleError as err:
+            errors.append(err)
     return errors, len(module.rules)
 
 
 @rules_app.command("check")
-def check(files: list[Path] = typer.Argument(..., help="Rule files or directories of *.dl files.")) -> None:
-    """Print every syntax, safety, arity, stratification and undefined-relation error; exit 1 if any."""
-    errors, n_rules = _collect(files)
+def check(files: list[Path] = typer.Argument(..., exists=True, help="Rule files or directories of *.dl files.")) -> None:
+    """Print every syntax, safety, arity, stratification, undefined-relation and type error; exit 1 if any."""
+    paths = rule_files(files)
+    errors, n_rules = _check(paths)
     for err in errors:
         typer.echo(f"{err}\n")
     if errors:
         typer.secho(f"{len(errors)} error(s)", fg="red", bold=True)
         raise typer.Exit(1)
-    typer.secho(f"ok: {n_rules} rules", fg="green")
+    typer.secho(f"ok: {n_rules} rules in {len(paths)} file(s)", fg="green")
 
 
 @rules_app.command("run")
 def run(
-    program: list[Path] = typer.Argument(..., help="Rule file(s) or directory."),
-    facts: Path = typer.Option(..., "--facts", help="Directory of <relation>.facts files (tab separated, no header)."),
-    output: Path = typer.Option(..., "--output", help="Directory for <relation>.csv results."),
+    program: list[Path] = typer.Argument(..., exists=True, help="Rule file(s) or directory."),
+    facts: Path = typer.Option(..., "--facts", exists=True, file_okay=False,
+                               help="Directory of <relation>.facts files (tab separated, no header)."),
+    output: Path = typer.Option(..., "--output", file_okay=False, help="Directory for <relation>.csv results."),
     engine: str = typer.Option("native", help="native or pydatalog."),
     explain: list[str] = typer.Option([], "--explain", help="Atom to explain, e.g. 'path(1, 3)' (repeatable)."),
     json_out: bool = typer.Option(False, "--json", help="Print explanations as JSON instead of text."),
 ) -> None:
     """Evaluate rules on a facts directory and write one sorted TSV file per derived relation."""
-    from neurosym.logic import Program
+    from neurosym.logic import Program, parse_atom
     from neurosym.logic._factsio import read_facts_dir
 
+    for atom in explain:
+        parse_atom(atom)  # a malformed atom is reported before the work starts
     console = Console(highlight=False, soft_wrap=True)
-    try:
-        prog = Program.from_files(program)
-        model = prog.evaluate(read_facts_dir(facts), engine=engine)
-        written = model.write_csv_dir(output)
-    except NeurosymError as err:
-        console.print(str(err), markup=False, style="red")
-        raise typer.Exit(1) from err
-    for path in written:
+    prog = Program.from_files(rule_files(program))
+    model = prog.evaluate(read_facts_dir(facts), engine=engine)
+    for path in model.write_csv_dir(output):
         console.print(f"{path}: {model.count(path.stem):,} tuples", markup=False)
     for atom in explain:
         try:
