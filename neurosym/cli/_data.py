@@ -19,7 +19,12 @@ def summary(
     fitbit: Path | None = typer.Option(None, help="Directory of a Fitabase (Fitbit) export."),
     mimic: Path | None = typer.Option(None, help="Directory of the MIMIC-III demo CSV tables."),
 ) -> None:
-    """Load one or more sources and print a summary table and the load report of each."""
+    """Load one or more sources and print a summary table and the load report of each.
+
+    The report lists warning and rejection reasons with counts and an example
+    row; the command exits with status 1 when a report does not account for
+    every row it read (``LoadReport.check``).
+    """
     from neurosym import data
 
     console = Console()
@@ -34,5 +39,14 @@ def summary(
         loaded.append(data.load_mimic_demo(mimic))
     if not loaded:
         raise typer.BadParameter("give at least one of --omop, --fhir, --fitbit, --mimic")
+    unbalanced = []
     for cohort in loaded:
         print_cohort(cohort, console)
+        try:
+            cohort.report.check()
+        except ValueError as err:
+            unbalanced.append(str(err))
+    for message in unbalanced:
+        typer.secho(f"error: rows unaccounted for: {message}", err=True, fg="red")
+    if unbalanced:
+        raise typer.Exit(1)
