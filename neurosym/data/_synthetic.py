@@ -752,6 +752,7 @@ def _event_columns(pat, day, etype, value, end, ids) -> dict[str, object]:
         "value": value,
         "unit": _categorical(lookup["unit"][etype], vocab["unit"]),
         "value_text": _categorical(np.full(len(pat), -1, np.int8), []),
+        "comparator": _categorical(np.full(len(pat), -1, np.int8), []),
     }
 
 
