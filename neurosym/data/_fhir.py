@@ -176,11 +176,6 @@ def _data_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[
     return list(found.items())
 
 
-def _open(path: Path):
-    """Text stream of a (possibly gzipped) file; a UTF-8 BOM is dropped."""
-    return gzip.open(path, "rt", encoding="utf-8-sig") if path.name.endswith(".gz") else open(path, encoding="utf-8-sig")
-
-
 def _export_metadata(file_name: str, obj: object) -> tuple[str, str] | None:
     """(table, reason) if the file or object is bulk-export metadata rather than FHIR."""
     for kind, spec in _config()["export_metadata"].items():
@@ -194,7 +189,8 @@ def _export_metadata(file_name: str, obj: object) -> tuple[str, str] | None:
 def _read_json(path: Path, dataset: str, collector: "_Collector") -> None:
     """One JSON document: a Bundle, one resource, or an export manifest."""
     try:
-        with _open(path) as fh:
+        with gzip.open(path, "rt", encoding="utf-8-sig") if path.name.endswith(".gz") else \
+                open(path, encoding="utf-8-sig") as fh:  # a UTF-8 BOM is dropped
             doc = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError, EOFError, OSError) as err:
         raise DataLoadError(f"not a JSON file ({err}); expected a FHIR Bundle or resource", source=str(path)) from err
@@ -227,26 +223,32 @@ def _read_json(path: Path, dataset: str, collector: "_Collector") -> None:
             collector.add(resource, dataset, row, resolve, fallback_id=_uuid(entry.get("fullUrl")))
 
 
+def _parse_line(raw: bytes, lineno: int) -> tuple[object, str | None]:
+    """(object, None) for a JSON line, or (None, reason) for a line that is not UTF-8 or not JSON."""
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text.removeprefix("\ufeff") if lineno == 1 else text), None
+    except UnicodeDecodeError as err:
+        return None, f"not UTF-8 text (byte {err.start + 1})"
+    except json.JSONDecodeError as err:
+        return None, f"invalid JSON: {err.msg} (column {err.colno})"
+    except RecursionError:
+        return None, "JSON nested too deeply to be FHIR"
+
+
 def _read_ndjson(path: Path, dataset: str, collector: "_Collector") -> None:
-    """One resource per line; invalid lines are rejected with their line number."""
+    """One resource per line; invalid lines (not UTF-8, not JSON) are rejected with their line number."""
     report = collector.report
     table = path.name.split(".")[0]  # Condition.000.ndjson -> Condition, for lines without a type
     meta = _export_metadata(path.name, None)
     lines = fhir = 0
     try:
-        with _open(path) as fh:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as fh:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
                 lines += 1
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as err:
-                    obj, error = None, f"invalid JSON: {err.msg} (column {err.colno})"
-                except RecursionError:
-                    obj, error = None, "JSON nested too deeply to be FHIR"
-                else:
-                    error = None
+                obj, error = _parse_line(line, lineno)
                 if meta is None and lines == 1:
                     meta = _export_metadata(path.name, obj)
                 if meta:
@@ -259,8 +261,8 @@ def _read_ndjson(path: Path, dataset: str, collector: "_Collector") -> None:
                 else:
                     fhir += 1
                     collector.add(obj, dataset, lineno, _resolve_literal)
-    except (UnicodeDecodeError, EOFError, OSError) as err:
-        raise DataLoadError(f"not a text ndjson file ({err})", source=str(path)) from err
+    except (EOFError, OSError) as err:
+        raise DataLoadError(f"not a readable ndjson file ({err})", source=str(path)) from err
     if lines and not fhir and not meta:
         raise DataLoadError(f"none of {lines} lines is a FHIR resource; expected ndjson with one resource per line",
                             source=str(path))

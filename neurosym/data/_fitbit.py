@@ -303,7 +303,7 @@ class _Reader:
                 value=lambda f, c=m["column"].lower(): f[c].astype("float64"), unit=m["unit"])
             for m in spec["measurements"]], ignore_index=True)
         events = events[["patient_id", "time", "kind", "system", "code", "value", "unit", *_SOURCE]]
-        return finish_events(events, self.report, known)
+        return finish_events(events, self.report, known, id_scope=("patient_id",))  # LogIds are per person
 
     def skip_other_files(self) -> None:
         """Count and skip every row of CSV files the config does not read."""

@@ -157,11 +157,12 @@ def _warn_implausible(events: pd.DataFrame, report: LoadReport) -> None:
                                          f"{analyte.plausible_source}; kept)")
 
 
-def _warn_conflicting_ids(events: pd.DataFrame, report: LoadReport) -> None:
-    """Warn about records of one table that share an id but not their content (both kept)."""
+def _warn_conflicting_ids(events: pd.DataFrame, report: LoadReport, scope: tuple[str, ...]) -> None:
+    """Warn about records of one table (and ``scope``) that share an id but not their content (both kept)."""
     sub = events[events["source_id"].notna()]
-    key = (sub["source_dataset"].astype("string") + "\x1f" + sub["source_table"].astype("string") + "\x1f"
-           + sub["source_id"].astype("string"))
+    key = sub["source_dataset"].astype("string") + "\x1f" + sub["source_table"].astype("string")
+    for column in (*scope, "source_id"):
+        key = key + "\x1f" + sub[column].astype("string")
     rows_per_id = sub.groupby(key, sort=False)["source_row"].nunique()
     shared = key.isin(rows_per_id.index[rows_per_id > 1]).to_numpy(dtype=bool)
     if not shared.any():
@@ -178,7 +179,7 @@ def _warn_conflicting_ids(events: pd.DataFrame, report: LoadReport) -> None:
 
 
 def finish_events(events: pd.DataFrame, report: LoadReport, known_patients: Iterable[str], *,
-                  plausible_dates: tuple[str, str] | None = None) -> pd.DataFrame:
+                  plausible_dates: tuple[str, str] | None = None, id_scope: tuple[str, ...] = ()) -> pd.DataFrame:
     """Validate, convert units and count loaded rows; see the module docstring.
 
     ``events`` has canonical event columns (``time`` may still be text); the
@@ -187,7 +188,10 @@ def finish_events(events: pd.DataFrame, report: LoadReport, known_patients: Iter
     systolic and a diastolic one); ``loaded`` counts distinct records
     (dataset, table, row and id), so the same row number in two files
     counts twice.  ``plausible_dates`` (first, last), from the source's
-    YAML, warns about event times outside it.
+    YAML, warns about event times outside it.  Records of one table sharing
+    a ``source_id`` but not their content are warned about; ``id_scope``
+    names columns within which ids are unique (``("patient_id",)`` when a
+    source's ids are per person).
     """
     events = conform(events.reset_index(drop=True), {**EVENT_COLUMNS, "time": "object"}) if not pd.api.types.is_datetime64_any_dtype(events["time"]) else conform(events.reset_index(drop=True), EVENT_COLUMNS)
     known = pd.Index(pd.Series(list(known_patients), dtype="string").unique())
@@ -226,7 +230,7 @@ def finish_events(events: pd.DataFrame, report: LoadReport, known_patients: Iter
         events = reject_rows(report, events, unknown, reasons).reset_index(drop=True)
     _warn_implausible(events, report)
     warn_dates(report, events, "time", plausible_dates, "event date")
-    _warn_conflicting_ids(events, report)
+    _warn_conflicting_ids(events, report, id_scope)
     records = events[["source_dataset", "source_table", "source_row", "source_id"]].astype("string").drop_duplicates()
     for table, n in records["source_table"].value_counts().items():
         report.count(table, read=0, loaded=int(n))
