@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from neurosym._errors import InputError, UnknownIdError
 from neurosym.data._lifelog import Lifelog
 from neurosym.data._report import LoadReport
 from neurosym.data._schema import EVENT_COLUMNS, EVENT_KINDS, PATIENT_COLUMNS, conform, empty_frame
@@ -97,7 +98,7 @@ class Cohort:
         events = conform(events, EVENT_COLUMNS, sort_by=["patient_id", "time"])
         unknown = set(events["kind"].dropna().unique()) - set(EVENT_KINDS)
         if unknown:
-            raise ValueError(f"unknown event kinds {sorted(unknown)}; expected {list(EVENT_KINDS)}")
+            raise InputError(f"unknown event kinds {sorted(unknown)}; expected {list(EVENT_KINDS)}")
         return cls(
             conform(patients, PATIENT_COLUMNS, sort_by=["patient_id"]),
             events,
@@ -119,10 +120,10 @@ class Cohort:
         return self.patients["patient_id"].astype(str).tolist()
 
     def patient(self, patient_id: str) -> Patient:
-        """The :class:`Patient` view of one patient; ``KeyError`` if unknown."""
+        """The :class:`Patient` view of one patient; :class:`~neurosym.UnknownIdError` (a KeyError) if unknown."""
         row = self.patients[self.patients["patient_id"] == patient_id]
         if not len(row):
-            raise KeyError(f"no patient {patient_id!r} in {self.name}")
+            raise UnknownIdError(f"no patient {patient_id!r} in {self.name}")
         r = row.iloc[0]
         ev = self.events[self.events["patient_id"] == patient_id].reset_index(drop=True)
         daily = self.lifelog.daily[self.lifelog.daily["patient_id"] == patient_id].reset_index(drop=True)
@@ -155,7 +156,7 @@ class Cohort:
         ids = pd.concat([c.patients["patient_id"].astype("string") for c in cohorts])
         dup = ids[ids.duplicated()]
         if len(dup):
-            raise ValueError(f"patient ids occur in more than one cohort, e.g. {dup.iloc[0]!r}")
+            raise InputError(f"patient ids occur in more than one cohort, e.g. {dup.iloc[0]!r}")
         report = cohorts[0].report
         for c in cohorts[1:]:
             report = report.merge(c.report)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from neurosym._errors import InputError
+
 __all__ = ["LoadReport"]
 
 _ISSUE_COLUMNS = ["table", "row", "record_id", "status", "reason"]
@@ -65,10 +67,10 @@ class LoadReport:
         if len(frame):
             missing = set(_ISSUE_COLUMNS) - set(frame.columns)
             if missing:
-                raise ValueError(f"issue frame lacks columns {sorted(missing)}")
+                raise InputError(f"issue frame lacks columns {sorted(missing)}")
             bad = set(frame["status"]) - {"rejected", "skipped"}
             if bad:
-                raise ValueError(f"issue status must be 'rejected' or 'skipped', got {sorted(bad)}")
+                raise InputError(f"issue status must be 'rejected' or 'skipped', got {sorted(bad)}")
             self._issue_frames.append(frame[_ISSUE_COLUMNS].copy())
 
     def warn(self, table: str, message: str, n: int = 1, example: str | None = None) -> None:
@@ -148,10 +150,10 @@ class LoadReport:
             ["table", "rows"], ascending=[True, False], ignore_index=True, kind="stable")
 
     def check(self) -> None:
-        """Raise :class:`ValueError` if any table's rows are unaccounted for."""
+        """Raise :class:`~neurosym.InputError` (a ValueError) if any table's rows are unaccounted for."""
         for row in self.summary().itertuples():
             if row.read != row.loaded + row.rejected + row.skipped:
-                raise ValueError(
+                raise InputError(
                     f"{self.source}/{row.table}: read {row.read} rows but loaded {row.loaded}, "
                     f"rejected {row.rejected} and skipped {row.skipped}"
                 )

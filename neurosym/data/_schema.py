@@ -23,6 +23,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from neurosym._errors import InputError
 from neurosym.ontology._codes import SYSTEMS
 
 __all__ = [
@@ -153,7 +154,7 @@ def conform(frame: pd.DataFrame, columns: dict[str, str], sort_by: Iterable[str]
     """
     extra = set(frame.columns) - set(columns)
     if extra:
-        raise ValueError(f"unexpected columns {sorted(extra)}; expected a subset of {list(columns)}")
+        raise InputError(f"unexpected columns {sorted(extra)}; expected a subset of {list(columns)}")
     n = len(frame)
     out = {}
     for name, dtype in columns.items():

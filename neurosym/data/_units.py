@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from neurosym._errors import InputError
+
 __all__ = ["Analyte", "analytes", "canonical_code", "convert", "canonicalize", "vital_kinds"]
 
 
@@ -98,7 +100,7 @@ def canonical_code(loinc: str) -> str:
 
 
 def convert(loinc: str, value: float, unit: str | None) -> tuple[str, float, str]:
-    """Convert one value to its canonical code and unit; ``ValueError`` on an unknown unit.
+    """Convert one value to its canonical code and unit; :class:`~neurosym.InputError` (a ValueError) on an unknown unit.
 
     A missing unit is read as the canonical unit.
     """
@@ -107,7 +109,7 @@ def convert(loinc: str, value: float, unit: str | None) -> tuple[str, float, str
         return loinc, value, unit or ""
     key = _unit_key(unit) or _unit_key(analyte.unit)
     if (loinc, key) not in analyte.conversions:
-        raise ValueError(f"unknown unit {unit!r} for LOINC {loinc} ({analyte.name}); expected one of {_accepted(analyte, loinc)}")
+        raise InputError(f"unknown unit {unit!r} for LOINC {loinc} ({analyte.name}); expected one of {_accepted(analyte, loinc)}")
     factor, offset = analyte.conversions[(loinc, key)]
     return analyte.loinc, round(value * factor + offset, 2), analyte.unit
 

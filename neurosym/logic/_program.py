@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from neurosym._errors import EvaluationError, RuleError
+from neurosym._errors import EvaluationError, RuleError, UnknownIdError
 from neurosym.logic._ast import Module, Rule
 from neurosym.logic._checks import body_atoms, check_module, strata
 from neurosym.logic._inputs import InputRelation, normalize_facts
@@ -88,7 +88,7 @@ class Program:
         for r in self.module.rules:
             if r.id == rule_id:
                 return r
-        raise KeyError(f"no rule with id {rule_id!r}")
+        raise UnknownIdError(f"no rule with id {rule_id!r}")
 
     def arities(self) -> dict[str, int]:
         """Arity of every relation the program mentions."""

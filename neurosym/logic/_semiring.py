@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Protocol
 
+from neurosym._errors import InputError
+
 __all__ = ["Semiring", "MaxProduct", "TopKProofs"]
 
 
@@ -71,9 +73,9 @@ class TopKProofs:
 
     def __post_init__(self) -> None:
         if self.k < 1:
-            raise ValueError(f"k must be >= 1, got {self.k}")
+            raise InputError(f"k must be >= 1, got {self.k}")
         if self.method not in ("noisy_or", "exact"):
-            raise ValueError(f"method must be 'noisy_or' or 'exact', got {self.method!r}")
+            raise InputError(f"method must be 'noisy_or' or 'exact', got {self.method!r}")
 
     def add(self, a: float, b: float) -> float:
         return 1.0 - (1.0 - a) * (1.0 - b)
