@@ -10,21 +10,15 @@ import datetime as dt
 
 import pandas as pd
 
+from neurosym.facts import BASE_RELATIONS
+
 #: The index day of the hand-built patients: 2024-10-04.
 INDEX = 20000
 
-#: Column dtypes of every base relation (empty relations keep their types).
+#: Column dtypes of every base relation (empty relations keep their types), from the fact schemas.
 SCHEMAS: dict[str, dict[str, str]] = {
-    "patient": {"patient": "object", "sex": "object", "birth_year": "int64"},
-    "condition": {"patient": "object", "system": "object", "code": "object", "day": "int64"},
-    "lab": {"patient": "object", "loinc": "object", "value": "float64", "day": "int64"},
-    "vital": {"patient": "object", "kind": "object", "value": "float64", "day": "int64"},
-    "drug": {"patient": "object", "system": "object", "code": "object", "day": "int64"},
-    "activity": {"patient": "object", "day": "int64", "steps": "int64", "active_minutes": "int64", "worn_minutes": "int64"},
-    "sleep": {"patient": "object", "day": "int64", "minutes": "int64"},
-    "death": {"patient": "object", "day": "int64"},
-    "index_day": {"patient": "object", "day": "int64"},
-    "is_a": {"system": "object", "code": "object", "ancestor_system": "object", "ancestor_code": "object"},
+    rel: {name: {"symbol": "object", "number": "int64", "float": "float64"}[kind] for name, kind in columns}
+    for rel, columns in BASE_RELATIONS.items()
 }
 
 
