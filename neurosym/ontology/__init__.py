@@ -1,7 +1,8 @@
 """Medical ontologies as subsumption hierarchies and as facts for rules.
 
 Shipped OWL ontologies live in the repository's ``ontologies/`` directory
-(built by ``ontologies/build.py``): ``icd10cm`` (ICD-10-CM FY2023),
+(built by ``ontologies/build.py``; a wheel carries them as package data,
+found by :func:`ontology_dir`, ``$NEUROSYM_ONTOLOGIES`` overrides): ``icd10cm`` (ICD-10-CM FY2023),
 ``doid`` (Human Disease Ontology) and ``cardiometabolic`` (curated
 guideline concepts, system ``neurosym``).  ``"clinical"`` merges the three
 and bridges ICD-10-CM, SNOMED CT and DOID through DOID cross-references;
