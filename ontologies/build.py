@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -37,6 +36,7 @@ sys.path.insert(0, str(HERE))
 from _cardiometabolic_terms import CITATIONS, DISJOINT, TERMS  # noqa: E402
 from _rdfxml import OwlClass, write_rdfxml  # noqa: E402
 
+from neurosym._resources import shared_data_dir  # noqa: E402
 from neurosym.ontology._codes import SYSTEM_IRIS, split_curie  # noqa: E402
 
 ICD_XML = "ontologies/icd10cm/icd10cm_tabular_2023.xml.gz"
@@ -56,12 +56,6 @@ ENTITIES = {
     "doid": SYSTEM_IRIS["doid"],
     "ns": SYSTEM_IRIS["neurosym"],
 }
-
-
-def default_shared_data() -> Path:
-    """``$NEUROSYM_SHARED_DATA`` or ``<repo>/../shared/data``."""
-    env = os.environ.get("NEUROSYM_SHARED_DATA")
-    return Path(env) if env else REPO / ".." / "shared" / "data"
 
 
 def sha256(path: Path) -> str:
@@ -290,7 +284,7 @@ def build_cardiometabolic() -> tuple[list[OwlClass], dict, list[list[str]]]:
 # --------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared-data", type=Path, default=default_shared_data())
+    parser.add_argument("--shared-data", type=Path, default=shared_data_dir())
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
     src: Path = args.shared_data.resolve()
