@@ -1,12 +1,45 @@
 """Neural encoders over patient records and lifelog signals, and the neural-only risk model.
 
+:class:`Featurizer` turns a cohort cut at each landmark into tensors;
+:class:`CohortDataModule` serves them to Lightning; :class:`RecordEncoder`
+(GRAM-style ontology-aware codes), :class:`TrajectoryEncoder` (irregular
+labs) and :class:`LifelogEncoder` (wear-masked daily signals) are plain
+``nn.Module``\\ s; :class:`RiskModule` fuses them and :class:`RiskModel`
+wraps it all as an estimator.
+
 Examples
 --------
->>> from neurosym.neural import Featurizer
->>> Featurizer().max_codes
-64
+>>> from neurosym.neural import RiskModel
+>>> RiskModel(seed=3).get_params()["seed"]
+3
 """
 
+from neurosym.neural._datamodule import TENSOR_KEYS, CohortDataModule, to_tensors, usable_labels
+from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryEncoder, ancestor_table
 from neurosym.neural._features import CODE_KINDS, DAILY_CHANNELS, STATIC_FEATURES, Featurizer
+from neurosym.neural._module import INPUTS, RiskModule
+from neurosym.neural._risk_model import RiskModel
+from neurosym.neural._summaries import last_observed, masked_mean, masked_slope, masked_std, series_summary
 
-__all__ = ["CODE_KINDS", "DAILY_CHANNELS", "Featurizer", "STATIC_FEATURES"]
+__all__ = [
+    "CODE_KINDS",
+    "CohortDataModule",
+    "DAILY_CHANNELS",
+    "Featurizer",
+    "INPUTS",
+    "LifelogEncoder",
+    "RecordEncoder",
+    "RiskModel",
+    "RiskModule",
+    "STATIC_FEATURES",
+    "TENSOR_KEYS",
+    "TrajectoryEncoder",
+    "ancestor_table",
+    "last_observed",
+    "masked_mean",
+    "masked_slope",
+    "masked_std",
+    "series_summary",
+    "to_tensors",
+    "usable_labels",
+]

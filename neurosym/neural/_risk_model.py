@@ -1,0 +1,261 @@
+"""The neural-only risk model, scikit-learn style, around a Lightning training loop."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytorch_lightning as pl
+import torch
+
+from neurosym._errors import NeurosymError, NotFittedError
+from neurosym.data import Cohort
+from neurosym.neural._datamodule import CohortDataModule, to_tensors, usable_labels
+from neurosym.neural._encoders import ancestor_table
+from neurosym.neural._features import DAILY_CHANNELS, STATIC_FEATURES, Featurizer
+from neurosym.neural._module import INPUTS, RiskModule
+from neurosym.tasks import as_landmarks, resolve_ontologies
+from neurosym.tasks._codes import OntologySpec
+from neurosym.tasks._landmarks import LandmarkSpec
+
+__all__ = ["RiskModel"]
+
+_FEATURIZER_PARAMS = ("max_codes", "max_analytes", "lab_steps", "lifelog_days")
+
+
+class _KeepBest(pl.Callback):
+    """Remembers the weights and epoch of the best validation AUROC, and each epoch's time and metrics."""
+
+    def __init__(self) -> None:
+        self.best, self.state, self.history = -np.inf, None, []
+        self._start = 0.0
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self._start = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+        self.history.append({"epoch": trainer.current_epoch, "seconds": time.perf_counter() - self._start, **metrics})
+        score = metrics.get("val_auroc", 0.0)
+        if score > self.best:
+            self.best, self.state = score, copy.deepcopy(module.state_dict())
+
+
+class RiskModel:
+    """Risk of an outcome from a patient's record, lab trajectories and lifelog at a landmark.
+
+    A scikit-learn style estimator: ``__init__`` only stores its parameters,
+    :meth:`fit` learns from a cohort and a label frame and returns ``self``,
+    learned state ends in ``_``, :meth:`predict_proba` returns a frame
+    ``patient_id, landmark, risk``.  Inside, a :class:`RiskModule` fuses the
+    encoders and trains with Lightning (progress bar, early stopping on
+    validation AUROC, best weights restored).  Only records strictly before
+    each patient's landmark reach the model.  The same ``seed`` (and
+    ``num_threads``) gives identical predictions, also in a fresh process.
+
+    Parameters
+    ----------
+    inputs : sequence of str, default ("record", "labs", "lifelog")
+        Encoders to fuse; static features (age, sex, record volume) always enter.
+    flat : bool, default False
+        Flat code embeddings instead of ontology-aware ones (ablation).
+    ontologies : sequence of str or Ontology, default ("clinical",)
+        Where code ancestors come from; add ``Ontology.from_omop(dir)`` for OMOP data.
+    dim : int, default 64
+    max_codes, max_analytes, lab_steps, lifelog_days : int
+        Passed to :class:`Featurizer`.
+    batch_size : int, default 256
+    max_epochs : int, default 30
+    patience : int, default 4
+        Epochs without a better validation AUROC before training stops.
+    lr, weight_decay, dropout : float
+    val_fraction : float, default 0.2
+        Share of the training patients held out for early stopping.
+    seed : int, default 0
+    num_threads : int, default 2
+        ``torch.set_num_threads`` while fitting and predicting.
+    progress_bar : bool, default True
+
+    Attributes
+    ----------
+    featurizer_ : Featurizer
+    concepts_ : list of str
+        Ontology concepts with an embedding.
+    module_ : RiskModule
+    history_ : list of dict
+        Per epoch: seconds, train/validation loss, validation AUROC.
+    best_epoch_ : int
+
+    Examples
+    --------
+    >>> from neurosym.data import synthetic_cohort
+    >>> from neurosym.tasks import ground_truth_labels
+    >>> cohort = synthetic_cohort(120, seed=0)
+    >>> model = RiskModel(max_epochs=1, lifelog_days=28, progress_bar=False).fit(cohort, ground_truth_labels(cohort))
+    >>> list(model.predict_proba(cohort, "2024-01-01").columns)
+    ['patient_id', 'landmark', 'risk']
+    """
+
+    def __init__(self, *, inputs: Sequence[str] = INPUTS, flat: bool = False,
+                 ontologies: Sequence[OntologySpec] = ("clinical",), dim: int = 64, max_codes: int = 64,
+                 max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
+                 max_epochs: int = 30, patience: int = 4, lr: float = 3e-3, weight_decay: float = 1e-4,
+                 dropout: float = 0.1, val_fraction: float = 0.2, seed: int = 0, num_threads: int = 2,
+                 progress_bar: bool = True) -> None:
+        self.inputs = inputs
+        self.flat = flat
+        self.ontologies = ontologies
+        self.dim = dim
+        self.max_codes = max_codes
+        self.max_analytes = max_analytes
+        self.lab_steps = lab_steps
+        self.lifelog_days = lifelog_days
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.val_fraction = val_fraction
+        self.seed = seed
+        self.num_threads = num_threads
+        self.progress_bar = progress_bar
+
+    def get_params(self) -> dict[str, object]:
+        """The constructor parameters, as scikit-learn's ``get_params``."""
+        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
+
+    def __repr__(self) -> str:
+        return f"RiskModel(inputs={tuple(self.inputs)!r}, flat={self.flat}, seed={self.seed})"
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, cohort: Cohort, labels: pd.DataFrame) -> "RiskModel":
+        """Train on the labelled patients of ``cohort`` (rows with an ``excluded`` reason are skipped).
+
+        Parameters
+        ----------
+        cohort : Cohort
+        labels : pandas.DataFrame
+            ``patient_id, landmark, label[, excluded]``, e.g. from a task.
+
+        Returns
+        -------
+        RiskModel
+            ``self``.
+        """
+        unknown = set(self.inputs) - set(INPUTS)
+        if unknown or not self.inputs:
+            raise NeurosymError(f"inputs must be a non-empty subset of {INPUTS}; got {tuple(self.inputs)!r}")
+        train = usable_labels(labels)
+        if train["label"].nunique() < 2:
+            raise NeurosymError(f"fit needs both classes among the usable labels; got {len(train)} rows "
+                                f"with labels {sorted(train['label'].unique().tolist())}")
+        torch.set_num_threads(self.num_threads)
+        pl.seed_everything(self.seed, verbose=False)
+        featurizer = Featurizer(**{k: getattr(self, k) for k in _FEATURIZER_PARAMS}).fit(cohort, train)
+        onts = [] if self.flat or "record" not in self.inputs else resolve_ontologies(self.ontologies)
+        concepts, table = ancestor_table(featurizer.vocabulary_, onts)
+        data = CohortDataModule(cohort, train, featurizer, self.batch_size, self.val_fraction, self.seed)
+        module = RiskModule(table, **self._shape(featurizer, len(concepts)))
+        keep = _KeepBest()
+        callbacks: list[pl.Callback] = [keep]
+        if self.val_fraction > 0:
+            callbacks.append(pl.callbacks.EarlyStopping("val_auroc", mode="max", patience=self.patience))
+        with _quiet_lightning():
+            trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=self.max_epochs, deterministic=True,
+                                 logger=False, enable_checkpointing=False, enable_model_summary=False,
+                                 enable_progress_bar=self.progress_bar, callbacks=callbacks, num_sanity_val_steps=0,
+                                 limit_val_batches=None if self.val_fraction > 0 else 0)
+            trainer.fit(module, datamodule=data)
+        if keep.state is not None:
+            module.load_state_dict(keep.state)
+        module.eval()
+        self.featurizer_, self.concepts_, self.module_ = featurizer, concepts, module
+        self.history_ = keep.history
+        self.best_epoch_ = max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"] if keep.history else trainer.current_epoch
+        return self
+
+    def _shape(self, featurizer: Featurizer, n_concepts: int) -> dict[str, object]:
+        return {"n_concepts": n_concepts, "n_analytes": max(len(featurizer.analytes_), 1),
+                "n_static": len(STATIC_FEATURES), "lifelog_days": self.lifelog_days,
+                "n_channels": len(DAILY_CHANNELS), "inputs": tuple(self.inputs), "flat": self.flat,
+                "dim": self.dim, "dropout": self.dropout, "lr": self.lr, "weight_decay": self.weight_decay}
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "module_"):
+            raise NotFittedError("this RiskModel is not fitted yet; call fit(cohort, labels) first")
+
+    # ------------------------------------------------------------------ predict
+    def predict_proba(self, cohort: Cohort, landmarks: LandmarkSpec) -> pd.DataFrame:
+        """Risk of every patient with a landmark, from what was recorded strictly before it.
+
+        Parameters
+        ----------
+        cohort : Cohort
+        landmarks : str, date, DataFrame or Series
+            A date for all patients, or a label/landmark frame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``patient_id, landmark, risk`` in the order of the landmark frame (sorted by patient).
+        """
+        self._check_fitted()
+        lm = as_landmarks(landmarks, cohort)[["patient_id", "landmark"]]
+        features = self.featurizer_.transform(cohort, lm)
+        tensors = to_tensors(features)
+        torch.set_num_threads(self.num_threads)
+        logits = []
+        with torch.no_grad():
+            for start in range(0, len(features["patient_id"]), 1024):
+                logits.append(self.module_({k: v[start:start + 1024] for k, v in tensors.items()}))
+        risk = torch.sigmoid(torch.cat(logits)).double().numpy() if logits else np.zeros(0)
+        return pd.DataFrame({"patient_id": pd.array(features["patient_id"], dtype="string"),
+                             "landmark": features["landmark"], "risk": risk})
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        """Write parameters, featurizer and weights to ``path`` (a torch file); returns the path."""
+        self._check_fitted()
+        params = self.get_params()
+        params["ontologies"] = tuple(o if isinstance(o, str) else getattr(o, "name", str(o)) for o in self.ontologies)
+        path = Path(path)
+        torch.save({"params": params, "featurizer": self.featurizer_.state(), "concepts": self.concepts_,
+                    "ancestors": self.module_.encoders["record"].ancestors.numpy() if "record" in self.module_.encoders
+                    else np.zeros((1, 1), dtype=np.int64),
+                    "state_dict": self.module_.state_dict(), "history": self.history_,
+                    "best_epoch": self.best_epoch_}, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RiskModel":
+        """A fitted model written by :meth:`save` (the file is unpickled: load only files you trust)."""
+        saved = torch.load(Path(path), weights_only=False)
+        model = cls(**saved["params"])
+        featurizer = Featurizer.from_state(saved["featurizer"])
+        module = RiskModule(saved["ancestors"], **model._shape(featurizer, len(saved["concepts"])))
+        module.load_state_dict(saved["state_dict"])
+        module.eval()
+        model.featurizer_, model.concepts_, model.module_ = featurizer, saved["concepts"], module
+        model.history_, model.best_epoch_ = saved["history"], saved["best_epoch"]
+        return model
+
+
+class _quiet_lightning:
+    """Silence Lightning's info lines (device summary, seeding) while keeping warnings."""
+
+    def __enter__(self) -> None:
+        self._loggers = [logging.getLogger(n) for n in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
+        self._levels = [lg.level for lg in self._loggers]
+        for lg in self._loggers:
+            lg.setLevel(logging.WARNING)
+
+    def __exit__(self, *exc: object) -> None:
+        for lg, level in zip(self._loggers, self._levels):
+            lg.setLevel(level)

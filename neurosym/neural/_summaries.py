@@ -1,0 +1,59 @@
+"""Masked summaries of irregular series in torch: they skip missing values instead of imputing them.
+
+Shared by the encoders (as fixed, differentiable input features) and by the
+engineered-feature baselines, so both read a series the same way.
+
+>>> import torch
+>>> v = torch.tensor([[1.0, 0.0, 3.0]]); t = torch.tensor([[0.0, 1.0, 2.0]]); m = torch.tensor([[True, False, True]])
+>>> masked_mean(v, m).tolist(), round(masked_slope(v, t, m).item(), 3), last_observed(v, m).tolist()
+([2.0], 0.976, [3.0])
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["last_observed", "masked_mean", "masked_slope", "masked_std", "series_summary"]
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """Mean of ``x`` over ``dim`` where ``mask`` holds (0 where nothing is observed)."""
+    m = mask.to(x.dtype)
+    return (x * m).sum(dim) / m.sum(dim).clamp(min=1.0)
+
+
+def masked_std(x: torch.Tensor, mask: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """Standard deviation of the observed values of ``x`` over ``dim`` (0 with fewer than two)."""
+    m = mask.to(x.dtype)
+    mean = masked_mean(x, mask, dim).unsqueeze(dim)
+    var = ((x - mean) ** 2 * m).sum(dim) / (m.sum(dim) - 1.0).clamp(min=1.0)
+    return torch.sqrt(var + 1e-8) * (m.sum(dim) > 1).to(x.dtype)
+
+
+def masked_slope(x: torch.Tensor, t: torch.Tensor, mask: torch.Tensor, dim: int = -1, ridge: float = 0.05) -> torch.Tensor:
+    """Least-squares slope of ``x`` against ``t`` over the observed values (shrunk to 0 by ``ridge``)."""
+    m = mask.to(x.dtype)
+    tm = masked_mean(t, mask, dim).unsqueeze(dim)
+    xm = masked_mean(x, mask, dim).unsqueeze(dim)
+    cov = ((t - tm) * (x - xm) * m).sum(dim)
+    var = ((t - tm) ** 2 * m).sum(dim)
+    return cov / (var + ridge)
+
+
+def last_observed(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Value at the last observed position of the last dimension (0 where nothing is observed)."""
+    pos = torch.arange(x.shape[-1], device=x.device).expand_as(x)
+    last = torch.where(mask, pos, torch.full_like(pos, -1)).max(-1).values
+    return torch.gather(x, -1, last.clamp(min=0).unsqueeze(-1)).squeeze(-1) * (last >= 0).to(x.dtype)
+
+
+def series_summary(x: torch.Tensor, t: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Per series (last dimension): last value, mean, slope, spread, share observed, time of the last value.
+
+    ``t`` is the time of each position (e.g. years relative to the landmark,
+    negative before it).  Returns ``x.shape[:-1] + (6,)``.
+    """
+    return torch.stack([
+        last_observed(x, mask), masked_mean(x, mask), masked_slope(x, t, mask), masked_std(x, mask),
+        mask.to(x.dtype).mean(-1), last_observed(t, mask),
+    ], dim=-1)
