@@ -315,3 +315,142 @@ def test_ndjson_line_that_is_not_utf8_is_rejected_alone(tmp_path):
     cohort = load_fhir(tmp_path)
     check_promises(cohort)
     assert reasons(cohort, "Patient") == ["not UTF-8 text (byte 36)"]
+
+
+# --------------------------------------------------------------------------- 5. meaning kept
+
+LOINC, SNOMED = "http://loinc.org", "http://snomed.info/sct"
+PERSON = "person_id,gender_concept_id,year_of_birth\n1,8532,1960\n"
+CONCEPTS = ("concept_id,concept_name,vocabulary_id,concept_code\n3004410,Hemoglobin A1c,LOINC,4548-4\n"
+            "8554,percent,UCUM,%\n201826,Type 2 diabetes mellitus,SNOMED,44054006\n"
+            "45576876,Type 2 diabetes mellitus without complications,ICD10CM,E11.9\n")
+
+
+def omop_folder(tmp_path: Path, **tables: str) -> Path:
+    (tmp_path / "person.csv").write_text(PERSON)
+    (tmp_path / "concept.csv").write_text(CONCEPTS)
+    for name, text in tables.items():
+        (tmp_path / f"{name}.csv").write_text(text)
+    return tmp_path
+
+
+def fhir_folder(tmp_path: Path, *resources: dict) -> Path:
+    rows = [{"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-01-01"}, *resources]
+    (tmp_path / "data.ndjson").write_text("\n".join(map(json.dumps, rows)) + "\n")
+    return tmp_path
+
+
+def observation(oid: str, **fields) -> dict:
+    return {"resourceType": "Observation", "id": oid, "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": LOINC, "code": "4548-4"}]}, "effectiveDateTime": "2020-01-02", **fields}
+
+
+def test_omop_operator_concept_is_kept_as_comparator(tmp_path):
+    folder = omop_folder(tmp_path, measurement=(
+        "measurement_id,person_id,measurement_concept_id,measurement_date,operator_concept_id,value_as_number,"
+        "unit_source_value\n1,1,3004410,2020-01-01,4171756,5,%\n2,1,3004410,2020-02-01,0,6.1,%\n"
+        "3,1,3004410,2020-03-01,999,6.2,%\n"))
+    cohort = load_omop(folder)
+    check_promises(cohort)
+    ev = cohort.events
+    assert ev[["value", "comparator"]].astype(object).where(ev[["value", "comparator"]].notna(), None).values.tolist() == [
+        [5.0, "<"], [6.1, None], [6.2, None]]
+    assert warnings(cohort, "measurement") == {
+        "operator_concept_id not a Meas Value Operator concept: comparator left empty": 1}
+
+
+def test_fhir_comparator_is_kept(tmp_path):
+    cohort = load_fhir(fhir_folder(tmp_path, observation("o1", valueQuantity={"value": 5, "comparator": "<",
+                                                                                 "code": "%"}),
+                                   observation("o2", valueQuantity={"value": 5, "comparator": "~", "code": "%"})))
+    check_promises(cohort)
+    assert cohort.events[["value", "comparator"]].values.tolist() == [[5.0, "<"]]
+    assert reasons(cohort, "Observation") == ["valueQuantity.comparator '~' is not one of <, <=, >=, >, ="]
+
+
+def test_fhir_numeric_value_string_of_a_lab_is_a_lab_value(tmp_path):
+    cohort = load_fhir(fhir_folder(tmp_path, observation("o1", valueString="7.2"),
+                                   observation("o2", valueString="Infinity"),
+                                   observation("o3", code={"coding": [{"system": LOINC, "code": "8331-1"}]},
+                                               valueString="7.2")))
+    check_promises(cohort)
+    ev = cohort.events.set_index("source_id")
+    assert ev.loc["o1", ["kind", "value", "value_text"]].tolist()[:2] == ["measurement", 7.2]
+    assert ev.loc["o3", ["kind", "value_text"]].tolist() == ["observation", "7.2"]  # not a known lab: text kept
+    assert warnings(cohort, "Observation") == {"numeric valueString of a lab code read as a value (LOINC 4548-4)": 1,
+                                               "value without unit read in the canonical unit": 1}
+    assert reasons(cohort, "Observation") == ["non-finite or out-of-range valueString inf"]
+
+
+def test_fhir_bp_component_in_an_unaccepted_system_is_warned(tmp_path):
+    panel = observation("bp", code={"coding": [{"system": LOINC, "code": "85354-9"}]}, component=[
+        {"code": {"coding": [{"system": LOINC, "code": "8480-6"}]}, "valueQuantity": {"value": 120, "code": "mm[Hg]"}},
+        {"code": {"coding": [{"system": "http://example.org/local", "code": "DIA"}]},
+         "valueQuantity": {"value": 80, "code": "mm[Hg]"}}])
+    cohort = load_fhir(fhir_folder(tmp_path, panel))
+    check_promises(cohort)
+    assert cohort.events["code"].tolist() == ["8480-6"]
+    assert warnings(cohort, "Observation") == {
+        "component dropped: no loinc/snomed code in component.code (codings: http://example.org/local|DIA)": 1}
+
+
+def test_fhir_observations_contained_in_a_diagnostic_report_are_loaded(tmp_path):
+    inner = {"resourceType": "Observation", "id": "a1c", "code": {"coding": [{"system": LOINC, "code": "4548-4"}]},
+             "effectiveDateTime": "2020-01-02", "valueQuantity": {"value": 6.9, "code": "%"}}
+    report = {"resourceType": "DiagnosticReport", "id": "r1", "subject": {"reference": "Patient/p1"},
+              "contained": [inner, {**inner, "id": "a1c-2", "effectiveDateTime": "2020-02-02"}],
+              "result": [{"reference": "#a1c"}]}
+    cohort = load_fhir(fhir_folder(tmp_path, report, {**report, "id": "r2", "contained": [inner]}))
+    check_promises(cohort)
+    ev = cohort.events
+    assert ev[["source_id", "value"]].values.tolist() == [["r1#a1c", 6.9], ["r2#a1c", 6.9], ["r1#a1c-2", 6.9]]
+    assert reasons(cohort, "DiagnosticReport")[0].startswith("DiagnosticReport groups Observations: the referenced")
+
+
+def test_measurement_csv_gz_beside_measurement_csv(tmp_path):
+    text = ("measurement_id,person_id,measurement_concept_id,measurement_date,value_as_number,unit_source_value\n"
+            "1,1,3004410,2020-01-01,6.1,%\n")
+    folder = omop_folder(tmp_path, measurement=text)
+    (folder / "measurement.csv.gz").write_bytes(gzip.compress(text.replace("6.1", "9.9").encode()))
+    cohort = load_omop(folder)
+    check_promises(cohort)
+    assert cohort.events["value"].tolist() == [6.1]
+    assert warnings(cohort, "measurement") == {
+        "several files for table 'measurement': read measurement.csv, ignored measurement.csv.gz": 1}
+
+
+def test_omop_condition_source_code_is_kept(tmp_path):
+    folder = omop_folder(tmp_path, condition_occurrence=(
+        "condition_occurrence_id,person_id,condition_concept_id,condition_start_date,condition_source_value,"
+        "condition_source_concept_id\n7,1,201826,2020-01-01,E11.9,45576876\n8,1,201826,2020-02-01,44054006,201826\n"))
+    cohort = load_omop(folder)
+    check_promises(cohort)
+    assert cohort.events[["source_id", "system", "code"]].values.tolist() == [
+        ["7", "snomed", "44054006"], ["7", "icd10cm", "E11.9"], ["8", "snomed", "44054006"]]
+    assert cohort.report.summary().set_index("table").loc["condition_occurrence", "loaded"] == 2
+
+
+def test_mimic_admission_of_another_subject_and_dotted_codes(subsets, tmp_path):
+    folder = copy(subsets, "mimic_iii_demo", tmp_path)
+    path = folder / "DIAGNOSES_ICD.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    admissions = (folder / "ADMISSIONS.csv").read_text().splitlines()[1:]
+    subject, hadm = lines[1].split(",")[1], lines[1].split(",")[2]
+    other = next(a.split(",")[2] for a in admissions if a.split(",")[1] != subject)
+    lines[1] = lines[1].replace(f",{hadm},", f",{other},", 1)
+    lines[2] = ",".join(lines[2].split(",")[:4]) + ",250.00\n"
+    path.write_text("".join(lines))
+    cohort = load_mimic_demo(folder)
+    check_promises(cohort)
+    assert reasons(cohort, "DIAGNOSES_ICD") == [f"hadm_id '{other}' is an admission of subject_id "
+                                                f"'{next(a.split(',')[1] for a in admissions if a.split(',')[2] == other)}'"]
+    codes = cohort.events[(cohort.events["source_table"] == "DIAGNOSES_ICD") & (cohort.events["source_row"] == 2)]
+    assert codes["code"].tolist() == ["250.00"]
+
+
+def test_mimic_summary_counts_deaths(subsets):
+    cohort = load_mimic_demo(subsets["mimic_iii_demo"])
+    check_promises(cohort)
+    assert cohort.summary()["events_by_kind"]["death"] == 100  # every demo patient has a dod
+    deaths = cohort.events[cohort.events["kind"] == "death"]
+    assert set(deaths["source_table"]) == {"PATIENTS"} and deaths["patient_id"].nunique() == 100
