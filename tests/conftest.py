@@ -14,6 +14,9 @@ import pytest
 
 from neurosym._resources import shared_data_dir
 
+#: conftest files hold no doctests, and collecting two of them as modules named "conftest" fails (pytest 9).
+collect_ignore_glob = ["*/conftest.py"]
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

@@ -1,5 +1,10 @@
-"""The ``neurosym`` command line: ``neurosym demo``, ``neurosym data summary``, ``neurosym rules check|run``."""
+"""The ``neurosym`` command line (also ``python -m neurosym``).
 
-from neurosym.cli._app import app, main
+``neurosym demo``, ``neurosym data summary``, ``neurosym rules check|run`` and
+``neurosym --version``; :func:`main` turns user mistakes into one message and
+a non-zero exit status (``--debug`` shows the traceback).
+"""
 
-__all__ = ["app", "main"]
+from neurosym.cli._app import USER_ERRORS, app, main
+
+__all__ = ["USER_ERRORS", "app", "main"]
