@@ -19,7 +19,7 @@ from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryE
 from neurosym.neural._features import CODE_KINDS, DAILY_CHANNELS, STATIC_FEATURES, Featurizer
 from neurosym.neural._module import INPUTS, RiskModule
 from neurosym.neural._risk_model import RiskModel
-from neurosym.neural._summaries import last_observed, masked_mean, masked_slope, masked_std, series_summary
+from neurosym.neural._summaries import last_observed, lifelog_summary, masked_mean, masked_slope, masked_std, series_summary
 
 __all__ = [
     "CODE_KINDS",
@@ -36,6 +36,7 @@ __all__ = [
     "TrajectoryEncoder",
     "ancestor_table",
     "last_observed",
+    "lifelog_summary",
     "masked_mean",
     "masked_slope",
     "masked_std",

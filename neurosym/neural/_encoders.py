@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from neurosym.neural._summaries import masked_mean, series_summary
+from neurosym.neural._summaries import lifelog_summary, series_summary
 from neurosym.ontology import Ontology
 
 __all__ = ["LifelogEncoder", "RecordEncoder", "TrajectoryEncoder", "ancestor_table"]
@@ -201,24 +201,14 @@ class LifelogEncoder(nn.Module):
         b, d, c = daily.shape
         w = self.weeks
         x, m = daily[:, d - 7 * w:], daily_mask[:, d - 7 * w:]
-        wear, known = wear[:, d - 7 * w:], wear_known[:, d - 7 * w:].to(daily.dtype)
-        n = 7 * w
-        years = (torch.arange(n, device=daily.device, dtype=daily.dtype) - n) / 365.25
-        dow = (landmark_day.view(-1, 1) - n + torch.arange(n, device=daily.device) + 3) % 7
-        weekend = (dow >= 5).unsqueeze(-1)
-        xt, mt = x.transpose(1, 2), m.transpose(1, 2)  # [B, C, n]
-        t = years.expand_as(xt)
-        summary = series_summary(xt, t, mt)  # level, trend, spread, coverage, ...
-        wkend = masked_mean(x, m & weekend, 1) - masked_mean(x, m & ~weekend, 1)
-        has_both = ((m & weekend).any(1) & (m & ~weekend).any(1)).to(daily.dtype)
+        wear, known = wear[:, d - 7 * w:], wear_known[:, d - 7 * w:]
+        summary = lifelog_summary(x, m, wear, known, landmark_day)
         weekly_m = m.view(b, w, 7, c).to(daily.dtype)
         weekly = (x.view(b, w, 7, c) * weekly_m).sum(2) / weekly_m.sum(2).clamp(min=1.0)
         coverage = weekly_m.mean(2)
         wear_w = wear.view(b, w, 7).mean(2, keepdim=True)
-        known_w = known.view(b, w, 7).mean(2, keepdim=True)
+        known_w = known.to(daily.dtype).view(b, w, 7).mean(2, keepdim=True)
         seq = torch.cat([weekly, coverage, wear_w, known_w], -1).transpose(1, 2)  # [B, 2C + 2, W]
         valid = (coverage.sum(-1) > 0).to(daily.dtype)
         pooled = (self.conv(seq) * valid.unsqueeze(1)).sum(-1) / valid.sum(-1, keepdim=True).clamp(min=1.0)
-        wear_stats = torch.stack([known.mean(1), (wear > 0).to(daily.dtype).mean(1),
-                                  masked_mean(wear, wear > 0, 1)], -1)
-        return self.out(torch.cat([pooled, summary.flatten(1), wkend, has_both, wear_stats], -1))
+        return self.out(torch.cat([pooled, summary], -1))

@@ -173,7 +173,7 @@ class RiskModel:
                                  enable_progress_bar=self.progress_bar, callbacks=callbacks, num_sanity_val_steps=0,
                                  limit_val_batches=None if self.val_fraction > 0 else 0)
             trainer.fit(module, datamodule=data)
-        if keep.state is not None:
+        if self.val_fraction > 0 and keep.state is not None:
             module.load_state_dict(keep.state)
         module.eval()
         self.featurizer_, self.concepts_, self.module_ = featurizer, concepts, module

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["last_observed", "masked_mean", "masked_slope", "masked_std", "series_summary"]
+__all__ = ["last_observed", "lifelog_summary", "masked_mean", "masked_slope", "masked_std", "series_summary"]
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor, dim: int = -1) -> torch.Tensor:
@@ -57,3 +57,31 @@ def series_summary(x: torch.Tensor, t: torch.Tensor, mask: torch.Tensor) -> torc
         last_observed(x, mask), masked_mean(x, mask), masked_slope(x, t, mask), masked_std(x, mask),
         mask.to(x.dtype).mean(-1), last_observed(t, mask),
     ], dim=-1)
+
+
+def lifelog_summary(daily: torch.Tensor, daily_mask: torch.Tensor, wear: torch.Tensor, wear_known: torch.Tensor,
+                    landmark_day: torch.Tensor) -> torch.Tensor:
+    """Per patient: :func:`series_summary` of each daily channel, weekend-minus-weekday means, wear statistics.
+
+    Only values recorded on worn days count (``daily_mask``).  Returns
+    ``[B, 8 * C + 3]``: 6 summaries per channel, the weekend difference and
+    whether both weekend and weekday values exist per channel, then the share
+    of days with a row, the share of days worn and the mean worn share of
+    worn days.
+
+    >>> x = torch.zeros(1, 14, 2); m = torch.ones(1, 14, 2, dtype=torch.bool)
+    >>> lifelog_summary(x, m, torch.ones(1, 14), m[..., 0], torch.tensor([0])).shape
+    torch.Size([1, 19])
+    """
+    n = daily.shape[1]
+    years = (torch.arange(n, device=daily.device, dtype=daily.dtype) - n) / 365.25
+    dow = (landmark_day.view(-1, 1) - n + torch.arange(n, device=daily.device) + 3) % 7  # epoch day 0 is a Thursday
+    weekend = (dow >= 5).unsqueeze(-1)
+    xt, mt = daily.transpose(1, 2), daily_mask.transpose(1, 2)
+    summary = series_summary(xt, years.expand_as(xt), mt)
+    wkend = masked_mean(daily, daily_mask & weekend, 1) - masked_mean(daily, daily_mask & ~weekend, 1)
+    both = ((daily_mask & weekend).any(1) & (daily_mask & ~weekend).any(1)).to(daily.dtype)
+    worn = wear > 0
+    wear_stats = torch.stack([wear_known.to(daily.dtype).mean(1), worn.to(daily.dtype).mean(1),
+                              masked_mean(wear, worn, 1)], -1)
+    return torch.cat([summary.flatten(1), wkend * both, both, wear_stats], -1)
