@@ -1,0 +1,52 @@
+"""One Trace model for explanations and predictions: typed nodes forming a DAG, a JSON form and its schema.
+
+>>> from neurosym.trace import FactLeaf, RuleApplication, to_dict, validate
+>>> doc = to_dict(RuleApplication("p(1)", "r1", children=[FactLeaf("q(1)", "q", [1])]))
+>>> validate(doc); [n["kind"] for n in doc["nodes"]]
+['rule', 'fact']
+"""
+
+from neurosym.trace._codec import TRACE_VERSION, schema, to_dict, validate
+from neurosym.trace._fold import fold
+from neurosym.trace._nodes import (
+    Aggregate,
+    Check,
+    Elided,
+    FactLeaf,
+    Negation,
+    NeuralLeaf,
+    Node,
+    OntologyLeaf,
+    OntologyStep,
+    Prediction,
+    RuleApplication,
+    RuleAttempt,
+    SourceRef,
+    Value,
+    WhyNot,
+    children_of,
+)
+
+__all__ = [
+    "TRACE_VERSION",
+    "Aggregate",
+    "Check",
+    "Elided",
+    "FactLeaf",
+    "Negation",
+    "NeuralLeaf",
+    "Node",
+    "OntologyLeaf",
+    "OntologyStep",
+    "Prediction",
+    "RuleApplication",
+    "RuleAttempt",
+    "SourceRef",
+    "Value",
+    "WhyNot",
+    "children_of",
+    "fold",
+    "schema",
+    "to_dict",
+    "validate",
+]
