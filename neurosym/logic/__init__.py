@@ -5,26 +5,35 @@
 [[1]]
 """
 
+from neurosym.logic._engine import ENGINES, Engine, Limits, Plan, register_engine, unregister_engine
 from neurosym.logic._explain import Explainer
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse, parse_atom
-from neurosym.logic._program import ENGINES, Program
+from neurosym.logic._program import Program
 from neurosym.logic._proof import ProofNode, RuleAttempt, WhyNot
 from neurosym.logic._prover import Prover
-from neurosym.logic._semiring import MaxProduct, Semiring, TopKProofs
+from neurosym.logic._semiring import AddMult, MaxProduct, Semiring, TopKProofs
+from neurosym.logic._store import ResultStore
 
 __all__ = [
     "ENGINES",
+    "AddMult",
+    "Engine",
     "Explainer",
+    "Limits",
     "MaxProduct",
     "Model",
+    "Plan",
     "ProofNode",
     "Program",
     "Prover",
+    "ResultStore",
     "RuleAttempt",
     "Semiring",
     "TopKProofs",
     "WhyNot",
     "parse",
     "parse_atom",
+    "register_engine",
+    "unregister_engine",
 ]

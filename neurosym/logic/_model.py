@@ -14,52 +14,75 @@ Examples
 [[1, 2], [1, 3], [2, 3]]
 >>> model.count("path")
 3
+
+A model holds a :class:`~neurosym.logic.ResultStore` (Arrow tables), not a
+database connection: it pickles, saves and loads, and works in another
+process; :meth:`Model.connect` builds a DuckDB connection over the tables when
+a process first needs one.
+
+>>> import pickle
+>>> pickle.loads(pickle.dumps(model)).query("path").values.tolist()
+[[1, 2], [1, 3], [2, 3]]
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
-from neurosym.logic._ast import Var
+from neurosym._errors import EvaluationError
+from neurosym.logic._ast import Module, Var
+from neurosym.logic._engine import Plan
 from neurosym.logic._lookup import atom_text, find, relation_types
-from neurosym.logic._native import Plan
-from neurosym.logic._parser import parse_atom
+from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._proof import ProofNode, WhyNot
-from neurosym.logic._semiring import MaxProduct, TopKProofs
-from neurosym.logic._sql import table_name
+from neurosym.logic._semiring import Semiring
+from neurosym.logic._sql import literal, table_name
+from neurosym.logic._store import LOOKUP_ROWS, ResultStore
 
 if TYPE_CHECKING:
     from neurosym.logic._program import Program
 
 __all__ = ["Model"]
 
+#: Version of the directory layout written by :meth:`Model.save`.
+_FORMAT = 1
+
 
 class Model:
-    """Relations computed by an engine, with provenance.
+    """Relations computed by an engine, with provenance, held as Arrow tables.
 
     Use :meth:`query` for tuples, :meth:`explain` for a proof tree of one
-    derived fact and :meth:`why_not` for a fact that was not derived.
+    derived fact and :meth:`why_not` for a fact that was not derived.  A model
+    pickles (its DuckDB connection and its ``facts`` stay behind) and
+    :meth:`save` / :meth:`load` write and read it as Arrow IPC files plus the
+    program text.
     """
 
-    def __init__(self, program: "Program", plan: Plan, con: duckdb.DuckDBPyConnection, *, engine: str,
-                 facts: Mapping[str, Any] | None, semiring: MaxProduct | TopKProofs,
-                 input_columns: Mapping[str, list[str]]) -> None:
+    def __init__(self, program: "Program", plan: Plan, store: ResultStore, *, engine: str,
+                 facts: Mapping[str, Any] | None, semiring: Semiring, input_columns: Mapping[str, list[str]]) -> None:
         self.program = program
         self.engine = engine
         self.semiring = semiring
         self.plan = plan
+        self.store = store
         self.facts = facts
-        self._con = con
         self._input_columns = dict(input_columns)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """The DuckDB connection holding the relation tables ``rel_<name>`` (columns ``c0..``, ``_h``, ``_r``, ``_p``, ``_s``)."""
-        return self._con
+        """This process's DuckDB connection over the relation tables ``rel_<name>`` (columns ``c0..``, ``_h``, ``_r``, ``_p``, ``_s``).
+
+        Built from the store on first use in a process and cached (right after
+        evaluation it is the native engine's own database); never pickled.
+        """
+        return self.store.connect()
 
     # -- tuples ----------------------------------------------------------
     @property
@@ -94,6 +117,8 @@ class Model:
         """All tuples of ``rel``, sorted, as a frame (plus ``probability`` when facts carry probabilities).
 
         ``provenance=True`` adds ``_rule`` (rule id or ``input``) and ``_height``.
+        With an on-demand semiring (:class:`~neurosym.logic.TopKProofs`) the
+        probabilities come from the :class:`~neurosym.logic.Prover`.
         """
         arity = len(self._types(rel))
         args = [f"c{i}" for i in range(arity)]
@@ -101,14 +126,14 @@ class Model:
         extra += ["_r", "_h"] if provenance else []
         select = ", ".join(args + extra) or "1 AS _dummy"
         order = f" ORDER BY {', '.join(args)}" if args else ""
-        frame = self._con.execute(f"SELECT DISTINCT {select} FROM {table_name(rel)}{order}").df()
+        frame = self.connect().execute(f"SELECT DISTINCT {select} FROM {table_name(rel)}{order}").df()
         if not args:
             frame = frame.drop(columns=["_dummy"], errors="ignore")
         names = self.columns(rel)
         frame = frame.rename(columns={f"c{i}": names[i] for i in range(arity)})
         if self.plan.prob:
             frame = frame.rename(columns={"_p": "probability"})
-            if isinstance(self.semiring, TopKProofs) and len(frame):
+            if self.semiring.on_demand and len(frame):
                 frame["probability"] = [self.probability(atom_text(rel, row[:arity])) for row in frame.itertuples(index=False)]
         if provenance:
             frame["_rule"] = [("input" if pd.isna(r) or r < 0 else self.plan.rules[int(r)].id) for r in frame.pop("_r")]
@@ -116,48 +141,102 @@ class Model:
         return frame
 
     def __contains__(self, atom: str) -> bool:
-        return find(self._con, self.plan, parse_atom(atom), limit=1) != []
+        return find(self.connect(), self.plan, parse_atom(atom), limit=1) != []
 
     def count(self, rel: str) -> int:
         """Number of tuples in ``rel``."""
-        self._types(rel)
         args = ", ".join(f"c{i}" for i in range(len(self._types(rel)))) or "1"
-        return int(self._con.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT {args} FROM {table_name(rel)})").fetchone()[0])
+        return int(self.connect().execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT {args} FROM {table_name(rel)})").fetchone()[0])
 
     def write_csv_dir(self, directory: str | Path, relations: list[str] | None = None) -> list[Path]:
-        """Write one tab-separated ``<relation>.csv`` per relation (default: derived ones), no header, rows sorted."""
-        from neurosym.logic._factsio import write_relation
+        """Write one tab-separated ``<relation>.csv`` per relation (default: derived ones), no header, rows sorted.
 
+        The database writes the files (``COPY``); strings are written as they
+        are, without quotes.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        con = self.connect()
         written = []
         for rel in relations or self.derived_relations:
-            frame = self._con.execute(
-                f"SELECT DISTINCT {', '.join(f'c{i}' for i in range(len(self._types(rel)))) or '1'} FROM {table_name(rel)}").df()
-            written.append(write_relation(directory / f"{rel}.csv", frame if self._types(rel) else frame.iloc[:, :0]))
+            path = directory / f"{rel}.csv"
+            args = [f"c{i}" for i in range(len(self._types(rel)))]
+            if not args:  # a nullary relation: no fields, one empty line if it holds
+                path.write_text("\n" if self.count(rel) else "", encoding="utf-8")
+            else:
+                columns = ", ".join(args)
+                query = f"SELECT DISTINCT {columns} FROM {table_name(rel)} ORDER BY {columns}"
+                con.execute(f"COPY ({query}) TO {literal(str(path)).sql('duckdb')} "
+                            "(FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '')")
+            written.append(path)
         return written
 
     # -- lookups ---------------------------------------------------------
-    def prepare_lookups(self, min_rows: int = 100_000) -> float:
+    def prepare_lookups(self, min_rows: int = LOOKUP_ROWS) -> float:
         """Sort large relations by their arguments so point lookups prune storage blocks; returns seconds spent.
 
-        ``explain`` and ``why_not`` call this on first use: a proof asks for a
-        few tuples of one patient at a time, and on sorted tables DuckDB's
-        min/max zone maps skip almost every block (100x faster at 100k
-        patients).  Evaluation itself does not pay for the sort.
+        ``explain`` and ``why_not`` call this on first use; see
+        :meth:`ResultStore.sort_for_lookups <neurosym.logic.ResultStore.sort_for_lookups>`.
+        Evaluation itself does not pay for the sort.
         """
-        import time
+        return self.store.sort_for_lookups(min_rows)
 
-        if getattr(self, "_prepared", False):
-            return 0.0
-        start = time.perf_counter()
-        for rel, types in self.plan.types.items():
-            rows = self._con.execute(f"SELECT COUNT(*) FROM {table_name(rel)}").fetchone()[0]
-            if types and rows >= min_rows:
-                order = ", ".join(f"c{i}" for i in range(len(types)))
-                self._con.execute(f"CREATE OR REPLACE TABLE {table_name(rel)} AS SELECT * FROM {table_name(rel)} ORDER BY {order}")
-        self._prepared = True
-        return time.perf_counter() - start
+    # -- pickling and files ----------------------------------------------
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["facts"] = None  # the input frames stay in the process that evaluated; the store has every fact
+        return state
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to directory ``path``: one Arrow IPC file per relation, the program's rule files, ``model.json``.
+
+        No Python object is pickled: :meth:`load` re-parses the rule text and
+        rebuilds the semiring from its class name and parameters.  The input
+        ``facts`` are not saved (the store holds every fact with its source).
+        """
+        path = Path(path)
+        module = self.program.module
+        sources = list(module.sources)
+        reparsed = [r.id for text_path in sources for r in parse("\n".join(module.sources[text_path]), text_path).rules]
+        if reparsed != [r.id for r in self.plan.rules]:
+            raise EvaluationError("cannot save this model: its rules do not come from distinct rule texts "
+                                  "(give each Program.from_text a distinct path before adding programs)")
+        (path / "program").mkdir(parents=True, exist_ok=True)
+        for k, text_path in enumerate(sources):
+            (path / "program" / f"{k}.dl").write_text("\n".join(module.sources[text_path]), encoding="utf-8")
+        self.store.save(path / "tables")
+        meta = {"format": _FORMAT, "engine": self.engine, "semiring": _describe_semiring(self.semiring),
+                "sources": sources, "types": self.plan.types, "strata": self.plan.strata, "prob": self.plan.prob,
+                "input_columns": self._input_columns, "rule_ids": reparsed}
+        (path / "model.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Model":
+        """Read a model written by :meth:`save`."""
+        from neurosym.logic._program import Program
+
+        path = Path(path)
+        try:
+            meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise EvaluationError(f"{path} holds no saved model (model.json unreadable: {err})") from err
+        if meta.get("format") != _FORMAT:
+            raise EvaluationError(f"{path}: saved model format {meta.get('format')!r}, this version reads {_FORMAT}")
+        module = Module()
+        for k, text_path in enumerate(meta["sources"]):
+            part = parse((path / "program" / f"{k}.dl").read_text(encoding="utf-8"), text_path)
+            module.rules += part.rules
+            module.decls += part.decls
+            module.sources.update(part.sources)
+        program = Program(module)
+        if [r.id for r in program.module.rules] != meta["rule_ids"]:
+            raise EvaluationError(f"{path}: the saved rule files do not match the saved rule ids")
+        semiring = _build_semiring(meta["semiring"])
+        plan = Plan(program.module.rules, meta["types"], meta["strata"], meta["prob"], semiring)
+        store = ResultStore.load(path / "tables", plan.types)
+        return cls(program, plan, store, engine=meta["engine"], facts=None, semiring=semiring,
+                   input_columns=meta["input_columns"])
 
     # -- proofs (delegates) ----------------------------------------------
     def probability(self, atom: str) -> float:
@@ -177,3 +256,21 @@ class Model:
         from neurosym.logic._explain import Explainer
 
         return Explainer(self).why_not(atom)
+
+
+def _describe_semiring(semiring: Semiring) -> dict[str, Any]:
+    """Class path and parameters of a dataclass semiring (what :meth:`Model.load` rebuilds it from)."""
+    if not is_dataclass(semiring):
+        raise EvaluationError(f"cannot save a model whose semiring {semiring!r} is not a dataclass (its parameters are unknown)")
+    return {"class": f"{type(semiring).__module__}:{type(semiring).__qualname__}", "params": asdict(semiring)}
+
+
+def _build_semiring(spec: Mapping[str, Any]) -> Semiring:
+    module, _, name = spec["class"].partition(":")
+    try:
+        target: Any = importlib.import_module(module)
+        for part in name.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError) as err:
+        raise EvaluationError(f"the saved model's semiring {spec['class']} cannot be imported: {err}") from err
+    return target(**spec["params"])

@@ -7,9 +7,13 @@ that atom reading the previous round's *delta*.  New tuples keep the rule and
 height of their first derivation (lowest height, then lowest rule index) and
 nothing else: proof trees are rebuilt on demand by :mod:`neurosym.logic._model`.
 
-With probabilistic facts (a ``_prob`` column) the engine computes the
-best-proof (max-product) probability: a tuple is re-derived whenever a
-derivation with a higher probability appears, until nothing improves.
+With probabilistic facts (a ``_prob`` column) probabilities combine as the
+plan's semiring says, through its SQL forms (``sql_mul`` within a
+derivation, ``sql_add`` across derivations, ``sql_negate`` for ``not``).  For
+an idempotent semiring (max-product: the best proof) a tuple is re-derived
+whenever a derivation improves its value, until nothing improves; for the
+others (add-mult: noisy-or) each round recomputes every tuple of a recursive
+stratum from all its derivations, until no value changes by more than 1e-12.
 
 The SQL is built as SQLGlot trees (:mod:`neurosym.logic._sql`); only this module
 talks to DuckDB.
@@ -20,8 +24,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 
 import duckdb
 import pyarrow as pa
@@ -30,22 +33,17 @@ from sqlglot import exp
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Assignment, Atom, Const, Rule, Var
 from neurosym.logic._checks import body_atoms
+from neurosym.logic._engine import Limits, Plan
 from neurosym.logic._inputs import InputRelation
 from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, table_name
+from neurosym.logic._store import ResultStore, duckdb_connection, relation_schema
 
-__all__ = ["NativeEngine", "Plan"]
+__all__ = ["DIALECT", "NativeEngine", "Plan"]
 
 DIALECT = "duckdb"
 
-
-@dataclass
-class Plan:
-    """What an engine needs: rules, column types, strata and whether probabilities are tracked."""
-
-    rules: list[Rule]
-    types: dict[str, list[str]]
-    strata: list[list[str]]
-    prob: bool
+#: Smallest change of a probability that counts as an improvement (ends fixpoints despite float noise).
+_TOLERANCE = "1e-12"
 
 
 def _memory_size(text: str) -> str:
@@ -66,7 +64,7 @@ def _new_name(rel: str) -> str:
 def rule_select(plan: Plan, index: int, table_for: Callable[[int, Atom], str]) -> exp.Select:
     """The SELECT deriving rule ``index``'s head tuples with height, rule and probability."""
     rule = plan.rules[index]
-    body = compile_body(list(rule.body), plan.types, table_for=table_for, prob=plan.prob)
+    body = compile_body(list(rule.body), plan.types, table_for=table_for, prob=plan.prob, semiring=plan.semiring)
     head_types = plan.types[rule.head.rel]
     columns = [exp.alias_(cast(compile_term(arg, body.env), head_types[i]), f"c{i}") for i, arg in enumerate(rule.head.args)]
     columns += [
@@ -94,26 +92,50 @@ _PACK = 1 << 20
 def _dedup(rel: str, plan: Plan, selects: list[exp.Select]) -> exp.Select:
     """Best candidate per tuple that is new (or, with probabilities, better than the stored one)."""
     union = selects[0] if len(selects) == 1 else exp.union(*selects, distinct=False)
-    if not plan.prob and plan.types[rel]:
-        return _dedup_grouped(rel, plan, union)
-    order = [exp.Ordered(this=exp.column("_h")), exp.Ordered(this=exp.column("_r"))]
     if plan.prob:
-        order.insert(0, exp.Ordered(this=exp.column("_p"), desc=True))
-    window = exp.Window(this=exp.RowNumber(), partition_by=_args(rel, plan), order=exp.Order(expressions=order))
-    keep = [*_args(rel, plan), exp.column("_h"), exp.column("_r"), exp.column("_p")]
+        return _dedup_choice(rel, plan, union)
+    if plan.types[rel]:
+        return _dedup_grouped(rel, plan, union)
+    order = exp.Order(expressions=[exp.Ordered(this=exp.column("_h")), exp.Ordered(this=exp.column("_r"))])
+    window = exp.Window(this=exp.RowNumber(), partition_by=[], order=order)
+    keep = [exp.column("_h"), exp.column("_r"), exp.column("_p")]
     ranked = exp.select(*keep, exp.alias_(window, "_rn")).from_(exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("cand"))))
     stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
-    if not plan.prob:
-        exists = exp.select(exp.Literal.number(1)).from_(stored).where(_same_tuple(rel, plan, "x", "cand"))
-        ranked = ranked.where(exp.Not(this=exp.Exists(this=exists)))
-        return exp.select(*keep).from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("b")))).where(
-            exp.EQ(this=exp.column("_rn"), expression=exp.Literal.number(1)))
-    best = exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("b")))
-    picked = [exp.column(c.name, table="b") for c in keep]
-    better = exp.or_(exp.Is(this=col("x", "_h"), expression=exp.Null()),
-                     exp.GT(this=col("b", "_p"), expression=exp.Add(this=col("x", "_p"), expression=exp.Literal.number("1e-12"))))
-    return (exp.select(*picked).from_(best).join(stored, on=_same_tuple(rel, plan, "x", "b"), join_type="left")
-            .where(exp.and_(exp.EQ(this=col("b", "_rn"), expression=exp.Literal.number(1)), better)))
+    ranked = ranked.where(exp.Not(this=exp.Exists(this=exp.select(exp.Literal.number(1)).from_(stored))))
+    return exp.select(*keep).from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("b")))).where(
+        exp.EQ(this=exp.column("_rn"), expression=exp.Literal.number(1)))
+
+
+def _dedup_choice(rel: str, plan: Plan, union: exp.Expression) -> exp.Select:
+    """With an idempotent semiring: per tuple, the derivation its ``sql_add`` chooses, if it is new or improves.
+
+    Candidates and the stored rows of the same tuples are ranked together:
+    first the rows whose value is within the tolerance of the semiring's
+    choice ``sql_add(_p)``, then the stored row before a candidate (so a tie
+    is no improvement), then by height and rule.  A tuple is kept when a
+    candidate ranks first.
+    """
+    args = _args(rel, plan)
+    keep = [*args, exp.column("_h"), exp.column("_r"), exp.column("_p")]
+    cand = exp.select(*keep, exp.alias_(exp.Literal.number(0), "_old")).from_(
+        exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("c"))))
+    seen = exp.select(exp.Literal.number(1)).from_("cand_keys").where(_same_tuple(rel, plan, "cand_keys", "x"))
+    old = (exp.select(*[col("x", c.name) for c in keep], exp.alias_(exp.Literal.number(1), "_old"))
+           .from_(exp.alias_(exp.to_table(table_name(rel)), "x", table=True)).where(exp.Exists(this=seen)))
+    both = exp.union(exp.select("*").from_("cand"), old, distinct=False)
+    chosen = exp.Window(this=plan.semiring.sql_add(exp.column("_p")), partition_by=list(args))
+    off = exp.GT(this=exp.func("ABS", exp.Sub(this=exp.column("_p"), expression=exp.column("_v"))),
+                 expression=exp.Literal.number(_TOLERANCE))
+    order = exp.Order(expressions=[exp.Ordered(this=off), exp.Ordered(this=exp.column("_old"), desc=True),
+                                   exp.Ordered(this=exp.column("_h")), exp.Ordered(this=exp.column("_r"))])
+    valued = exp.select("*", exp.alias_(chosen, "_v")).from_(exp.Subquery(this=both, alias=exp.TableAlias(this=exp.to_identifier("a"))))
+    ranked = exp.select("*", exp.alias_(exp.Window(this=exp.RowNumber(), partition_by=list(args), order=order), "_rn")).from_(
+        exp.Subquery(this=valued, alias=exp.TableAlias(this=exp.to_identifier("v"))))
+    query = exp.select(*keep).from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=exp.to_identifier("b")))).where(
+        exp.and_(exp.EQ(this=exp.column("_rn"), expression=exp.Literal.number(1)),
+                 exp.EQ(this=exp.column("_old"), expression=exp.Literal.number(0))))
+    keys = exp.select(*args).from_("cand").distinct() if args else exp.select(exp.Literal.number(1)).from_("cand").limit(1)
+    return query.with_("cand", as_=cand).with_("cand_keys", as_=keys)
 
 
 def _dedup_grouped(rel: str, plan: Plan, union: exp.Expression) -> exp.Select:
@@ -157,68 +179,64 @@ def _linear(plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]]) -> bo
     return True
 
 
+def _check_limits(limits: Limits, stratum: list[str], rounds: int, start: float) -> None:
+    if rounds > limits.max_iterations:
+        raise EvaluationError(f"stratum {stratum} did not reach a fixpoint within {limits.max_iterations} rounds; raise max_iterations")
+    if limits.timeout is not None and time.perf_counter() - start > limits.timeout:
+        raise EvaluationError(f"evaluation exceeded the time-out of {limits.timeout} s (stratum {stratum}, round {rounds})")
+
+
 class NativeEngine:
-    """Evaluate a :class:`Plan` in an in-process DuckDB database.
+    """Evaluate a :class:`Plan` in an in-process DuckDB database; the registered ``"native"`` engine.
 
     Parameters
     ----------
-    max_iterations : int
-        Rounds allowed per stratum before :class:`~neurosym.EvaluationError`.
-    timeout : float, optional
-        Seconds allowed for the whole evaluation.
     threads : int, optional
         DuckDB worker threads (default: all cores).
-    memory_limit : str, optional
-        Cap on the database's memory, e.g. ``"2GB"``; beyond it DuckDB spills to a temporary directory.
     """
 
     name = "native"
 
-    def __init__(self, max_iterations: int = 100_000, timeout: float | None = None, threads: int | None = None,
-                 memory_limit: str | None = None) -> None:
-        self.max_iterations = max_iterations
-        self.timeout = timeout
+    def __init__(self, threads: int | None = None) -> None:
         self.threads = threads
-        self.memory_limit = memory_limit
 
-    def run(self, plan: Plan, inputs: dict[str, InputRelation]) -> duckdb.DuckDBPyConnection:
-        """Evaluate and return the connection holding one table per relation."""
-        con = duckdb.connect(":memory:")
-        try:
-            con.execute("SET enable_progress_bar = false")
-        except duckdb.Error:  # inside Jupyter without ipywidgets DuckDB refuses to touch the setting; no bar shows there
-            pass
-        con.execute("SET preserve_insertion_order = false")  # results are sorted where order matters
-        if self.threads:
-            con.execute(f"SET threads = {int(self.threads)}")
-        if self.memory_limit:
+    def run(self, plan: Plan, inputs: Mapping[str, InputRelation], limits: Limits = Limits()) -> ResultStore:
+        """Evaluate and return the result store (which adopts the database connection in this process)."""
+        con = duckdb_connection(self.threads)
+        if limits.memory_limit:
             con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='neurosym-duckdb-')}'")
-            con.execute(f"SET memory_limit = '{_memory_size(self.memory_limit)}'")
+            con.execute(f"SET memory_limit = '{_memory_size(limits.memory_limit)}'")
         start = time.perf_counter()
         self._create_tables(con, plan, inputs)
         self._load_inputs(con, plan, inputs)
         self._load_rule_facts(con, plan)
         for stratum in plan.strata:
             try:
-                self._stratum(con, plan, stratum, start)
+                self._stratum(con, plan, stratum, start, limits)
             except duckdb.Error as err:
                 raise EvaluationError(f"evaluating {', '.join(stratum)} failed in the database: {err}") from err
-        return con
+        store = ResultStore.from_connection(con, plan.types)
+        for rel, table in store.tables.items():
+            schema = relation_schema(plan.types[rel], inputs[rel].source_type if rel in inputs else None)
+            if table.schema != schema:
+                store.tables[rel] = table.cast(schema)
+        return store
 
-    def _create_tables(self, con, plan: Plan, inputs: dict[str, InputRelation]) -> None:
+    def _create_tables(self, con, plan: Plan, inputs: Mapping[str, InputRelation]) -> None:
         for rel, types in plan.types.items():
             source = inputs[rel].source_type if rel in inputs else None
             columns = [f"c{i} {SQL_TYPES[t]}" for i, t in enumerate(types)]
             columns += ["_h INTEGER", "_r INTEGER", "_p DOUBLE", f"_s {SQL_TYPES[source or 'symbol']}"]
             con.execute(f"CREATE TABLE {table_name(rel)} ({', '.join(columns)})")
 
-    def _load_inputs(self, con, plan: Plan, inputs: dict[str, InputRelation]) -> None:
+    def _load_inputs(self, con, plan: Plan, inputs: Mapping[str, InputRelation]) -> None:
         """Copy input facts into their tables (through Arrow, without Python objects).
 
         Relations are sets, but removing duplicate input rows costs a hash
         aggregate over every column; it is done only where duplicates could
         change a result: inside ``count``, ``sum`` and ``mean`` and with
-        probabilities (the best one is kept); ``min`` and ``max`` do not care.
+        probabilities (a tuple keeps its highest probability, so a semiring
+        counts it once); ``min`` and ``max`` do not care.
         Elsewhere rule evaluation and
         :class:`Model` queries deduplicate.
         """
@@ -232,7 +250,7 @@ class NativeEngine:
             args = [f"c{i}" for i in range(len(plan.types[rel]))]
             typed = [f"CAST(c{i} AS {SQL_TYPES[t]}) AS c{i}" for i, t in enumerate(plan.types[rel])]
             inner = f"SELECT {', '.join(typed + (['_p'] if data.has_prob else []) + (['_s'] if data.source_type else []))} FROM {view}"
-            if rel in aggregated or data.has_prob or not args:
+            if rel in aggregated or plan.prob or not args:
                 prob = "MAX(_p)" if data.has_prob else "1.0"
                 src = "MIN(_s)" if data.source_type else "NULL"
                 group = f" GROUP BY {', '.join(args)}" if args else ""
@@ -258,9 +276,12 @@ class NativeEngine:
             select = select.where(exp.Not(this=exp.Exists(this=exists)))
             con.execute(f"INSERT INTO {table_name(rel)} {select.sql(DIALECT)}")
 
-    def _stratum(self, con, plan: Plan, stratum: list[str], start: float) -> None:
+    def _stratum(self, con, plan: Plan, stratum: list[str], start: float, limits: Limits) -> None:
         members = set(stratum)
         rules = [(i, r) for i, r in enumerate(plan.rules) if r.head.rel in members and not r.is_fact]
+        if plan.prob and not plan.semiring.idempotent:
+            self._all_derivations(con, plan, stratum, rules, start, limits)
+            return
         full = lambda k, atom: table_name(atom.rel)  # noqa: E731
         first = {rel: [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel] for rel in stratum}
         first_sql = {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in first.items() if sels}
@@ -279,15 +300,64 @@ class NativeEngine:
         rounds = 0
         while any(counts.values()):
             rounds += 1
-            if rounds > self.max_iterations:
-                raise EvaluationError(f"stratum {stratum} did not reach a fixpoint within {self.max_iterations} rounds; raise max_iterations")
-            if self.timeout is not None and time.perf_counter() - start > self.timeout:
-                raise EvaluationError(f"evaluation exceeded the time-out of {self.timeout} s (stratum {stratum}, round {rounds})")
+            _check_limits(limits, stratum, rounds, start)
             sql = next_sql[(rounds - 1) % 2]
             counts = {rel: self._delta_round(con, plan, rel, sql.get(rel), rounds % 2) for rel in stratum}
         for rel in stratum:
             for parity in (0, 1):
                 con.execute(f"DROP TABLE IF EXISTS {_delta_name(rel, parity)}")
+
+    def _all_derivations(self, con, plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]], start: float,
+                         limits: Limits) -> None:
+        """A non-idempotent semiring: every round recomputes each tuple from all its derivations.
+
+        A tuple's value is the semiring's ``sql_add`` over its stored input or
+        program facts (``base_<rel>``, fixed when the stratum starts) and every
+        grounding of every rule deriving it; its height and rule are those of
+        its lowest derivation.  A non-recursive stratum takes one round, a
+        recursive one repeats until no tuple appears and no value moves by
+        more than the tolerance.
+        """
+        members = set(stratum)
+        recursive = any(atom.rel in members for _, r in rules for atom in r.positive_atoms())
+        full = lambda k, atom: table_name(atom.rel)  # noqa: E731
+        sql = {rel: self._combined(plan, rel, [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel])
+               for rel in stratum}
+        for rel in stratum:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE base_{rel} AS SELECT * FROM {table_name(rel)}")
+        rounds = 0
+        while True:
+            rounds += 1
+            _check_limits(limits, stratum, rounds, start)
+            for rel in stratum:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE next_{rel} AS {sql[rel]}")
+            changed = 0
+            for rel in stratum:
+                same = _same_tuple(rel, plan, "n", "x").sql(DIALECT)
+                changed += con.execute(f"SELECT COUNT(*) FROM next_{rel} n LEFT JOIN {table_name(rel)} x ON {same} "
+                                       f"WHERE x._p IS NULL OR ABS(n._p - x._p) > {_TOLERANCE}").fetchone()[0]
+            for rel in stratum:
+                con.execute(f"DELETE FROM {table_name(rel)}")
+                con.execute(f"INSERT INTO {table_name(rel)} SELECT * FROM next_{rel}")
+            if not recursive or not changed:
+                break
+        for rel in stratum:
+            con.execute(f"DROP TABLE base_{rel}")
+            con.execute(f"DROP TABLE next_{rel}")
+
+    @staticmethod
+    def _combined(plan: Plan, rel: str, selects: list[exp.Select]) -> str:
+        """Per tuple of ``rel``: ``sql_add`` of all its alternatives, its lowest (height, rule), its source."""
+        args = ", ".join(f"c{i}" for i in range(len(plan.types[rel])))
+        lead = f"{args}, " if args else ""
+        parts = [f"SELECT * FROM base_{rel}"]
+        parts += [f"SELECT {lead}_h, _r, _p, NULL AS _s FROM ({sel.sql(DIALECT)}) AS d{k}" for k, sel in enumerate(selects)]
+        value = plan.semiring.sql_add(exp.column("_p")).sql(DIALECT)
+        group = f" GROUP BY {args}" if args else " HAVING COUNT(*) > 0"
+        grouped = (f"SELECT {lead}MIN(CAST(_h AS BIGINT) * {_PACK} + _r) AS _k, {value} AS _p, MIN(_s) AS _s "
+                   f"FROM ({' UNION ALL '.join(parts)}) AS a{group}")
+        return (f"SELECT {lead}CAST(_k // {_PACK} AS INTEGER) AS _h, CAST(_k % {_PACK} AS INTEGER) AS _r, "
+                f"CAST(_p AS DOUBLE) AS _p, _s FROM ({grouped}) AS g")
 
     def _recursive_cte(self, con, plan: Plan, rel: str, rules: list[tuple[int, Rule]]) -> None:
         """Evaluate a linearly recursive relation with one ``WITH RECURSIVE ... UNION`` query.

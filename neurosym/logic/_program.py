@@ -10,16 +10,17 @@ from typing import Any
 from neurosym._errors import EvaluationError, RuleError, UnknownIdError
 from neurosym.logic._ast import Module, Rule
 from neurosym.logic._checks import body_atoms, check_module, strata
+from neurosym.logic._engine import ENGINES, Limits, Plan, create_engine
 from neurosym.logic._inputs import InputRelation, normalize_facts
 from neurosym.logic._model import Model
-from neurosym.logic._native import NativeEngine, Plan
 from neurosym.logic._parser import parse
-from neurosym.logic._semiring import MaxProduct, TopKProofs
+from neurosym.logic._semiring import MaxProduct, Semiring
 from neurosym.logic._types import infer_types
 
 __all__ = ["Program", "ENGINES"]
 
-ENGINES = ("native", "pydatalog")
+#: What a semiring must provide (the :class:`~neurosym.logic.Semiring` protocol).
+_SEMIRING_MEMBERS = ("zero", "one", "idempotent", "on_demand", "add", "mul", "negate", "sql_add", "sql_mul", "sql_negate")
 
 
 class Program:
@@ -118,7 +119,7 @@ class Program:
         facts: Mapping[str, Any] | None = None,
         *,
         engine: str = "native",
-        semiring: MaxProduct | TopKProofs | None = None,
+        semiring: Semiring | None = None,
         max_iterations: int = 100_000,
         timeout: float | None = None,
         memory_limit: str | None = None,
@@ -131,31 +132,31 @@ class Program:
             Relation name -> pandas DataFrame, pyarrow Table or list of tuples
             (e.g. ``Cohort.to_facts()``).  Optional columns ``_prob`` and
             ``_source`` carry a probability and a source reference.
-        engine : {"native", "pydatalog"}
+        engine : str
+            A registered engine (:data:`~neurosym.logic.ENGINES`, :func:`~neurosym.logic.register_engine`):
             ``native`` compiles to SQL and runs semi-naive evaluation in DuckDB;
             ``pydatalog`` runs the design-card pyDatalog engine (small programs, cross-checks).
-        semiring : MaxProduct or TopKProofs, optional
-            How derived facts get probabilities (default best proof).
+        semiring : Semiring, optional
+            How derived facts get probabilities: :class:`~neurosym.logic.MaxProduct` (default, best proof),
+            :class:`~neurosym.logic.AddMult`, :class:`~neurosym.logic.TopKProofs` or any object with the
+            :class:`~neurosym.logic.Semiring` members.
         max_iterations, timeout
             Limits that end a runaway evaluation with :class:`~neurosym.EvaluationError`.
         memory_limit : str, optional
-            Native engine: cap the database's memory (``"2GB"``); it spills to disk beyond.
+            Cap on an engine's database memory (``"2GB"``; the native engine spills to disk beyond).
         """
-        if engine not in ENGINES:
-            raise EvaluationError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-        semiring = semiring or MaxProduct()
-        plan, inputs = self._plan(facts)
-        if engine == "native":
-            con = NativeEngine(max_iterations=max_iterations, timeout=timeout, memory_limit=memory_limit).run(plan, inputs)
-        else:
-            from neurosym.logic._pydatalog import PyDatalogEngine
-
-            con = PyDatalogEngine(timeout=timeout).run(plan, inputs)
+        semiring = semiring if semiring is not None else MaxProduct()
+        missing = [m for m in _SEMIRING_MEMBERS if not hasattr(semiring, m)]
+        if missing:
+            raise EvaluationError(f"semiring {semiring!r} lacks {', '.join(missing)}; see neurosym.logic.Semiring")
+        runner = create_engine(engine)
+        plan, inputs = self._plan(facts, semiring)
+        store = runner.run(plan, inputs, Limits(max_iterations, timeout, memory_limit))
         columns = {rel: [c for c in names if not c.startswith("_")] for rel in inputs
                    if (names := _column_names(facts[rel])) is not None}
-        return Model(self, plan, con, engine=engine, facts=facts, semiring=semiring, input_columns=columns)
+        return Model(self, plan, store, engine=engine, facts=facts, semiring=semiring, input_columns=columns)
 
-    def _plan(self, facts: Mapping[str, Any] | None) -> tuple[Plan, dict[str, InputRelation]]:
+    def _plan(self, facts: Mapping[str, Any] | None, semiring: Semiring | None = None) -> tuple[Plan, dict[str, InputRelation]]:
         arities = self.arities()
         inputs = normalize_facts(facts, arities)
         errors = check_module(self.module, known={rel: arities[rel] for rel in inputs})
@@ -167,7 +168,7 @@ class Program:
         for rel, arity in arities.items():
             types.setdefault(rel, ["symbol"] * arity)
         prob = any(data.has_prob for data in inputs.values())
-        return Plan(self.module.rules, types, order, prob), inputs
+        return Plan(self.module.rules, types, order, prob, semiring if semiring is not None else MaxProduct()), inputs
 
     def __repr__(self) -> str:
         return f"Program({len(self.module.rules)} rules, relations={sorted(self.arities())})"

@@ -57,19 +57,19 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import duckdb
-import pandas as pd
+import numpy as np
+import pyarrow as pa
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Comparison, Const, Literal, Negation, Rule, Term, Var, term_vars
 from neurosym.logic._dates import DATE_FUNCTIONS
+from neurosym.logic._engine import Limits, Plan
 from neurosym.logic._inputs import InputRelation
-from neurosym.logic._native import NativeEngine, Plan
-from neurosym.logic._sql import table_name
+from neurosym.logic._store import ARROW_TYPES, ResultStore, relation_schema
 
 __all__ = ["PyDatalogEngine"]
 
@@ -661,19 +661,18 @@ def _isolated_pydatalog():
 
 
 class PyDatalogEngine:
-    """Evaluate a :class:`~neurosym.logic._native.Plan` with pyDatalog; results in DuckDB tables.
+    """Evaluate a :class:`~neurosym.logic.Plan` with pyDatalog; the registered ``"pydatalog"`` engine.
 
-    The connection returned holds the same tables as the native engine's
-    (``rel_<name>`` with ``c0..``, ``_h``, ``_r``, ``_p``, ``_s``).  Input facts
-    have ``_h = 0, _r = -1``, facts written in the program ``_h = 0`` and their
-    rule index, derived tuples ``_h`` and ``_r`` NULL (pyDatalog records no
-    provenance) and ``_p = 1``.
+    The result store holds the same tables as the native engine's (``c0..``,
+    ``_h``, ``_r``, ``_p``, ``_s``).  Input facts have ``_h = 0, _r = -1``,
+    facts written in the program ``_h = 0`` and their rule index, derived
+    tuples ``_h`` and ``_r`` NULL (pyDatalog records no provenance) and
+    ``_p = 1``.  Probabilities are not supported (no semiring): facts with a
+    ``_prob`` column are an :class:`~neurosym.EvaluationError`.
 
-    Parameters
-    ----------
-    timeout : float, optional
-        Seconds allowed; checked between strata and relations and inside
-        expressions (pyDatalog itself cannot be interrupted).
+    The ``timeout`` limit is checked between strata and relations and inside
+    expressions (pyDatalog itself cannot be interrupted); ``max_iterations``
+    and ``memory_limit`` do not apply (resolution has no rounds, nor a database).
 
     Examples
     --------
@@ -685,41 +684,40 @@ class PyDatalogEngine:
 
     name = "pydatalog"
 
-    def __init__(self, timeout: float | None = None) -> None:
-        self.timeout = timeout
-
-    def run(self, plan: Plan, inputs: dict[str, InputRelation]) -> duckdb.DuckDBPyConnection:
-        """Evaluate and return the connection holding one table per relation."""
+    def run(self, plan: Plan, inputs: Mapping[str, InputRelation], limits: Limits = Limits()) -> ResultStore:
+        """Evaluate and return the result store."""
         if plan.prob:
             raise EvaluationError("the pydatalog engine does not compute probabilities (the facts have a _prob column); "
                                   "use engine='native'")
         start = time.perf_counter()
-        con = duckdb.connect(":memory:")
-        loader = NativeEngine()
-        loader._create_tables(con, plan, inputs)
-        loader._load_inputs(con, plan, inputs)
-        loader._load_rule_facts(con, plan)
-        base = {rel: _read(con, plan, rel) for rel in plan.types}
+        given = {rel: _input_rows(plan, data) for rel, data in inputs.items()}
+        program = _program_facts(plan, given)
+        base = {rel: set(given.get(rel, ())) | set(program.get(rel, {})) for rel in plan.types}
         try:
-            facts = self._evaluate(plan, base, start)
+            facts = self._evaluate(plan, base, self._deadline(start, limits.timeout))
         except _Abort as abort:
             raise EvaluationError(str(abort)) from None
-        for rel, rows in facts.items():
-            _store(con, plan, rel, rows - base[rel])
-        return con
+        tables = {}
+        for rel, types in plan.types.items():
+            data = inputs.get(rel)
+            parts = [_input_table(plan, rel, data)] if data is not None and len(data.frame) else []
+            fresh = [(row, index) for row, index in program.get(rel, {}).items() if row not in given.get(rel, ())]
+            parts.append(_table(types, data, [row for row, _ in fresh], 0, [index for _, index in fresh]))
+            parts.append(_table(types, data, list(facts[rel] - base[rel]), None, None))
+            tables[rel] = pa.concat_tables(parts)
+        return ResultStore(tables, plan.types)
 
-    def _deadline(self, start: float) -> Callable[[], None]:
-        timeout = self.timeout
+    @staticmethod
+    def _deadline(start: float, timeout: float | None) -> Callable[[], None]:
         if timeout is None:
-            return lambda: None
+            return _no_deadline
 
         def check() -> None:
             if time.perf_counter() - start > timeout:
                 raise _Abort(f"evaluation exceeded the time-out of {timeout} s (pydatalog engine)")
         return check
 
-    def _evaluate(self, plan: Plan, base: dict[str, set[tuple]], start: float) -> dict[str, set[tuple]]:
-        deadline = self._deadline(start)
+    def _evaluate(self, plan: Plan, base: dict[str, set[tuple]], deadline: Callable[[], None]) -> dict[str, set[tuple]]:
         facts = {rel: set(rows) for rel, rows in base.items()}
         with _isolated_pydatalog() as E:
             for rel, types in plan.types.items():
@@ -727,7 +725,7 @@ class PyDatalogEngine:
                 for row in facts[rel]:
                     E.assert_(E.Clause(E.Literal(_pred(rel), [E.Const(v) for v in row]), []))
             solver = _Solver(facts, deadline)
-            translator = _Translator(E, plan, solver, deadline, ticks=self.timeout is not None)
+            translator = _Translator(E, plan, solver, deadline, ticks=deadline is not _no_deadline)
             for stratum in plan.strata:
                 deadline()
                 self._stratum(E, plan, stratum, translator, facts, deadline)
@@ -754,30 +752,48 @@ class PyDatalogEngine:
             facts[rel] |= rows
 
 
-def _read(con: duckdb.DuckDBPyConnection, plan: Plan, rel: str) -> set[tuple]:
-    rows = con.execute(f"SELECT {_columns(plan, rel)} FROM {table_name(rel)}").fetchall()
-    if not plan.types[rel]:
-        return {()} if rows else set()
-    return {tuple(_canon(v) for v in row) for row in rows}
+def _no_deadline() -> None:
+    """No time-out: nothing to check."""
 
 
-def _columns(plan: Plan, rel: str) -> str:
-    return ", ".join(f"c{i}" for i in range(len(plan.types[rel]))) or "1"
-
-
-def _store(con: duckdb.DuckDBPyConnection, plan: Plan, rel: str, rows: set[tuple]) -> None:
-    """Insert derived tuples (``_h``, ``_r`` NULL, ``_p`` 1.0)."""
-    if not rows:
-        return
-    types = plan.types[rel]
+def _input_rows(plan: Plan, data: InputRelation) -> set[tuple]:
+    """The input's tuples as Python values of the relation's column types."""
+    types = plan.types[data.name]
     if not types:
-        con.execute(f"INSERT INTO {table_name(rel)} VALUES (NULL, NULL, 1.0, NULL)")
-        return
-    dtypes = {"number": "int64", "float": "float64", "symbol": object}
-    frame = pd.DataFrame({f"c{i}": pd.Series([row[i] for row in rows], dtype=dtypes[t]) for i, t in enumerate(types)})
-    view = f"derived_{rel}"
-    con.register(view, frame)
-    try:
-        con.execute(f"INSERT INTO {table_name(rel)} SELECT {_columns(plan, rel)}, NULL, NULL, 1.0, NULL FROM {view}")
-    finally:
-        con.unregister(view)
+        return {()} if len(data.frame) else set()
+    columns = [[cast_value(_canon(v), t) for v in data.frame[f"c{i}"].tolist()] for i, t in enumerate(types)]
+    return set(zip(*columns))
+
+
+def _program_facts(plan: Plan, given: Mapping[str, set[tuple]]) -> dict[str, dict[tuple, int]]:
+    """Facts written in the program: relation -> tuple -> rule index (the first rule stating it)."""
+    out: dict[str, dict[tuple, int]] = {}
+    for index, rule in enumerate(plan.rules):
+        if rule.is_fact:
+            types = plan.types[rule.head.rel]
+            row = tuple(cast_value(evaluate_term(arg, {}), t) for arg, t in zip(rule.head.args, types))
+            out.setdefault(rule.head.rel, {}).setdefault(row, index)
+    return out
+
+
+def _input_table(plan: Plan, rel: str, data: InputRelation) -> pa.Table:
+    """Input rows as stored by every engine: arguments, ``_h = 0``, ``_r = -1``, ``_p = 1`` and the source."""
+    types = plan.types[rel]
+    frame = data.frame if types else data.frame.iloc[:1]
+    n = len(frame)
+    columns = {f"c{i}": pa.array(frame[f"c{i}"], type=ARROW_TYPES[t], from_pandas=True) for i, t in enumerate(types)}
+    schema = relation_schema(types, data.source_type)
+    columns |= {"_h": pa.array(np.zeros(n, dtype="int32")), "_r": pa.array(np.full(n, -1, dtype="int32")),
+                "_p": pa.array(np.ones(n)), "_s": pa.array(frame["_s"], type=schema.field("_s").type) if data.source_type
+                else pa.nulls(n, schema.field("_s").type)}
+    return pa.table(columns, schema=schema)
+
+
+def _table(types: list[str], data: InputRelation | None, rows: list[tuple], height: int | None, rules: list[int] | None) -> pa.Table:
+    """Tuples with one height for all (NULL for derived ones) and their rule indexes (NULL when unknown)."""
+    schema = relation_schema(types, data.source_type if data is not None else None)
+    n = len(rows)
+    columns = {f"c{i}": pa.array([row[i] for row in rows], type=ARROW_TYPES[t]) for i, t in enumerate(types)}
+    columns |= {"_h": pa.array([height] * n, type=pa.int32()), "_r": pa.array(rules if rules is not None else [None] * n, type=pa.int32()),
+                "_p": pa.array(np.ones(n)), "_s": pa.nulls(n, schema.field("_s").type)}
+    return pa.table(columns, schema=schema)

@@ -30,6 +30,7 @@ from sqlglot import exp
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._checks import bound_variables
+from neurosym.logic._semiring import MaxProduct, Semiring
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
 __all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "SQL_TYPES", "cast", "tolerant_equal"]
@@ -145,6 +146,7 @@ class BodySQL:
     atoms: list[tuple[str, Atom]] = field(default_factory=list)
     heights: list[exp.Expression] = field(default_factory=list)
     probs: list[exp.Expression] = field(default_factory=list)
+    semiring: Semiring = field(default_factory=MaxProduct)
 
     def height(self) -> exp.Expression:
         if not self.heights:
@@ -153,20 +155,17 @@ class BodySQL:
         return exp.Add(this=exp.Literal.number(1), expression=top)
 
     def probability(self) -> exp.Expression:
-        if not self.probs:
-            return exp.Literal.number(1.0)
-        out = self.probs[0]
-        for p in self.probs[1:]:
-            out = exp.Mul(this=out, expression=p)
-        return out
+        """The semiring's product of the atoms' probabilities and the negations' factors."""
+        return self.semiring.sql_mul(self.probs) if self.probs else exp.Literal.number(self.semiring.one)
 
 
 class _Compiler:
     def __init__(self, types: Mapping[str, list[str]], table_for: Callable[[int, Atom], str], prob: bool, prefix: str,
-                 fixed: Mapping[str, object], height_below: int | None) -> None:
+                 fixed: Mapping[str, object], height_below: int | None, semiring: Semiring) -> None:
         self.types = types
         self.table_for = table_for
         self.prob = prob
+        self.semiring = semiring
         self.prefix = prefix
         self.fixed = fixed
         self.height_below = height_below
@@ -178,7 +177,7 @@ class _Compiler:
             env.setdefault(name, literal(value))
         select: exp.Select | None = None
         conditions: list[exp.Expression] = []
-        result = BodySQL(exp.select(), env)
+        result = BodySQL(exp.select(), env, semiring=self.semiring)
         positives = [lit for lit in literals if isinstance(lit, Atom)]
         for k, atom in enumerate(positives):
             alias = f"{self.prefix}t{k}"
@@ -272,12 +271,13 @@ class _Compiler:
             if conds:
                 sub = sub.where(exp.and_(*conds))
             return exp.Not(this=exp.Exists(this=sub))
-        sub = exp.select(exp.func("MAX", col(alias, "_p"))).from_(table)
+        sub = exp.select(self.semiring.sql_add(col(alias, "_p"))).from_(table)
         if conds:
             sub = sub.where(exp.and_(*conds))
-        factor = exp.Sub(this=exp.Literal.number(1.0), expression=exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0.0)]))
-        result.probs.append(exp.Paren(this=factor))
-        return exp.GT(this=factor, expression=exp.Literal.number(0))
+        zero = exp.Literal.number(self.semiring.zero)
+        factor = exp.Paren(this=self.semiring.sql_negate(exp.Coalesce(this=exp.Subquery(this=sub), expressions=[zero])))
+        result.probs.append(factor)
+        return exp.NEQ(this=factor, expression=zero)
 
     def aggregate(self, agg: Aggregate, env: Mapping[str, exp.Expression], shared: list[Var],
                   outer: exp.Select) -> tuple[exp.Expression, tuple[exp.Expression, exp.Expression] | None]:
@@ -293,7 +293,7 @@ class _Compiler:
         inner_bound = bound_variables(agg.body)
         names = sorted({v.name for v in shared})
         grouped = bool(names) and all(n in inner_bound for n in names) and outer.args.get("from_") is not None
-        inner = _Compiler(self.types, lambda k, atom: table_name(atom.rel), False, prefix, {}, None)
+        inner = _Compiler(self.types, lambda k, atom: table_name(atom.rel), False, prefix, {}, None, self.semiring)
         body = inner.body(list(agg.body), {} if grouped else env)
         if agg.func == "count":
             value: exp.Expression = exp.Count(this=exp.Star())
@@ -333,6 +333,7 @@ def compile_body(
     fixed: Mapping[str, object] | None = None,
     height_below: int | None = None,
     prefix: str = "",
+    semiring: Semiring | None = None,
 ) -> BodySQL:
     """Compile a rule body.
 
@@ -342,11 +343,15 @@ def compile_body(
         ``(k, atom) -> table`` for the k-th positive atom; semi-naive
         evaluation points one atom at a delta table.  Default: ``rel_<name>``.
     prob : bool
-        Multiply probabilities (``_p``) of the atoms; negation contributes ``1 - p``.
+        Combine the probabilities (``_p``) of the atoms with ``semiring.sql_mul``; a negation contributes
+        ``semiring.sql_negate`` of the ``sql_add`` of the matching tuples' probabilities.
     fixed : mapping, optional
         Variables fixed to constants (``explain`` binds the head this way).
     height_below : int, optional
         Only use tuples derived below this height (well-founded proofs).
+    semiring : Semiring, optional
+        How probabilities combine (default :class:`~neurosym.logic.MaxProduct`).
     """
-    compiler = _Compiler(types, table_for or (lambda k, atom: table_name(atom.rel)), prob, prefix, fixed or {}, height_below)
+    compiler = _Compiler(types, table_for or (lambda k, atom: table_name(atom.rel)), prob, prefix, fixed or {}, height_below,
+                         semiring or MaxProduct())
     return compiler.body(literals, {})
