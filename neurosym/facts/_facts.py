@@ -53,8 +53,16 @@ class Facts(Mapping[str, pd.DataFrame]):
         cohort (e.g. ontology paths) carry a readable string, returned as is.
         """
         table = self._tables.get(self._table_of.get(relation, ""))
+        if relation == "is_a" and isinstance(ref, str):  # an ontology path: its steps, labelled from concept_label
+            from neurosym.ontology._closure import parse_path
+
+            labels = self._relations.get("concept_label")
+            label = {} if labels is None else dict(zip(zip(labels["system"], labels["code"]), labels["label"]))
+            return {"text": ref, "path": [{"system": s, "code": c, "label": label.get((s, c)), "edge": e}
+                                          for s, c, e in parse_path(ref)]}
         if table is None or ref is None or isinstance(ref, str):
             return None if ref is None else {"text": str(ref)}
         row = table.iloc[int(ref)]
-        pointer = {k: row[k] for k in ("source_dataset", "source_table", "source_row", "source_id")}
-        return {k: (None if pd.isna(v) else (int(v) if k == "source_row" else str(v))) for k, v in pointer.items()}
+        keys = ("source_dataset", "source_table", "source_row", "source_id", *(k for k in ("value", "unit") if k in table.columns))
+        return {k: (None if pd.isna(row[k]) else int(row[k]) if k == "source_row" else float(row[k]) if k == "value" else str(row[k]))
+                for k in keys}

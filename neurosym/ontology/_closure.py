@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["IS_A_COLUMNS", "LABEL_COLUMNS", "closure_rows", "format_path"]
+__all__ = ["IS_A_COLUMNS", "LABEL_COLUMNS", "closure_rows", "format_path", "parse_path"]
 
 IS_A_COLUMNS = ["system", "code", "ancestor_system", "ancestor_code", "_source"]
 LABEL_COLUMNS = ["system", "code", "label"]
@@ -37,6 +37,23 @@ def format_path(nodes: list[str], kinds: list[str]) -> str:
     for node, kind in zip(nodes[1:], kinds):
         parts.append(node + _MARK.get(kind, f" ({kind})"))
     return " -> ".join(parts)
+
+
+def parse_path(text: str) -> list[tuple[str, str, str | None]]:
+    """The steps of a path written by :func:`format_path`: ``(system, code, kind of the edge into it)``.
+
+    Examples
+    --------
+    >>> parse_path("snomed:1 -> doid:2 (xref) -> icd10cm:E11")
+    [('snomed', '1', None), ('doid', '2', 'xref'), ('icd10cm', 'E11', 'is_a')]
+    """
+    marks = sorted(((mark, kind) for kind, mark in _MARK.items() if mark), key=lambda m: -len(m[0]))
+    steps: list[tuple[str, str, str | None]] = []
+    for k, part in enumerate(text.split(" -> ")):
+        kind = next((kind for mark, kind in marks if part.endswith(mark)), "is_a")
+        curie = part[: len(part) - len(_MARK[kind])] if _MARK[kind] else part
+        steps.append((*_split(curie), kind if k else None))
+    return steps
 
 
 def _split(curie: str) -> tuple[str, str]:

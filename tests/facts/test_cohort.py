@@ -55,7 +55,8 @@ def test_missing_lifelog_stays_missing(tiny):
 def test_sources_resolve_to_the_record(tiny):
     facts = tiny.to_facts()
     lab = facts["lab"].iloc[0]
-    assert facts.describe_source("lab", lab["_source"]) == {"source_dataset": "t", "source_table": "ev", "source_row": 2, "source_id": None}
+    assert facts.describe_source("lab", lab["_source"]) == {"source_dataset": "t", "source_table": "ev", "source_row": 2, "source_id": None,
+                                                                "value": 6.8, "unit": None}
     assert facts.describe_source("activity", facts["activity"]["_source"].iloc[1])["source_row"] == 3
     assert "person row 2" in facts.describe_source("death", facts["death"]["_source"].iloc[0])["text"]
 
