@@ -247,6 +247,7 @@ class Rule:
     doc: str | None = None
     span: Span = field(default=_NOWHERE, compare=False)
     path: str = field(default="<text>", compare=False)
+    helper: bool = False  # @helper: intermediate structure that traces fold away
 
     @property
     def is_fact(self) -> bool:

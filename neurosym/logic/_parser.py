@@ -41,7 +41,7 @@ __all__ = ["parse", "parse_atom", "ParseErrors", "MAX_DEPTH"]
 MAX_DEPTH = 100
 
 _TYPES = {"symbol": "symbol", "string": "symbol", "number": "number", "int": "number", "float": "float", "unsigned": "number"}
-_ANNOTATIONS = ("id", "cite", "doc")
+_ANNOTATIONS = ("id", "cite", "doc", "helper")
 
 
 class ParseErrors(RuleSyntaxError):
@@ -157,14 +157,17 @@ class _Parser:
             at = self.advance()
             key = self.advance()
             if key.value not in _ANNOTATIONS:
-                raise self.error(f"unknown annotation @{key.value}; use @id, @cite or @doc", key)
+                raise self.error(f"unknown annotation @{key.value}; use @id, @cite, @doc or @helper", key)
+            if key.value in notes:
+                raise self.error(f"@{key.value} given twice", at)
+            if key.value == "helper":  # a flag: intermediate structure that traces fold away
+                notes["helper"] = ""
+                continue
             self.expect("(")
             value = self.advance()
             if value.kind != "string":
                 raise self.error(f'@{key.value} takes a "quoted string", found {_describe(value)}', value)
             self.expect(")")
-            if key.value in notes:
-                raise self.error(f"@{key.value} given twice", at)
             notes[str(key.value)] = str(value.value)
         self.anon = 0
         head_tok = self.tok
@@ -177,7 +180,8 @@ class _Parser:
             body = self.body(closers=(".",))
         self.expect(".", "'.' at the end of the rule")
         rule_id = notes.get("id") or f"{self.path}:{start.line}:{start.col}"
-        return Rule(head, tuple(body), rule_id, notes.get("cite"), notes.get("doc"), self.span(start), self.path)
+        return Rule(head, tuple(body), rule_id, notes.get("cite"), notes.get("doc"), self.span(start), self.path,
+                    helper="helper" in notes)
 
     def body(self, closers: tuple[str, ...]) -> list[Literal]:
         literals = [self.literal()]
