@@ -1,4 +1,4 @@
-"""Soufflé-style fact files: ``<relation>.facts`` in, ``<relation>.csv`` out, tab separated, no header.
+"""Soufflé-style fact files: ``<relation>.facts``, tab separated, no header (:meth:`Model.write_csv_dir` writes the ``.csv`` out).
 
 Reading never evaluates anything: a field is an integer if it looks like one,
 a float if it looks like one, otherwise a string, and a column holding any
@@ -23,7 +23,7 @@ import pandas as pd
 
 from neurosym._errors import DataLoadError
 
-__all__ = ["read_facts_dir", "read_facts_file", "write_relation", "MAX_FACTS_BYTES"]
+__all__ = ["read_facts_dir", "read_facts_file", "MAX_FACTS_BYTES"]
 
 #: Largest single facts file accepted.
 MAX_FACTS_BYTES = 2_000_000_000
@@ -61,19 +61,3 @@ def read_facts_dir(directory: str | Path) -> dict[str, pd.DataFrame]:
     if not directory.is_dir():
         raise DataLoadError("facts directory not found", source=str(directory))
     return {p.stem: read_facts_file(p) for p in sorted(directory.glob("*.facts"))}
-
-
-def _format(value: object) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return repr(value)
-    return str(value)
-
-
-def write_relation(path: str | Path, frame: pd.DataFrame) -> Path:
-    """Write a frame as sorted tab-separated rows without header."""
-    path = Path(path)
-    rows = sorted(tuple(r) for r in frame.itertuples(index=False, name=None))
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        for row in rows:
-            fh.write("\t".join(_format(v) for v in row) + "\n")
-    return path

@@ -33,13 +33,18 @@ from __future__ import annotations
 import calendar
 import datetime
 import math
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import reduce
 from itertools import product
+from typing import ClassVar
+
+from sqlglot import exp
 
 from neurosym.logic import Program
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Negation, Var, term_vars
 
-__all__ = ["evaluate", "relations"]
+__all__ = ["Godel", "evaluate", "evaluate_weighted", "probabilities", "relations"]
 
 
 def evaluate(program: Program, facts: dict[str, list[tuple]] | None = None) -> dict[str, set[tuple]]:
@@ -65,6 +70,111 @@ def evaluate(program: Program, facts: dict[str, list[tuple]] | None = None) -> d
                         db[rule.head.rel].add(row)
                         changed = True
     return db
+
+
+def evaluate_weighted(program: Program, facts: dict, semiring) -> dict[str, dict[tuple, float]]:
+    """Every relation's tuples with their values under ``semiring``, for facts with a ``_prob`` column.
+
+    A naive fixpoint over all derivations, per stratum: each round gives every
+    tuple the semiring's ``add`` over its input value (a fact listed twice
+    keeps its highest probability; a fact written in the program has ``one``)
+    and over every derivation of every rule, a derivation being the ``mul``
+    of its atoms' values and, per negation, ``negate`` of the ``add`` of the
+    matching tuples' values (a negation whose factor is ``zero`` blocks it).
+    Rounds repeat until no tuple appears and no value moves by 1e-12.
+    """
+    plan, _ = program._plan(facts, semiring)
+    types = plan.types
+    val: dict[str, dict[tuple, float]] = {rel: {} for rel in types}
+    for rel, data in facts.items():
+        if rel in val:
+            for row, p in _weighted_rows(data):
+                row = _cast_row(row, types[rel])
+                val[rel][row] = max(val[rel].get(row, p), p)
+    for rule in plan.rules:
+        if rule.is_fact:
+            val[rule.head.rel].setdefault(_cast_row([_value(a, {}) for a in rule.head.args], types[rule.head.rel]), semiring.one)
+    for stratum in plan.strata:
+        rules = [r for r in plan.rules if r.head.rel in stratum and not r.is_fact]
+        base = {rel: dict(val[rel]) for rel in stratum}
+        for _ in range(100_000):
+            alternatives = {rel: {row: [p] for row, p in base[rel].items()} for rel in stratum}
+            for rule in rules:
+                for env, factor in _derivations(rule, val, semiring):
+                    row = _cast_row([_value(a, env) for a in rule.head.args], types[rule.head.rel])
+                    alternatives[rule.head.rel].setdefault(row, []).append(factor)
+            new = {rel: {row: reduce(semiring.add, ps) for row, ps in alts.items()} for rel, alts in alternatives.items()}
+            changed = any(row not in val[rel] or abs(p - val[rel][row]) > 1e-12 for rel in stratum for row, p in new[rel].items())
+            val.update(new)
+            if not changed:
+                break
+    return val
+
+
+def _weighted_rows(data):
+    if hasattr(data, "columns"):
+        args = [c for c in data.columns if not str(c).startswith("_")]
+        probs = data["_prob"].tolist() if "_prob" in data.columns else [1.0] * len(data)
+        return list(zip(data[args].itertuples(index=False, name=None), probs))
+    return [(tuple(row), 1.0) for row in data]
+
+
+def _derivations(rule, val, semiring):
+    """(binding, value) of every derivation of ``rule`` over the current values."""
+    literals = list(rule.body)
+    atoms = [lit for lit in literals if isinstance(lit, Atom)]
+    for rows in product(*(sorted(val[a.rel], key=repr) for a in atoms)):
+        env = _unify(atoms, rows, {})
+        if env is None or (env := _rest(literals, env, set(), val, negations=False)) is None:
+            continue
+        factors = [val[a.rel][row] for a, row in zip(atoms, rows)]
+        blocked = False
+        for lit in literals:
+            if isinstance(lit, Negation):
+                matches = [p for row, p in val[lit.atom.rel].items() if _unify([lit.atom], [row], dict(env)) is not None]
+                factor = semiring.negate(reduce(semiring.add, matches) if matches else semiring.zero)
+                blocked |= factor == semiring.zero
+                factors.append(factor)
+        if not blocked:
+            yield env, reduce(semiring.mul, factors) if factors else semiring.one
+
+
+@dataclass(frozen=True)
+class Godel:
+    """A user-defined semiring (not in the library): ``add = max``, ``mul = min``, ``negate = 1 - p``, with SQL forms."""
+
+    zero: float = 0.0
+    one: float = 1.0
+    idempotent: ClassVar[bool] = True
+    on_demand: ClassVar[bool] = False
+
+    def add(self, a: float, b: float) -> float:
+        return max(a, b)
+
+    def mul(self, a: float, b: float) -> float:
+        return min(a, b)
+
+    def negate(self, a: float) -> float:
+        return 1.0 - a
+
+    def sql_add(self, values: exp.Expression) -> exp.Expression:
+        return exp.Max(this=values)
+
+    def sql_mul(self, factors) -> exp.Expression:
+        return exp.func("LEAST", *factors) if len(factors) > 1 else factors[0]
+
+    def sql_negate(self, value: exp.Expression) -> exp.Expression:
+        return exp.Paren(this=exp.Sub(this=exp.Literal.number(1.0), expression=value))
+
+
+def probabilities(model) -> dict[str, dict[tuple, float]]:
+    """Every relation of an engine's model as tuple -> probability."""
+    out = {}
+    for rel in model.relations:
+        arity = len(model.plan.types[rel])
+        frame = model.query(rel)
+        out[rel] = {tuple(_plain(v) for v in row[:arity]): float(row[-1]) for row in frame.itertuples(index=False, name=None)}
+    return out
 
 
 def relations(model) -> dict[str, set[tuple]]:
@@ -201,8 +311,8 @@ def _unify(atoms, rows, env):
     return env
 
 
-def _rest(literals, env, outer, db):
-    """Assignments and aggregates to a fixpoint, then tests; ``None`` when the binding fails."""
+def _rest(literals, env, outer, db, negations: bool = True):
+    """Assignments and aggregates to a fixpoint, then tests (negations too if ``negations``); ``None`` when the binding fails."""
     pending = [lit for lit in literals if not isinstance(lit, Atom)]
     progress = True
     while progress:
@@ -232,7 +342,7 @@ def _rest(literals, env, outer, db):
     for lit in pending:
         if isinstance(lit, Comparison) and not _test(lit.op, _value(lit.left, env), _value(lit.right, env)):
             return None
-        if isinstance(lit, Negation) and _solve([lit.atom], env, db):
+        if negations and isinstance(lit, Negation) and _solve([lit.atom], env, db):
             return None
     return env
 

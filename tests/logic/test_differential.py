@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reference import evaluate, relations
+from reference import Godel, evaluate, evaluate_weighted, probabilities, relations
 
-from neurosym.logic import Program
+from neurosym.logic import AddMult, MaxProduct, Program
 
 INTS = [0, 1, 2, 3, 4]
 FLOATS = [0.5, 1.25, -2.0, 3.0]
@@ -159,6 +161,42 @@ def test_native_pydatalog_reference_agree(case):
     for rel in native:
         assert native[rel] == reference[rel], f"native vs reference on {rel}\n{text}"
         assert pydatalog[rel] == reference[rel], f"pydatalog vs reference on {rel}\n{text}"
+
+
+PROBS = [0.25, 0.5, 0.75, 1.0]
+
+
+@st.composite
+def weighted(draw) -> tuple[str, dict[str, pd.DataFrame]]:
+    """A random program with a probability drawn for every input fact."""
+    text, facts = draw(programs())
+    frames = {}
+    for rel, rows in facts.items():
+        frame = pd.DataFrame(rows, columns=[f"a{i}" for i in range(len(EDB[rel]))]) if rows else \
+            pd.DataFrame({f"a{i}": pd.Series([], dtype="float64" if rel == "f" else "int64" if c == "n" else object)
+                          for i, c in enumerate(EDB[rel])})
+        frames[rel] = frame.assign(_prob=[draw(st.sampled_from(PROBS)) for _ in rows])
+    return text, frames
+
+
+@pytest.mark.parametrize("semiring", [MaxProduct(), AddMult(), Godel()], ids=["maxproduct", "addmult", "godel"])
+def test_semirings_native_reference_agree(semiring):
+    """Tuples and probabilities of every relation: the native engine's SQL forms == the reference's Python forms."""
+
+    @settings(max_examples=20, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(weighted())
+    def check(case):
+        text, facts = case
+        program = Program.from_text(_declarations() + text)
+        native = probabilities(program.evaluate(facts, semiring=semiring))
+        reference = evaluate_weighted(program, facts, semiring)
+        for rel in native:
+            assert native[rel].keys() == reference[rel].keys(), f"{rel}\n{text}"
+            bad = {k: (native[rel][k], reference[rel][k]) for k in native[rel] if abs(native[rel][k] - reference[rel][k]) > 1e-9}
+            assert not bad, f"{rel}: {bad}\n{text}"
+
+    check()
 
 
 def test_generator_makes_recursive_negated_and_aggregate_programs():
