@@ -168,7 +168,8 @@ def _coded_by_admission(directory: Path, spec: dict, admit: pd.DataFrame, datase
 def _labs(directory: Path, dataset: str, report: LoadReport) -> pd.DataFrame:
     spec = mimic_config()["labs"]
     book = spec["dictionary"]
-    items = read_csv_table(find_table(directory, book["table"]), [book["item"]], optional=[book["loinc"]])
+    items = read_csv_table(find_table(directory, book["table"], report=report), [book["item"]],
+                           optional=[book["loinc"]], report=report, table=book["table"])
     loinc = pd.Series(items[book["loinc"]].str.strip().to_numpy(), index=pd.Index(items[book["item"]].str.strip()))
     loinc = loinc[~loinc.index.duplicated()].dropna()
     raw = _read(directory, spec, report, spec["item"], spec["time"], spec["value"], spec["unit"], spec["value_text"])

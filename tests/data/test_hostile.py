@@ -454,3 +454,273 @@ def test_mimic_summary_counts_deaths(subsets):
     assert cohort.summary()["events_by_kind"]["death"] == 100  # every demo patient has a dod
     deaths = cohort.events[cohort.events["kind"] == "death"]
     assert set(deaths["source_table"]) == {"PATIENTS"} and deaths["patient_id"].nunique() == 100
+
+
+# --------------------------------------------------------------------------- property-based corruption suite
+
+TOKENS = ["inf", "-inf", "NaN", "1e999", "-Infinity", "-1", "0", "1e308", "99999999999999999999", "", '"', "0001-01-01",
+          "9999-12-31", "2/30/2020", " ", "\u2603", "null", "\\N", "1,2", "'"]
+
+#: Corruptions of a CSV export: (kind, what it does).
+CSV_CORRUPTIONS = {
+    "value": "one field replaced by a hostile token (inf, NaN, 1e999, dates in year 1 or 9999, a quote, ...)",
+    "extra_field": "one row with a field too many",
+    "missing_field": "one row with a field too few",
+    "lf_in_crlf": "the file in CRLF with one LF line",
+    "crlf_in_lf": "one CRLF line in an LF file",
+    "bad_byte": "one non-UTF-8 byte in a row",
+    "nul_byte": "one NUL byte in a row",
+    "bom": "a UTF-8 BOM before the header",
+    "dup_row": "one row written twice",
+    "blank_line": "a blank line inside the data",
+    "truncate": "the file cut in the middle of a row",
+    "unbalanced_quote": "a field opening a quote that never closes",
+    "header_only": "every data row removed",
+    "delete_file": "the table removed",
+    "gz_twin": "a different .csv.gz copy beside the .csv",
+    "upper_header": "header names in upper case",
+    "drop_column": "one column removed from every row",
+    "swap_rows_fields": "two fields of one row swapped",
+    "stray_file": "a malformed unknown CSV file added",
+    "binary_garbage": "the whole table replaced by random bytes",
+}
+
+#: Corruptions of FHIR Bundles and ndjson: (kind, what it does).
+FHIR_CORRUPTIONS = {
+    "value_token": "a valueQuantity.value written as Infinity, -Infinity, NaN or 1e999",
+    "no_resource_type": "a resource without resourceType",
+    "gender_type": "Patient.gender as a list, object or number",
+    "deep_line": "a line (or entry) nested 100k deep",
+    "duplicate_file": "a file saved twice under another name",
+    "strip_ids_twice": "resources without id written to two ndjson parts",
+    "bom": "a UTF-8 BOM before the JSON",
+    "wrong_type": "one field of a resource replaced by a JSON value of another type",
+    "truncate": "the file cut in the middle",
+    "comparator": "a valueQuantity.comparator, valid or not",
+    "value_string": "a numeric or non-finite valueString",
+    "delete_key": "one field of a resource deleted",
+    "contain": "a resource moved into a DiagnosticReport's contained list",
+    "bad_byte": "one non-UTF-8 byte in the file",
+    "entry_garbage": "a Bundle entry that is not an object",
+    "date_garbage": "a date field set to a hostile token",
+}
+
+JSON_VALUES = [[], {}, 0, -1.5, "x", None, True, [1, {"a": []}], {"reference": 5}, {"coding": "abc"},
+               [{"system": ["x"], "code": {"a": 1}}], "Patient/", 10 ** 400]
+
+
+def _row_bytes(lines: list[bytes], row: int) -> int:
+    return 1 + row % (len(lines) - 1)
+
+
+def corrupt_csv(folder: Path, kind: str, file_index: int, row: int, column: int, token: str) -> None:
+    """Apply one CSV corruption to a copy of an export folder."""
+    files = sorted(p for p in folder.iterdir() if p.name.endswith(".csv"))
+    path = files[file_index % len(files)]
+    lines = path.read_bytes().splitlines(keepends=True)
+    if kind == "stray_file":
+        (folder / "notes.csv").write_bytes(b"\xff\xfe,\"x\n1,2,3\n" + token.encode())
+        return
+    if kind == "binary_garbage":
+        path.write_bytes(bytes((row * 7919 + i * 104729) % 256 for i in range(200 + column)))
+        return
+    if kind == "delete_file":
+        path.unlink()
+        return
+    if kind == "gz_twin":
+        (folder / (path.name + ".gz")).write_bytes(gzip.compress(b"".join(lines[:1] + lines[2:])))
+        return
+    if len(lines) < 2 or kind == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + b"".join(lines))
+        return
+    r = _row_bytes(lines, row)
+    line = lines[r]
+    body, ending = line.rstrip(b"\r\n"), line[len(line.rstrip(b"\r\n")):] or b"\n"
+    fields = body.split(b",")
+    c = column % len(fields)
+    if kind == "value":
+        fields[c] = token.encode()
+        lines[r] = b",".join(fields) + ending
+    elif kind == "extra_field":
+        lines[r] = body + b",extra" + ending
+    elif kind == "missing_field":
+        lines[r] = b",".join(fields[:-1]) + ending
+    elif kind == "lf_in_crlf":
+        lines = [ln.rstrip(b"\r\n") + b"\r\n" for ln in lines]
+        lines[r] = lines[r].rstrip(b"\r\n") + b"\n"
+    elif kind == "crlf_in_lf":
+        lines = [ln.rstrip(b"\r\n") + b"\n" for ln in lines]
+        lines[r] = lines[r].rstrip(b"\r\n") + b"\r\n"
+    elif kind in ("bad_byte", "nul_byte"):
+        fields[c] = fields[c] + (b"\xff" if kind == "bad_byte" else b"\x00")
+        lines[r] = b",".join(fields) + ending
+    elif kind == "dup_row":
+        lines.insert(r, line)
+    elif kind == "blank_line":
+        lines.insert(r, b"\n")
+    elif kind == "truncate":
+        lines = lines[:r] + [body[: len(body) // 2]]
+    elif kind == "unbalanced_quote":
+        fields[c] = b'"' + fields[c]
+        lines[r] = b",".join(fields) + ending
+    elif kind == "header_only":
+        lines = lines[:1]
+    elif kind == "upper_header":
+        lines[0] = lines[0].upper()
+    elif kind == "drop_column":
+        lines = [b",".join(f for i, f in enumerate(ln.rstrip(b"\r\n").split(b",")) if i != c) + b"\n" for ln in lines]
+    elif kind == "swap_rows_fields":
+        d = (c + 1) % len(fields)
+        fields[c], fields[d] = fields[d], fields[c]
+        lines[r] = b",".join(fields) + ending
+    path.write_bytes(b"".join(lines))
+
+
+def _resources(path: Path) -> tuple[object, list]:
+    """The parsed document (Bundle) or list of lines (ndjson) and its resources, for editing in place."""
+    if path.name.endswith(".json"):
+        doc = json.loads(path.read_text())
+        return doc, [e["resource"] for e in doc["entry"]]
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows, rows
+
+
+def _dump(path: Path, doc: object) -> None:
+    text = json.dumps(doc) if path.name.endswith(".json") else "\n".join(map(json.dumps, doc)) + "\n"
+    for sentinel, raw in (("Infinity", "Infinity"), ("-Infinity", "-Infinity"), ("NaN", "NaN"), ("1e999", "1e999")):
+        text = text.replace(f'"__{sentinel}__"', raw)
+    path.write_text(text)
+
+
+def corrupt_fhir(folder: Path, kind: str, file_index: int, index: int, choice: int, token: str) -> None:
+    """Apply one FHIR corruption to a copy of the Synthea subset."""
+    files = sorted(p for p in folder.rglob("*") if p.name.endswith((".json", ".ndjson")))
+    path = files[file_index % len(files)]
+    if kind in ("truncate", "bom", "bad_byte"):
+        data = path.read_bytes()
+        cut = len(data) * (1 + index % 97) // 100
+        path.write_bytes({"truncate": data[:cut], "bom": b"\xef\xbb\xbf" + data,
+                          "bad_byte": data[:cut] + b"\xff" + data[cut:]}[kind])
+        return
+    if kind == "duplicate_file":
+        shutil.copy(path, path.with_name("copy (1)" + "".join(path.suffixes)))
+        return
+    doc, resources = _resources(path)
+    resource = resources[index % len(resources)]
+    keys = sorted(k for k in resource if k != "resourceType") or ["id"]
+    key = keys[choice % len(keys)]
+    if kind == "value_token":
+        target = next((r for r in resources if isinstance(r.get("valueQuantity"), dict)), resource)
+        target["valueQuantity"] = {"value": f"__{['Infinity', '-Infinity', 'NaN', '1e999'][choice % 4]}__", "code": "%"}
+    elif kind == "no_resource_type":
+        resource.pop("resourceType", None)
+    elif kind == "gender_type":
+        target = next((r for r in resources if r.get("resourceType") == "Patient"), resource)
+        target["gender"] = [["female"], {"code": "male"}, 3][choice % 3]
+    elif kind == "deep_line":
+        deep = "[" * 100_000 + "]" * 100_000
+        if path.name.endswith(".ndjson"):
+            path.write_text(path.read_text() + deep + "\n")
+        else:
+            path.write_text(path.read_text()[:-1] + ', "extra": ' + deep + "}")
+        return
+    elif kind == "strip_ids_twice":
+        for r in resources:
+            r.pop("id", None)
+        _dump(path, doc)
+        _dump(path.with_name("part2." + path.name), doc)
+        return
+    elif kind == "wrong_type":
+        resource[key] = JSON_VALUES[choice % len(JSON_VALUES)]
+    elif kind == "comparator":
+        target = next((r for r in resources if isinstance(r.get("valueQuantity"), dict)), resource)
+        target.setdefault("valueQuantity", {})["comparator"] = ["<", ">=", "ad", "~", 5, None][choice % 6]
+    elif kind == "value_string":
+        resource.pop("valueQuantity", None)
+        resource["valueString"] = token
+    elif kind == "delete_key":
+        resource.pop(key, None)
+    elif kind == "contain":
+        inner = dict(resource)
+        resource.clear()
+        resource.update({"resourceType": "DiagnosticReport", "id": f"dr{index}",
+                         "subject": inner.get("subject") or {"reference": "Patient/none"}, "contained": [inner]})
+    elif kind == "entry_garbage" and isinstance(doc, dict):
+        doc["entry"].insert(index % (len(doc["entry"]) + 1), JSON_VALUES[choice % len(JSON_VALUES)])
+    elif kind == "date_garbage":
+        for field in ("effectiveDateTime", "onsetDateTime", "birthDate", "authoredOn", "period", "occurrenceDateTime"):
+            if field in resource:
+                resource[field] = token if choice % 2 else JSON_VALUES[choice % len(JSON_VALUES)]
+    _dump(path, doc)
+
+
+def load_or_error(loader, folder: Path):
+    """The cohort, or None when the loader refuses the input with a DataLoadError (the only error allowed)."""
+    try:
+        return loader(folder)
+    except DataLoadError:
+        return None
+
+
+#: Corruptions after which refusing the whole input with a DataLoadError is a right answer
+#: (a required table or column gone, a file that is not CSV/JSON at all).
+MAY_REFUSE = {"delete_file", "binary_garbage", "drop_column", "truncate", "bad_byte", "deep_line"}
+
+
+def _batches(kinds: dict[str, str], size: int) -> list[list[str]]:
+    """Every kind once: the others ``size`` at a time, then the refusable ones together."""
+    safe = sorted(k for k in kinds if k not in MAY_REFUSE)
+    return [safe[i:i + size] for i in range(0, len(safe), size)] + [sorted(k for k in kinds if k in MAY_REFUSE)]
+
+
+@pytest.mark.parametrize("dataset", ["omop_synthea27nj", "fitbit_fitabase", "mimic_iii_demo", "fhir_synthea_r4"])
+def test_every_corruption_kind_on_every_loader(subsets, tmp_path, dataset):
+    """A deterministic sweep: each kind applied once (several per copy); only MAY_REFUSE kinds may be refused."""
+    fhir = dataset == "fhir_synthea_r4"
+    kinds = FHIR_CORRUPTIONS if fhir else CSV_CORRUPTIONS
+    for b, batch in enumerate(_batches(kinds, 6)):
+        folder = copy(subsets, dataset, tmp_path / str(b))
+        for i, kind in enumerate(batch):
+            (corrupt_fhir if fhir else corrupt_csv)(folder, kind, b + 3 * i, 7 + 13 * i, 5 + i, TOKENS[(b + i) % 4])
+        cohort = load_or_error(LOADERS[dataset], folder)
+        assert cohort is not None or set(batch) <= MAY_REFUSE, batch
+        if cohort is not None:
+            check_promises(cohort)
+
+
+CORRUPTION = settings(derandomize=True, max_examples=5, deadline=None, database=None,
+                      suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("dataset", ["omop_synthea27nj", "fitbit_fitabase", "mimic_iii_demo"])
+@CORRUPTION
+@given(kinds=st.lists(st.sampled_from(sorted(CSV_CORRUPTIONS)), min_size=2, max_size=4),
+       file_index=st.integers(0, 50), row=st.integers(0, 10_000), column=st.integers(0, 40),
+       token=st.sampled_from(TOKENS))
+def test_csv_loaders_keep_their_promises(subsets, tmp_path_factory, dataset, kinds, file_index, row, column, token):
+    folder = copy(subsets, dataset, tmp_path_factory.mktemp("corrupt"))
+    for i, kind in enumerate(kinds):
+        corrupt_csv(folder, kind, file_index + i, row + 31 * i, column + i, token)
+    cohort = load_or_error(LOADERS[dataset], folder)
+    if cohort is not None:
+        check_promises(cohort)
+
+
+@settings(CORRUPTION, max_examples=10)
+@given(kinds=st.lists(st.sampled_from(sorted(FHIR_CORRUPTIONS)), min_size=2, max_size=4),
+       file_index=st.integers(0, 50), index=st.integers(0, 10_000), choice=st.integers(0, 100),
+       token=st.sampled_from(TOKENS + ["7.2", "Infinity", "1e999"]))
+def test_fhir_loader_keeps_its_promises(subsets, tmp_path_factory, kinds, file_index, index, choice, token):
+    folder = copy(subsets, "fhir_synthea_r4", tmp_path_factory.mktemp("corrupt"))
+    for i, kind in enumerate(kinds):
+        corrupt_fhir(folder, kind, file_index + i, index + 17 * i, choice + i, token)
+    cohort = load_or_error(load_fhir, folder)
+    if cohort is not None:
+        check_promises(cohort)
+
+
+def test_the_sweep_tries_every_corruption_kind():
+    for kinds in (CSV_CORRUPTIONS, FHIR_CORRUPTIONS):
+        batches = _batches(kinds, 6)
+        assert sorted(k for batch in batches for k in batch) == sorted(kinds)
+    assert (len(CSV_CORRUPTIONS), len(FHIR_CORRUPTIONS)) == (20, 16)
