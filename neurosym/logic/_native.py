@@ -201,7 +201,7 @@ class NativeEngine:
         self.threads = threads
 
     def run(self, plan: Plan, inputs: Mapping[str, InputRelation], limits: Limits = Limits()) -> ResultStore:
-        """Evaluate and return the result store (which adopts the database connection in this process)."""
+        """Evaluate and return the result store (which adopts the database and exports Arrow tables from it when needed)."""
         con = duckdb_connection(self.threads)
         if limits.memory_limit:
             con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='neurosym-duckdb-')}'")
@@ -215,12 +215,8 @@ class NativeEngine:
                 self._stratum(con, plan, stratum, start, limits)
             except duckdb.Error as err:
                 raise EvaluationError(f"evaluating {', '.join(stratum)} failed in the database: {err}") from err
-        store = ResultStore.from_connection(con, plan.types)
-        for rel, table in store.tables.items():
-            schema = relation_schema(plan.types[rel], inputs[rel].source_type if rel in inputs else None)
-            if table.schema != schema:
-                store.tables[rel] = table.cast(schema)
-        return store
+        schemas = {rel: relation_schema(types, inputs[rel].source_type if rel in inputs else None) for rel, types in plan.types.items()}
+        return ResultStore(None, plan.types, connection=con, schemas=schemas)
 
     def _create_tables(self, con, plan: Plan, inputs: Mapping[str, InputRelation]) -> None:
         for rel, types in plan.types.items():

@@ -6,8 +6,9 @@ and the provenance columns ``_h`` (height, ``int32``), ``_r`` (rule index,
 (source reference).  Heights and rules are NULL where an engine records
 none.  :meth:`ResultStore.connect` gives a DuckDB connection holding one table
 per relation, named by :func:`~neurosym.logic._sql.table_name` with the same
-columns; it is built once per process (an engine's own connection is adopted
-as is) and never pickled.
+columns (views over the Arrow tables; sorted copies of the large ones after
+:meth:`ResultStore.sort_for_lookups`); it is built once per process (an
+engine's own connection is adopted as is) and never pickled.
 
 Examples
 --------
@@ -69,35 +70,53 @@ class ResultStore:
 
     Parameters
     ----------
-    tables : mapping
+    tables : mapping, optional
         Relation -> ``pyarrow.Table`` laid out by :func:`relation_schema`.
     types : mapping
         Relation -> column types (``symbol``, ``number``, ``float``).
     connection : duckdb.DuckDBPyConnection, optional
-        A connection already holding these tables (the engine's own), adopted
-        by :meth:`connect` in this process.
+        An engine's database already holding the relation tables (instead of
+        ``tables``): :meth:`connect` adopts it in this process and the Arrow
+        tables are exported from it, with the ``schemas`` given, when first
+        needed (pickling, :meth:`save`, :attr:`tables`), so evaluation does not
+        pay for the export.
+    schemas : mapping, optional
+        Relation -> Arrow schema of the exported tables (with ``connection``).
     """
 
-    def __init__(self, tables: Mapping[str, pa.Table], types: Mapping[str, list[str]],
-                 connection: duckdb.DuckDBPyConnection | None = None) -> None:
-        missing = sorted(set(types) - set(tables))
+    def __init__(self, tables: Mapping[str, pa.Table] | None, types: Mapping[str, list[str]], *,
+                 connection: duckdb.DuckDBPyConnection | None = None, schemas: Mapping[str, pa.Schema] | None = None) -> None:
+        if tables is None and (connection is None or schemas is None):
+            raise EvaluationError("a result store needs its tables, or an engine connection and the tables' schemas")
+        self.types = {rel: list(t) for rel, t in types.items()}
+        self._tables = dict(tables) if tables is not None else None
+        missing = sorted(set(self.types) - set(self._tables if self._tables is not None else schemas or {}))
         if missing:
             raise EvaluationError(f"the result store has no table for {', '.join(missing)}")
-        self.tables = dict(tables)
-        self.types = {rel: list(t) for rel, t in types.items()}
+        self._schemas = dict(schemas or {})
         self._con = connection
         self._pid = os.getpid()
+        self._adopted = connection is not None
         self._sorted = False
 
-    @classmethod
-    def from_connection(cls, con: duckdb.DuckDBPyConnection, types: Mapping[str, list[str]]) -> "ResultStore":
-        """Export the relation tables of an engine's DuckDB connection (which the store then adopts)."""
-        tables = {rel: con.sql(f"SELECT * FROM {table_name(rel)}").to_arrow_table() for rel in types}
-        return cls(tables, types, con)
+    @property
+    def tables(self) -> dict[str, pa.Table]:
+        """Relation -> Arrow table (exported from the engine's connection on first access)."""
+        if self._tables is None:
+            con = self._con
+            if con is None or self._pid != os.getpid():
+                raise EvaluationError("the result store's engine connection belongs to another process")
+            self._tables = {}
+            for rel in self.types:
+                table = con.sql(f"SELECT * FROM {table_name(rel)}").to_arrow_table()
+                self._tables[rel] = table if table.schema == self._schemas[rel] else table.cast(self._schemas[rel])
+        return self._tables
 
     def num_rows(self, rel: str) -> int:
         """Stored rows of ``rel`` (duplicates included)."""
-        return self.tables[rel].num_rows
+        if self._tables is None:
+            return int(self.connect().execute(f"SELECT COUNT(*) FROM {table_name(rel)}").fetchone()[0])
+        return self._tables[rel].num_rows
 
     @property
     def nbytes(self) -> int:
@@ -108,28 +127,23 @@ class ResultStore:
     def connect(self) -> duckdb.DuckDBPyConnection:
         """This process's DuckDB connection over the tables (built on first use, then cached)."""
         if self._con is None or self._pid != os.getpid():
-            self._con, self._pid = self._build(), os.getpid()
+            self._con, self._pid, self._adopted, self._sorted = self._build(), os.getpid(), False, False
         return self._con
 
     def _build(self) -> duckdb.DuckDBPyConnection:
+        """Views ``rel_<name>`` over the registered Arrow tables: no copy until :meth:`sort_for_lookups`."""
         con = duckdb_connection()
         for rel, table in self.tables.items():
-            view = f"arrow_{rel}"
-            con.register(view, table)
-            args = [f"c{i}" for i in range(len(self.types[rel]))]
-            order = f" ORDER BY {', '.join(args)}" if args and table.num_rows >= LOOKUP_ROWS else ""
-            con.execute(f"CREATE TABLE {table_name(rel)} AS SELECT * FROM {view}{order}")
-            con.unregister(view)
-        self._sorted = True
+            con.register(f"arrow_{rel}", table)
+            con.execute(f"CREATE VIEW {table_name(rel)} AS SELECT * FROM arrow_{rel}")
         return con
 
     def sort_for_lookups(self, min_rows: int = LOOKUP_ROWS) -> float:
-        """Sort relations of at least ``min_rows`` rows by their arguments in this process's connection; seconds spent.
+        """Store relations of at least ``min_rows`` rows sorted by their arguments in this process's connection; seconds spent.
 
         A proof asks for a few tuples of one patient at a time; on sorted
         tables DuckDB's min/max zone maps skip almost every block (100x faster
-        at 100k patients).  A rebuilt connection is sorted as it is built; an
-        adopted engine connection is sorted on the first call.
+        at 100k patients).  Done once per connection, on the first call.
         """
         con = self.connect()
         if self._sorted:
@@ -138,7 +152,11 @@ class ResultStore:
         for rel, types in self.types.items():
             if types and self.num_rows(rel) >= min_rows:
                 order = ", ".join(f"c{i}" for i in range(len(types)))
-                con.execute(f"CREATE OR REPLACE TABLE {table_name(rel)} AS SELECT * FROM {table_name(rel)} ORDER BY {order}")
+                if self._adopted:
+                    con.execute(f"CREATE OR REPLACE TABLE {table_name(rel)} AS SELECT * FROM {table_name(rel)} ORDER BY {order}")
+                else:
+                    con.execute(f"DROP VIEW {table_name(rel)}")
+                    con.execute(f"CREATE TABLE {table_name(rel)} AS SELECT * FROM arrow_{rel} ORDER BY {order}")
         self._sorted = True
         return time.perf_counter() - start
 
@@ -172,4 +190,4 @@ class ResultStore:
         return cls(tables, types)
 
     def __repr__(self) -> str:
-        return f"ResultStore({len(self.tables)} relations, {sum(t.num_rows for t in self.tables.values()):,} rows)"
+        return f"ResultStore({len(self.types)} relations, {sum(self.num_rows(rel) for rel in self.types):,} rows)"
