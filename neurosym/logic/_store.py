@@ -107,9 +107,13 @@ class ResultStore:
             if con is None or self._pid != os.getpid():
                 raise EvaluationError("the result store's engine connection belongs to another process")
             self._tables = {}
-            for rel in self.types:
-                table = con.sql(f"SELECT * FROM {table_name(rel)}").to_arrow_table()
-                self._tables[rel] = table if table.schema == self._schemas[rel] else table.cast(self._schemas[rel])
+            reader = con.cursor()  # its own result set: an unfinished fetch on the connection does not block it
+            try:
+                for rel in self.types:
+                    table = reader.sql(f"SELECT * FROM {table_name(rel)}").to_arrow_table()
+                    self._tables[rel] = table if table.schema == self._schemas[rel] else table.cast(self._schemas[rel])
+            finally:
+                reader.close()
         return self._tables
 
     def num_rows(self, rel: str) -> int:

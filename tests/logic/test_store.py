@@ -121,3 +121,8 @@ def test_lookups_sort_large_relations_once(model):
     assert model.prepare_lookups(min_rows=1) > 0
     assert model.prepare_lookups(min_rows=1) == 0.0
     assert model.query("path").values.tolist() == _summary(model)["path"]
+
+
+def test_tables_export_after_an_unfinished_fetch(model):
+    assert "far(1)" in model  # leaves a fetchone() result open on the connection
+    assert model.store.tables["far"].column("c0").to_pylist() == [1]
