@@ -10,7 +10,6 @@ from neurosym.logic._explain import Explainer
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._program import Program
-from neurosym.logic._proof import ProofNode, RuleAttempt, WhyNot
 from neurosym.logic._prover import Prover
 from neurosym.logic._semiring import AddMult, MaxProduct, Semiring, TopKProofs
 from neurosym.logic._store import ResultStore
@@ -24,14 +23,11 @@ __all__ = [
     "MaxProduct",
     "Model",
     "Plan",
-    "ProofNode",
     "Program",
     "Prover",
     "ResultStore",
-    "RuleAttempt",
     "Semiring",
     "TopKProofs",
-    "WhyNot",
     "parse",
     "parse_atom",
     "register_engine",

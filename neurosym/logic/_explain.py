@@ -25,17 +25,21 @@ path(1, 3)
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Rule, Term, Var, format_value, term_vars
-from neurosym.logic._lookup import atom_columns, atom_text, coerce, cyclic, find, split_atoms
+from neurosym.logic._days import as_date, day_columns, day_variables
+from neurosym.logic._lookup import atom_columns, coerce, cyclic, find, split_atoms
 from neurosym.logic._native import DIALECT
 from neurosym.logic._parser import parse_atom
-from neurosym.logic._proof import ProofNode, RuleAttempt, WhyNot
 from neurosym.logic._sql import _literal_vars, compile_body, compile_term, literal, table_name, tolerant_equal
+from neurosym.trace import Aggregate as AggregateNode
+from neurosym.trace import Check, Elided, FactLeaf, Node, OntologyLeaf, OntologyStep, RuleApplication, RuleAttempt, SourceRef, WhyNot, fold
+from neurosym.trace import Negation as NegationNode
 
 if TYPE_CHECKING:
     from neurosym.logic._model import Model
@@ -46,23 +50,31 @@ _MAX_PROOF_NODES = 10_000
 
 
 class Explainer:
-    """Proofs of derived facts (:meth:`explain`) and reports on facts that were not derived (:meth:`why_not`)."""
+    """Proofs of derived facts (:meth:`explain`) and reports on facts that were not derived (:meth:`why_not`), as traces.
+
+    Epoch days (see :mod:`neurosym.logic._days`) appear as :class:`datetime.date`.
+    Witnesses are chosen by a total order (best probability, then every
+    column), so the same model gives the same trace in any process.
+    """
 
     def __init__(self, model: "Model") -> None:
         self._model = model
         self._con = model.connect()
         self._plan = model.plan
         self._facts = model.facts
+        self._days = day_columns(model)
+        self._rule_days = {id(rule): day_variables(rule, self._days) for rule in self._plan.rules}
 
     def _lookup(self, atom: Atom, limit: int | None = None) -> list[tuple]:
         return find(self._con, self._plan, atom, limit)
 
-    def explain(self, atom: str, max_depth: int = 12) -> ProofNode:
-        """Proof tree of a derived (or input) fact.
+    def explain(self, atom: str, max_depth: int | None = 12) -> Node:
+        """The trace of a derived (or input) fact: its proof, a DAG of :mod:`neurosym.trace` nodes.
 
         ``atom`` may contain variables (``'glycemic_status("S01", S)'``): the
-        first matching tuple is explained.  Subproofs deeper than
-        ``max_depth`` are elided.  Raises :class:`~neurosym.EvaluationError`
+        first matching tuple (in the order of its columns) is explained.  Rule
+        applications deeper than ``max_depth`` are elided, keeping the
+        evidence leaves below them.  Raises :class:`~neurosym.EvaluationError`
         if nothing matches; :meth:`why_not` says why.
         """
         parsed = parse_atom(atom)
@@ -70,70 +82,90 @@ class Explainer:
         found = self._lookup(parsed, limit=1)
         if not found:
             raise EvaluationError(f"{atom} is not derived; use why_not({atom!r}) to see which rule body fails")
-        budget = [_MAX_PROOF_NODES]
-        return self._explain(parsed.rel, found[0], max_depth, set(), budget)
+        root = self._explain(parsed.rel, found[0], set(), [_MAX_PROOF_NODES], {})
+        return root if max_depth is None else fold(root, helpers=False, max_depth=max_depth)
 
-    def _explain(self, rel: str, row: tuple, depth: int, stack: set, budget: list[int]) -> ProofNode:
+    def _text(self, rel: str, values: tuple) -> str:
+        return f"{rel}({', '.join(_fmt(self._value(rel, i, v)) for i, v in enumerate(values))})"
+
+    def _value(self, rel: str, i: int, value: object) -> object:
+        return as_date(value) if i in self._days.get(rel, ()) else value
+
+    def _explain(self, rel: str, row: tuple, stack: set, budget: list[int], memo: dict) -> Node:
         values, height, rule_index, prob, source = row
-        text = atom_text(rel, values)
+        if (rel, values) in memo:
+            return memo[(rel, values)]
+        text = self._text(rel, values)
+        shown = [self._value(rel, i, v) for i, v in enumerate(values)]
         p = float(prob) if self._plan.prob and prob is not None else None
         budget[0] -= 1
         if rule_index is None:
             rule_index = self._guess_rule(rel, values, stack)
+        node: Node
         if rule_index is None or rule_index < 0:
-            return ProofNode("fact", text, probability=p, height=0, source=self._describe(rel, source))
-        rule = self._plan.rules[int(rule_index)]
-        if rule.is_fact:
-            return ProofNode("fact", text, rule_id=rule.id, cite=rule.cite, doc=rule.doc, probability=p, height=0,
-                             source={"text": f"fact in {rule.path} line {rule.span.line}"})
-        if depth <= 0 or budget[0] <= 0:
-            return ProofNode("elided", text, rule_id=rule.id, probability=p, height=height)
-        grounding = self._ground(rule, values, height, stack | {(rel, values)})
-        node = ProofNode("rule", text, rule_id=rule.id, cite=rule.cite, doc=rule.doc, probability=p, height=height)
-        if grounding is None:
-            node.kind = "elided"
-            return node
-        bindings, atom_rows = grounding
-        node.bindings = {k: v for k, v in bindings.items() if not k.startswith("_#")}
-        for lit in rule.body:
-            node.children.append(self._literal_node(lit, bindings, atom_rows, depth, stack | {(rel, values)}, budget))
+            node = self._leaf(rel, text, shown, p, source)
+        elif self._plan.rules[int(rule_index)].is_fact:
+            rule = self._plan.rules[int(rule_index)]
+            node = FactLeaf(text, rel, shown, p, SourceRef(text=f"fact in {rule.path} line {rule.span.line}"),
+                            rule.id, rule.cite, rule.doc)
+        else:
+            rule = self._plan.rules[int(rule_index)]
+            grounding = self._ground(rule, values, height, stack | {(rel, values)}) if budget[0] > 0 else None
+            if grounding is None:
+                return Elided(text, [rule.id], p)
+            bindings, atom_rows = grounding
+            days = self._rule_days[id(rule)]
+            shown_bindings = {k: as_date(v) if k in days else v for k, v in bindings.items()}
+            node = RuleApplication(text, rule.id, rule.cite, rule.doc,
+                                   {k: v for k, v in shown_bindings.items() if not k.startswith("_#")}, p, rule.helper,
+                                   height=None if height is None else int(height))
+            for lit in rule.body:
+                node.children.append(self._literal_node(lit, bindings, shown_bindings, atom_rows, stack | {(rel, values)}, budget, memo))
+        memo[(rel, values)] = node
         return node
 
-    def _literal_node(self, lit: Literal, bindings: dict, atom_rows: dict, depth: int, stack: set, budget: list[int]) -> ProofNode:
+    def _leaf(self, rel: str, text: str, values: list, p: float | None, source: object) -> Node:
+        description = self._describe(rel, source)
+        if description and description.get("path"):
+            return OntologyLeaf(text, [OntologyStep(**step) for step in description["path"]], p)
+        return FactLeaf(text, rel, values, p, SourceRef.from_description(description) if description else None)
+
+    def _literal_node(self, lit: Literal, bindings: dict, shown: dict, atom_rows: dict, stack: set, budget: list[int],
+                      memo: dict) -> Node:
         if isinstance(lit, Atom):
-            row = atom_rows[id(lit)]
-            return self._explain(lit.rel, row, depth - 1, stack, budget)
+            return self._explain(lit.rel, atom_rows[id(lit)], stack, budget, memo)
         if isinstance(lit, Negation):
-            text = _substitute_atom(lit.atom, bindings)
             p = None
             if self._plan.prob:
                 found = self._lookup(Atom(lit.atom.rel, tuple(Const(bindings[a.name]) if isinstance(a, Var) and a.name in bindings
                                                              else a for a in lit.atom.args)), limit=1)
                 p = 1.0 - (float(found[0][3]) if found else 0.0)
-            return ProofNode("negation", text, probability=p)
+            return NegationNode(_substitute_atom(lit.atom, shown), p)
         if isinstance(lit, Comparison):
-            return ProofNode("comparison", _substitute_comparison(lit, bindings))
+            return Check(_substitute_comparison(lit, shown))
         if isinstance(lit, Assignment):
-            return self._aggregate_node(lit, bindings, depth, stack, budget)
+            return self._aggregate_node(lit, bindings, shown, stack, budget, memo)
         raise TypeError(lit)
 
-    def _aggregate_node(self, lit: Assignment, bindings: dict, depth: int, stack: set, budget: list[int]) -> ProofNode:
+    def _aggregate_node(self, lit: Assignment, bindings: dict, shown: dict, stack: set, budget: list[int], memo: dict) -> Node:
         agg = lit.aggregate
-        value = bindings.get(lit.var.name)
-        node = ProofNode("aggregate", f"{lit.var} = {agg}  = {_fmt(value)}")
+        value = shown.get(lit.var.name)
+        node = AggregateNode(f"{lit.var} = {agg}  = {_fmt(value)}", value)
         outer = {k: v for k, v in bindings.items() if any(k == x.name for l in agg.body for x in _vars_of(l))
                  and k not in _inner_only(agg, bindings)}
         body = compile_body(list(agg.body), self._plan.types, fixed=outer, prefix="g")
         if not body.atoms:
             return node
-        select = body.select.select(*atom_columns(body.atoms), copy=False).limit(5, copy=False)
+        cols = atom_columns(body.atoms)
+        select = body.select.select(*cols, copy=False).order_by(*cols, copy=False).limit(5, copy=False)
         for r in self._con.execute(select.sql(DIALECT)).fetchall():
             atom_rows = split_atoms(r, 0, body.atoms)
             for _, atom in body.atoms:
-                node.children.append(self._explain(atom.rel, atom_rows[id(atom)], depth - 1, stack, budget))
+                node.children.append(self._explain(atom.rel, atom_rows[id(atom)], stack, budget, memo))
         return node
 
     def _ground(self, rule: Rule, values: tuple, height: int | None, stack: set) -> tuple[dict, dict] | None:
+        """One body grounding of ``rule`` deriving ``values``: the most probable, then the first by every column."""
         fixed: dict[str, object] = {}
         extra: list[tuple[Term, object]] = []
         for arg, v in zip(rule.head.args, values):
@@ -153,10 +185,12 @@ class Explainer:
         if extra:
             select = select.where(exp.and_(*[tolerant_equal(compile_term(t, body.env), literal(v)) for t, v in extra]), copy=False)
         named = sorted(body.env)
-        cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)] + atom_columns(body.atoms)
+        atom_cols = atom_columns(body.atoms)
+        cols = [exp.alias_(body.env[name], f"v{k}") for k, name in enumerate(named)] + atom_cols
         select = select.select(*cols, copy=False)
-        if self._plan.prob:
-            select = select.order_by(exp.Ordered(this=body.probability(), desc=True), copy=False)
+        order = ([exp.Ordered(this=body.probability(), desc=True)] if self._plan.prob else []) + \
+            [exp.column(f"v{k}") for k in range(len(named))] + [c for c in atom_cols if c.name in ("_s", "_h", "_r")]
+        select = select.order_by(*order, copy=False)
         rows = self._con.execute(select.limit(1 if use_height else 50, copy=False).sql(DIALECT)).fetchall()
         for r in rows:
             atom_rows = split_atoms(r, len(named), body.atoms)
@@ -195,12 +229,10 @@ class Explainer:
         rules = [r for r in self._plan.rules if r.head.rel == parsed.rel and not r.is_fact]
         if not rules:
             return WhyNot(text, False, note=f"{parsed.rel} is an input relation and this fact is not among the inputs")
-        result = WhyNot(text, False)
-        for rule in rules:
-            result.attempts.append(self._attempt(rule, values))
-        return result
+        return WhyNot(text, False, [self._attempt(rule, values) for rule in rules])
 
     def _attempt(self, rule: Rule, values: list[Term]) -> RuleAttempt:
+        days = self._rule_days[id(rule)]
         fixed: dict[str, object] = {}
         for arg, v in zip(rule.head.args, values):
             if isinstance(v, Var):
@@ -219,16 +251,18 @@ class Explainer:
                 continue
             compiled = compile_body(prefix, self._plan.types, fixed=fixed, prefix="w")
             named = sorted(n for n in compiled.env if not n.startswith("_#"))
-            rows = self._con.execute(compiled.select.select(*[exp.alias_(compiled.env[n], f"v{k}") for k, n in enumerate(named)] or [exp.Literal.number(1)])
-                                     .limit(3).sql(DIALECT)).fetchall()
+            exprs = [compiled.env[n] for n in named]
+            query = compiled.select.select(*[exp.alias_(e, f"v{k}") for k, e in enumerate(exprs)] or [exp.Literal.number(1)])
+            order = [exp.column(f"v{k}") for k in range(len(exprs))]
+            rows = self._con.execute((query.order_by(*order) if order else query).limit(3).sql(DIALECT)).fetchall()
             if not rows:
                 reason = f"no {lit.rel} fact matches" if isinstance(lit, Atom) else "this condition fails for every binding so far"
                 if isinstance(lit, Negation):
                     reason = "the negated fact exists for every binding so far"
-                return RuleAttempt(rule.id, str(rule), str(lit), reason, previous or [{k: v for k, v in fixed.items()}])
-            previous = [{n: r[k] for k, n in enumerate(named)} for r in rows] if named else []
+                closest = previous or [{k: (as_date(v) if k in days else v) for k, v in fixed.items()}]
+                return RuleAttempt(rule.id, str(rule), str(lit), reason, closest)
+            previous = [{n: (as_date(r[k]) if n in days else r[k]) for k, n in enumerate(named)} for r in rows] if named else []
         return RuleAttempt(rule.id, str(rule), None, "the body holds for some bindings but none produce this head")
-
 
 
 def _checkable(prefix: list[Literal]) -> bool:
@@ -257,8 +291,11 @@ def _inner_only(agg: Aggregate, bindings: dict) -> set[str]:
 
 
 def _fmt(value: object) -> str:
+    """A value as traces show it: dates ISO, floats to 6 significant digits, symbols as in rules."""
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, date):
+        return value.isoformat()
     return format_value(value) if value is not None else "?"
 
 

@@ -42,10 +42,10 @@ from neurosym.logic._ast import Module, Var
 from neurosym.logic._engine import Plan
 from neurosym.logic._lookup import atom_text, find, relation_types
 from neurosym.logic._parser import parse, parse_atom
-from neurosym.logic._proof import ProofNode, WhyNot
 from neurosym.logic._semiring import Semiring
 from neurosym.logic._sql import literal, table_name
 from neurosym.logic._store import LOOKUP_ROWS, ResultStore
+from neurosym.trace import Node, WhyNot
 
 if TYPE_CHECKING:
     from neurosym.logic._program import Program
@@ -245,7 +245,7 @@ class Model:
 
         return Prover(self).probability(atom)
 
-    def explain(self, atom: str, max_depth: int = 12) -> ProofNode:
+    def explain(self, atom: str, max_depth: int | None = 12) -> Node:
         """Proof of a derived (or input) fact; see :meth:`Explainer.explain <neurosym.logic.Explainer.explain>`."""
         from neurosym.logic._explain import Explainer
 

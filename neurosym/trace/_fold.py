@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from neurosym.trace._nodes import Aggregate, Elided, FactLeaf, NeuralLeaf, Node, OntologyLeaf, RuleApplication
+from neurosym.trace._nodes import Aggregate, Elided, FactLeaf, NeuralLeaf, Node, OntologyLeaf, RuleApplication, children_of
 
 __all__ = ["fold"]
 
@@ -39,10 +39,17 @@ def fold(root: Node, *, helpers: bool = True, max_depth: int | None = None) -> N
         :class:`Elided` nodes that name the rules left out and keep every
         evidence leaf (fact, ontology path, neural predicate) they rested on.
     """
-    memo: dict[tuple[int, int], list[Node]] = {}
+    memo: dict[tuple[int, int | None], list[Node]] = {}
+    heights: dict[int, int] = {}
+
+    def height(node: Node) -> int:
+        """Levels below ``node``; a node whose whole subtree fits above the limit folds the same at any depth."""
+        if id(node) not in heights:
+            heights[id(node)] = max((1 + height(c) for c in children_of(node)), default=0)
+        return heights[id(node)]
 
     def expand(node: Node, depth: int, top: bool = False) -> list[Node]:
-        key = (id(node), depth)
+        key = (id(node), None if max_depth is None or depth + height(node) <= max_depth else depth)
         if key in memo:
             return memo[key]
         if isinstance(node, RuleApplication):

@@ -48,11 +48,17 @@ def test_explain_golden_text(model):
 
 
 def test_explain_json_has_rule_citation_bindings_and_sources(model):
-    proof = json.loads(model.explain("dm(c)").to_json())
-    assert proof["rule_id"] == "ada.dx" and proof["cite"] == "ADA Standards of Care 2025, 2.1"
-    assert proof["bindings"] == {"C": "E11.65", "P": "c"}
-    leaf = proof["children"][1]
+    from neurosym.trace import validate
+
+    doc = json.loads(model.explain("dm(c)").to_json())
+    validate(doc)
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    root = nodes[doc["root"]]
+    assert root["rule_id"] == "ada.dx" and root["cite"] == "ADA Standards of Care 2025, 2.1"
+    assert root["bindings"] == {"C": "E11.65", "P": "c"}
+    leaf = nodes[root["children"][1]]
     assert leaf["kind"] == "fact" and leaf["source"] == {"text": "icd10cm:E11.65 -> icd10cm:E11 -> icd10cm:E08-E13"}
+    assert leaf["values"] == ["icd10cm", "E11.65", "icd10cm", "E08-E13"]
 
 
 def test_explain_negation_and_variables_in_the_atom(model):
@@ -78,25 +84,51 @@ def test_why_not_names_the_failing_literal(model):
     assert "input relation" in model.why_not('lab("z", "x", 1.0, 1)').note
 
 
-def test_explain_depth_limit_elides():
+def test_explain_depth_limit_elides_structure_but_keeps_every_leaf():
     model = Program.from_text("p(X, Y) :- e(X, Y). p(X, Z) :- p(X, Y), e(Y, Z).").evaluate(
         {"e": [(i, i + 1) for i in range(10)]})
     proof = model.explain("p(0, 10)", max_depth=3)
     kinds = [n.kind for n in proof.walk()]
-    assert "elided" in kinds and len(kinds) < 10
-    full = model.explain("p(0, 10)")
+    assert kinds.count("elided") == 1 and kinds.count("rule") == 4  # the root and 3 levels below it
+    full = model.explain("p(0, 10)", max_depth=None)
     assert [leaf.atom for leaf in full.leaves()] == [f"e({i}, {i + 1})" for i in range(10)]
+    assert sorted(leaf.atom for leaf in proof.leaves()) == sorted(leaf.atom for leaf in full.leaves())
 
 
-def test_explain_uses_cohort_source_pointers():
+def test_explain_uses_cohort_source_pointers_and_iso_dates():
+    from datetime import date
+
     from neurosym.data import synthetic_cohort
 
     facts = synthetic_cohort(30, seed=3).to_facts()
-    model = Program.from_text('high(P, V) :- lab(P, "4548-4", V, _), V >= 5.0.').evaluate(facts)
+    model = Program.from_text('high(P, V, D) :- lab(P, "4548-4", V, D), V >= 5.0.').evaluate(facts)
     patient = model.query("high").iloc[0, 0]
-    leaf = model.explain(f'high("{patient}", V)').children[0]
-    assert leaf.source["source_dataset"] == "synthetic(seed=3)" and leaf.source["source_table"] == "labs"
-    assert isinstance(leaf.source["source_row"], int)
+    proof = model.explain(f'high("{patient}", V, D)')
+    leaf = proof.children[0]
+    assert leaf.source.dataset == "synthetic(seed=3)" and leaf.source.table == "labs"
+    assert isinstance(leaf.source.row, int) and leaf.source.value == leaf.values[2] and leaf.source.unit == "%"
+    assert isinstance(leaf.values[3], date) and isinstance(proof.bindings["D"], date)
+    assert proof.atom.endswith(f", {leaf.values[3].isoformat()})") and leaf.values[3].isoformat() in proof.render_text()
+
+
+def test_explain_is_deterministic_and_shares_subproofs():
+    rules = "p(X) :- e(X, Y), q(Y). r(X) :- p(X), s(X). s(X) :- p(X). q(Y) :- f(Y)."
+    facts = {"e": [(1, 3), (1, 2), (1, 4)], "f": [(4,), (3,), (2,)]}
+    texts = {Program.from_text(rules).evaluate(facts).explain("r(1)").render_text() for _ in range(3)}
+    assert texts == {"r(1)\n└─ rule <text>:1:24  {X=1}\n   ├─ p(1)\n   │  └─ rule <text>:1:1  {X=1, Y=2}\n"
+                     "   │     ├─ e(1, 2)\n   │     └─ q(2)\n   │        └─ rule <text>:1:58  {Y=2}\n   │           └─ f(2)\n"
+                     "   └─ s(1)\n      └─ rule <text>:1:44  {X=1}\n         └─ p(1)  (shown above)"}
+    proof = Program.from_text(rules).evaluate(facts).explain("r(1)")
+    p_node = proof.children[0]
+    assert proof.children[1].children[0] is p_node and [n.atom for n in proof.walk()].count("p(1)") == 1
+
+
+def test_why_not_is_a_trace_node(model):
+    from neurosym.trace import validate
+
+    doc = json.loads(model.why_not('dm("b")').to_json())
+    validate(doc)
+    assert [n["kind"] for n in doc["nodes"]] == ["why_not", "attempt", "attempt"]
 
 
 def test_write_csv_dir(tmp_path, model):
