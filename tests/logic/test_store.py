@@ -125,4 +125,4 @@ def test_lookups_sort_large_relations_once(model):
 
 def test_tables_export_after_an_unfinished_fetch(model):
     assert "far(1)" in model  # leaves a fetchone() result open on the connection
-    assert model.store.tables["far"].column("c0").to_pylist() == [1]
+    assert sorted(model.store.tables["far"].column("c0").to_pylist()) == [1, 2]
