@@ -970,7 +970,8 @@ def _check_args(n: int, horizon_years: float, lifelog_days: int) -> None:
 
 
 def synthetic_cohort(n: int, seed: int = 0, *, landmark: str = "2024-01-01", horizon_years: float = 3,
-                     lifelog_days: int = 365, hourly: bool = False, progress: bool = False) -> Cohort:
+                     lifelog_days: int = 365, hourly: bool = False, rare_leaf_codes: bool = False,
+                     progress: bool = False) -> Cohort:
     """A synthetic cohort with known ground truth for type 2 diabetes and CKD.
 
     Patients get demographics, ICD-10-CM diagnoses, LOINC labs and vitals in
@@ -997,6 +998,13 @@ def synthetic_cohort(n: int, seed: int = 0, *, landmark: str = "2024-01-01", hor
     hourly : bool, default False
         Also generate hourly steps and heart rate for worn hours (about 15
         rows per worn day; meant for small ``n``).
+    rare_leaf_codes : bool, default False
+        Code each diagnosis of obesity, hypertension, dyslipidaemia,
+        prediabetes and gestational diabetes with a leaf code drawn uniformly
+        (per patient) from the ICD-10-CM leaves of its parent concept (E66,
+        I10-I16, E78, R73.0, O24): informative parents with many rare leaf
+        codes, the setting where ontology-aware code embeddings should help.
+        Everything else is unchanged.
     progress : bool, default False
         Show a rich progress bar.
 
@@ -1048,6 +1056,8 @@ def synthetic_cohort(n: int, seed: int = 0, *, landmark: str = "2024-01-01", hor
             bar.step(stage.__name__.strip("_"))
         patients = _patients_frame(lat, ids, day, dataset)
         events = _events_frame(ev, ids, dataset, report)
+        if rare_leaf_codes:
+            events = _spread_to_leaves(events, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(4,))))
         del ev
         daily = _lifelog(streams[2], lat, ids, day, lifelog_days, ctx.end_day, dataset, bar)
         report.count("lifelog_daily", read=len(daily), loaded=len(daily))
@@ -1080,3 +1090,38 @@ def _empty(columns: dict[str, str], ids: pd.Index, dataset: str) -> pd.DataFrame
             frame[name] = pd.Series(dtype=dtype).array
     return pd.DataFrame(frame | _source_columns(dataset, np.zeros(0, np.int8), np.zeros(0, np.int64)))
 
+
+
+#: Parent concept (ICD-10-CM) of each generated diagnosis that ``rare_leaf_codes`` spreads over its leaves.
+_LEAF_PARENTS = {"E66.9": "E66", "E66.01": "E66", "I10": "I10-I16", "E78.5": "E78", "R73.03": "R73.0",
+                 "O24.419": "O24"}
+
+
+def _leaves(onto, parent: str) -> list[str]:
+    """ICD-10-CM leaf codes under ``parent`` in ``onto`` (the shipped ICD-10-CM ontology)."""
+    stem = parent.split("-")[0][:3]
+    return sorted(c.split(":", 1)[1] for c in onto.descendants(f"icd10cm:{parent}", include_self=True)
+                  if c.startswith(f"icd10cm:{stem[0]}") and not onto.children(c))
+
+
+def _spread_to_leaves(events: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Recode the diagnoses of :data:`_LEAF_PARENTS` with one random leaf per (patient, code)."""
+    from neurosym.ontology import Ontology  # only this setting needs the ontology
+
+    onto = Ontology.load("icd10cm")
+    leaves = {code: _leaves(onto, parent) for code, parent in _LEAF_PARENTS.items()}
+    categories = list(events["code"].cat.categories)
+    new_categories = sorted(set(categories) | {leaf for ls in leaves.values() for leaf in ls})
+    remap = pd.Index(new_categories).get_indexer(categories)
+    codes = remap[events["code"].cat.codes.to_numpy()]
+    pat = events["patient_id"].cat.codes.to_numpy().astype(np.int64)
+    n_pat = max(int(pat.max(initial=0)) + 1, 1)
+    for code, options in leaves.items():
+        if code not in categories:
+            continue
+        rows = codes == new_categories.index(code)
+        draw = rng.integers(0, len(options), n_pat)  # one leaf per patient and diagnosis
+        codes[rows] = pd.Index(new_categories).get_indexer(np.asarray(options, dtype=object)[draw[pat[rows]]])
+    events = events.copy()
+    events["code"] = pd.Categorical.from_codes(codes, categories=pd.Index(new_categories, dtype=events["code"].cat.categories.dtype))
+    return events

@@ -125,8 +125,8 @@ class TrajectoryEncoder(nn.Module):
     Each analyte's last ``T`` values (right-aligned, with their times before
     the landmark and the gaps between them) run through a shared GRU tagged
     with an analyte embedding; masked summaries (last value, mean,
-    least-squares slope over time, spread, share observed, recency) join the
-    GRU state.  Missing values are masked, never imputed.
+    least-squares slope over time, spread, share observed, recency),
+    batch-normalised, join the GRU state.  Missing values are masked, never imputed.
 
     Parameters
     ----------
@@ -147,6 +147,7 @@ class TrajectoryEncoder(nn.Module):
         self.out_dim = dim
         self.analyte = nn.Parameter(torch.randn(n_analytes, 4) * 0.1)
         self.gru = nn.GRU(8, hidden, batch_first=True)
+        self.norm = nn.BatchNorm1d(n_analytes * 6)
         self.out = nn.Sequential(nn.Linear(n_analytes * (hidden + 6), dim), nn.ReLU())
 
     def forward(self, labs: torch.Tensor, lab_age: torch.Tensor, lab_mask: torch.Tensor) -> torch.Tensor:
@@ -157,8 +158,8 @@ class TrajectoryEncoder(nn.Module):
         steps = torch.stack([labs * m, lab_age * m, gap, m], -1)
         tag = self.analyte.view(1, a, 1, 4).expand(b, a, t, 4)
         _, state = self.gru(torch.cat([steps, tag], -1).reshape(b * a, t, 8))
-        summary = series_summary(labs, -lab_age, lab_mask)
-        return self.out(torch.cat([state[-1].view(b, a, -1), summary], -1).flatten(1))
+        summary = self.norm(series_summary(labs, -lab_age, lab_mask).flatten(1))
+        return self.out(torch.cat([state[-1].reshape(b, -1), summary], -1))
 
 
 class LifelogEncoder(nn.Module):
@@ -194,6 +195,7 @@ class LifelogEncoder(nn.Module):
         self.weeks = days // 7
         self.conv = nn.Sequential(nn.Conv1d(2 * n_channels + 2, hidden, 3, padding=1), nn.ReLU(),
                                   nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
+        self.norm = nn.BatchNorm1d(n_channels * 8 + 3)
         self.out = nn.Sequential(nn.Linear(hidden + n_channels * 8 + 3, dim), nn.ReLU())
 
     def forward(self, daily: torch.Tensor, daily_mask: torch.Tensor, wear: torch.Tensor, wear_known: torch.Tensor,
@@ -202,7 +204,7 @@ class LifelogEncoder(nn.Module):
         w = self.weeks
         x, m = daily[:, d - 7 * w:], daily_mask[:, d - 7 * w:]
         wear, known = wear[:, d - 7 * w:], wear_known[:, d - 7 * w:]
-        summary = lifelog_summary(x, m, wear, known, landmark_day)
+        summary = self.norm(lifelog_summary(x, m, wear, known, landmark_day))
         weekly_m = m.view(b, w, 7, c).to(daily.dtype)
         weekly = (x.view(b, w, 7, c) * weekly_m).sum(2) / weekly_m.sum(2).clamp(min=1.0)
         coverage = weekly_m.mean(2)

@@ -78,7 +78,7 @@ class RiskModel:
     val_fraction : float, default 0.2
         Share of the training patients held out for early stopping.
     seed : int, default 0
-    num_threads : int, default 2
+    num_threads : int, default 1
         ``torch.set_num_threads`` while fitting and predicting.
     progress_bar : bool, default True
 
@@ -106,7 +106,7 @@ class RiskModel:
                  ontologies: Sequence[OntologySpec] = ("clinical",), dim: int = 64, max_codes: int = 64,
                  max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
                  max_epochs: int = 30, patience: int = 4, lr: float = 3e-3, weight_decay: float = 1e-4,
-                 dropout: float = 0.1, val_fraction: float = 0.2, seed: int = 0, num_threads: int = 2,
+                 dropout: float = 0.1, val_fraction: float = 0.2, seed: int = 0, num_threads: int = 1,
                  progress_bar: bool = True) -> None:
         self.inputs = inputs
         self.flat = flat

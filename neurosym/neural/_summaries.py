@@ -6,7 +6,7 @@ engineered-feature baselines, so both read a series the same way.
 >>> import torch
 >>> v = torch.tensor([[1.0, 0.0, 3.0]]); t = torch.tensor([[0.0, 1.0, 2.0]]); m = torch.tensor([[True, False, True]])
 >>> masked_mean(v, m).tolist(), round(masked_slope(v, t, m).item(), 3), last_observed(v, m).tolist()
-([2.0], 0.976, [3.0])
+([2.0], 0.889, [3.0])
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def masked_std(x: torch.Tensor, mask: torch.Tensor, dim: int = -1) -> torch.Tens
     return torch.sqrt(var + 1e-8) * (m.sum(dim) > 1).to(x.dtype)
 
 
-def masked_slope(x: torch.Tensor, t: torch.Tensor, mask: torch.Tensor, dim: int = -1, ridge: float = 0.05) -> torch.Tensor:
+def masked_slope(x: torch.Tensor, t: torch.Tensor, mask: torch.Tensor, dim: int = -1, ridge: float = 0.25) -> torch.Tensor:
     """Least-squares slope of ``x`` against ``t`` over the observed values (shrunk to 0 by ``ridge``)."""
     m = mask.to(x.dtype)
     tm = masked_mean(t, mask, dim).unsqueeze(dim)

@@ -1,0 +1,76 @@
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from neurosym import NeurosymError, NotFittedError
+from neurosym.data import synthetic_cohort
+from neurosym.neural import RiskModel
+from neurosym.tasks import ground_truth_labels
+
+SMALL = dict(max_epochs=2, lifelog_days=28, max_codes=16, lab_steps=4, progress_bar=False)
+
+
+@pytest.fixture(scope="module")
+def small():
+    cohort = synthetic_cohort(200, seed=3, lifelog_days=28)
+    return cohort, ground_truth_labels(cohort)
+
+
+def test_not_fitted_and_bad_input(small):
+    cohort, labels = small
+    with pytest.raises(NotFittedError, match="call fit\\(cohort, labels\\) first"):
+        RiskModel().predict_proba(cohort, "2024-01-01")
+    with pytest.raises(NeurosymError, match="inputs must be a non-empty subset"):
+        RiskModel(inputs=("notes",)).fit(cohort, labels)
+    with pytest.raises(NeurosymError, match="needs both classes"):
+        RiskModel().fit(cohort, labels.assign(label=0))
+    assert RiskModel(seed=5).get_params()["seed"] == 5
+
+
+def test_same_seed_same_predictions_also_in_a_fresh_process_and_after_save_load(small, tmp_path):
+    cohort, labels = small
+    first = RiskModel(**SMALL, seed=7).fit(cohort, labels)
+    again = RiskModel(**SMALL, seed=7).fit(cohort, labels)
+    risk = first.predict_proba(cohort, labels)
+    assert np.array_equal(risk["risk"].to_numpy(), again.predict_proba(cohort, labels)["risk"].to_numpy())
+    other = RiskModel(**SMALL, seed=8).fit(cohort, labels).predict_proba(cohort, labels)["risk"].to_numpy()
+    assert not np.array_equal(risk["risk"].to_numpy(), other)
+    loaded = RiskModel.load(first.save(tmp_path / "model.pt"))
+    assert np.array_equal(risk["risk"].to_numpy(), loaded.predict_proba(cohort, labels)["risk"].to_numpy())
+    assert loaded.get_params() == first.get_params() and loaded.best_epoch_ == first.best_epoch_
+    script = textwrap.dedent(f"""
+        import numpy as np
+        from neurosym.data import synthetic_cohort
+        from neurosym.neural import RiskModel
+        from neurosym.tasks import ground_truth_labels
+        cohort = synthetic_cohort(200, seed=3, lifelog_days=28)
+        labels = ground_truth_labels(cohort)
+        risk = RiskModel(**{SMALL!r}, seed=7).fit(cohort, labels).predict_proba(cohort, labels)["risk"].to_numpy()
+        np.save({str(tmp_path / "fresh.npy")!r}, risk)
+    """)
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    assert np.array_equal(risk["risk"].to_numpy(), np.load(tmp_path / "fresh.npy"))
+
+
+def test_learns_a_planted_signal_across_record_and_lifelog():
+    cohort = synthetic_cohort(700, seed=11, lifelog_days=56)
+    ev = cohort.events
+    coded = set(ev.loc[ev["code"] == "Z83.3", "patient_id"].astype(str))
+    daily = cohort.lifelog.daily
+    steps = daily[daily["worn_minutes"] > 0].groupby("patient_id", observed=True)["steps"].mean()
+    inactive = set(steps[steps < steps.quantile(0.3)].index.astype(str))
+    ids = cohort.patient_ids
+    labels = pd.DataFrame({"patient_id": ids, "landmark": pd.Timestamp("2024-01-01"),
+                           "label": [int(p in coded or p in inactive) for p in ids]})
+    train, test = labels.iloc[:500], labels.iloc[500:]
+    model = RiskModel(max_epochs=25, patience=6, lifelog_days=56, max_codes=16, lab_steps=4, progress_bar=False,
+                      seed=0).fit(cohort, train)
+    risk = model.predict_proba(cohort, test).merge(test, on=["patient_id", "landmark"])
+    assert 0.3 < test["label"].mean() < 0.6
+    assert roc_auc_score(risk["label"], risk["risk"]) > 0.85
+    assert len(model.history_) >= 2 and all("val_auroc" in h for h in model.history_)
