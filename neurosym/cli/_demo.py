@@ -26,6 +26,7 @@ def demo(
     """Synthetic cohort -> facts + ontology -> clinical rules -> conclusions with proof trees."""
     from neurosym.cli._render import print_cohort
     from neurosym.data import synthetic_cohort
+    from neurosym.export import to_text
     from neurosym.facts import clinical_facts, load_rule_library
 
     console = Console(soft_wrap=True)
@@ -47,7 +48,8 @@ def demo(
         patient = conclusions.iloc[0, 0]
         rest = "".join(f", V{k}" for k in range(1, len(model.columns(explain))))
         console.print(f"\n[bold]Why {explain} for patient {patient}?[/bold]")
-        console.print(model.explain(f'{explain}("{patient}"{rest})', max_depth=5).render_text(), markup=False, highlight=False)
+        trace = model.explain(f'{explain}("{patient}"{rest})')
+        console.print(to_text(trace, max_depth=5), markup=False, highlight=False)
 
 
 def _category_table(model, n: int) -> Table:

@@ -106,6 +106,7 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print explanations as JSON instead of text."),
 ) -> None:
     """Evaluate rules on a facts directory and write one sorted TSV file per derived relation."""
+    from neurosym.export import to_json, to_text
     from neurosym.logic import Program, parse_atom
     from neurosym.logic._factsio import read_facts_dir
 
@@ -121,6 +122,6 @@ def run(
             proof = model.explain(atom)
         except NeurosymError as err:
             console.print(str(err), markup=False, style="yellow")
-            console.print(model.why_not(atom).render_text(), markup=False)
+            console.print(to_text(model.why_not(atom)), markup=False)
             continue
-        console.print(proof.to_json() if json_out else proof.render_text(), markup=False)
+        console.print(to_json(proof) if json_out else to_text(proof), markup=False)
