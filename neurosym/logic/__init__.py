@@ -10,12 +10,13 @@ from neurosym.logic._explain import Explainer
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._program import Program
-from neurosym.logic._prover import Prover
+from neurosym.logic._prover import FACT_ID_BITS, Prover
 from neurosym.logic._semiring import AddMult, MaxProduct, Semiring, TopKProofs
 from neurosym.logic._store import ResultStore
 
 __all__ = [
     "ENGINES",
+    "FACT_ID_BITS",
     "AddMult",
     "Engine",
     "Explainer",

@@ -384,17 +384,17 @@ class Prover:
             step = (f"SELECT {cols}, list_sort(list_distinct(list_concat(s._f, p._f))) AS _f, "
                     f"list_sort(list_distinct(list_concat(s._r, p._r))) AS _r, s._n * p._n AS _n "
                     f"FROM ({sql}) s JOIN ({self._proved(atom.rel)}) p ON {on}")
-            sql = f"SELECT * FROM ({step}) QUALIFY row_number() OVER (PARTITION BY _gid ORDER BY {self._prob} DESC, _f, _r) <= {k}"
+            sql = f"SELECT * FROM ({step}) QUALIFY row_number() OVER (PARTITION BY _gid ORDER BY {self._prob} DESC, len(_f), _f, _r) <= {k}"
         heads = ", ".join(f"h{i} AS c{i}" for i in range(arity))
         return f"SELECT {heads}{', ' if heads else ''}_f, _r, _n, {self._prob} AS prob, 0 AS proof FROM ({sql})"
 
     def _topk(self, rel: str, candidates: list[str], k: int) -> str:
-        """SQL: the k best distinct fact sets per tuple, ranked (``proof``) by probability, then facts, then rules."""
+        """SQL: the k best distinct fact sets per tuple, ranked (``proof``) by probability, then fewest facts, then facts, then rules."""
         arity = len(self._plan.types[rel])
         cols = [f"c{i}" for i in range(arity)]
         union = " UNION ALL ".join(f"SELECT {', '.join([*cols, '_f', '_r', '_n'])} FROM ({c})" for c in candidates)
         key = ", ".join([*cols, "_f"])
         partition = f"PARTITION BY {', '.join(cols)} " if cols else ""
         distinct = f"SELECT {key}, first(_r ORDER BY _n DESC, _r) AS _r, max(_n) AS _n FROM ({union}) GROUP BY {key}"
-        return (f"SELECT *, row_number() OVER ({partition}ORDER BY prob DESC, _f, _r) AS proof FROM ("
+        return (f"SELECT *, row_number() OVER ({partition}ORDER BY prob DESC, len(_f), _f, _r) AS proof FROM ("
                 f"SELECT *, {self._prob} AS prob FROM ({distinct})) QUALIFY proof <= {k}")
