@@ -25,7 +25,9 @@ through the ontology and explained down to its source row:
     new_code_cell("""from pathlib import Path
 from neurosym.data import load_omop
 from neurosym.ontology import Ontology, shared_data_dir
+from neurosym.export import to_text
 from neurosym.facts import clinical_facts, load_rule_library
+from neurosym.trace import FactLeaf, OntologyLeaf
 
 omop_dir = shared_data_dir() / "omop_synthea27nj"
 cohort = load_omop(omop_dir)
@@ -46,13 +48,14 @@ model = load_rule_library(["glycemic"]).evaluate(facts)
 model.query("glycemic_status").iloc[:, 1].value_counts()"""),
     new_code_cell("""patient = str(record["patient_id"])
 proof = model.explain(f'glycemic_status("{patient}", diabetes)')
-print(proof.render_text())"""),
-    new_code_cell('''ontology_leaves = [leaf for leaf in proof.leaves() if leaf.atom.startswith("is_a(")]
-source_leaves = [leaf for leaf in proof.leaves() if leaf.atom.startswith("condition(")]
-print("ontology path:", ontology_leaves[0].source["text"])
-print("source record:", source_leaves[0].source)
-assert "icd10cm:E08-E13" in ontology_leaves[0].source["text"]
-assert source_leaves[0].source["source_table"] == "condition_occurrence"'''),
+print(to_text(proof))"""),
+    new_code_cell('''ontology_leaf = next(leaf for leaf in proof.leaves() if isinstance(leaf, OntologyLeaf))
+source_leaf = next(leaf for leaf in proof.leaves() if isinstance(leaf, FactLeaf) and leaf.relation == "condition")
+path = " -> ".join(f"{step.system}:{step.code}" for step in ontology_leaf.path)
+print("ontology path:", path)
+print("source record:", source_leaf.source)
+assert "icd10cm:E08-E13" in path
+assert source_leaf.source.table == "condition_occurrence"'''),
 ]
 
 
