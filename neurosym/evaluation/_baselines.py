@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
+from threadpoolctl import threadpool_limits
 
 from neurosym._errors import NeurosymError, NotFittedError
 from neurosym.data import Cohort
@@ -36,7 +37,8 @@ class _FeatureBaseline:
         features = featurizer.transform(cohort, train)
         order = pd.Index(train["patient_id"].astype("string")).get_indexer(features["patient_id"])
         self.featurizer_ = featurizer
-        self.estimator_ = self._estimator().fit(self._design(features), train["label"].to_numpy()[order])
+        with threadpool_limits(self.num_threads):  # OpenMP/BLAS threads spin badly on shared cores
+            self.estimator_ = self._estimator().fit(self._design(features), train["label"].to_numpy()[order])
         return self
 
     def predict_proba(self, cohort: Cohort, landmarks: LandmarkSpec) -> pd.DataFrame:
@@ -45,7 +47,8 @@ class _FeatureBaseline:
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(cohort, labels) first")
         lm = as_landmarks(landmarks, cohort)[["patient_id", "landmark"]]
         features = self.featurizer_.transform(cohort, lm)
-        risk = self.estimator_.predict_proba(self._design(features))[:, 1]
+        with threadpool_limits(self.num_threads):
+            risk = self.estimator_.predict_proba(self._design(features))[:, 1]
         return pd.DataFrame({"patient_id": pd.array(features["patient_id"], dtype="string"),
                              "landmark": features["landmark"], "risk": risk})
 
@@ -57,6 +60,8 @@ class LastValueLogistic(_FeatureBaseline):
     ----------
     C : float, default 1.0
         Inverse L2 penalty.
+    num_threads : int, default 1
+        BLAS threads while fitting and predicting.
 
     Examples
     --------
@@ -68,8 +73,9 @@ class LastValueLogistic(_FeatureBaseline):
     True
     """
 
-    def __init__(self, *, C: float = 1.0) -> None:
+    def __init__(self, *, C: float = 1.0, num_threads: int = 1) -> None:
         self.C = C
+        self.num_threads = num_threads
 
     def _featurizer(self) -> Featurizer:
         return Featurizer(lifelog_days=7)  # the design reads no lifelog
@@ -102,6 +108,8 @@ class EngineeredGBM(_FeatureBaseline):
     max_code_features : int, default 200
     lifelog_days : int, default 364
     seed : int, default 0
+    num_threads : int, default 1
+        OpenMP threads of the boosting while fitting and predicting.
 
     Examples
     --------
@@ -113,10 +121,12 @@ class EngineeredGBM(_FeatureBaseline):
     300
     """
 
-    def __init__(self, *, max_code_features: int = 200, lifelog_days: int = 364, seed: int = 0) -> None:
+    def __init__(self, *, max_code_features: int = 200, lifelog_days: int = 364, seed: int = 0,
+                 num_threads: int = 1) -> None:
         self.max_code_features = max_code_features
         self.lifelog_days = lifelog_days
         self.seed = seed
+        self.num_threads = num_threads
 
     def _featurizer(self) -> Featurizer:
         return Featurizer(lifelog_days=self.lifelog_days)
