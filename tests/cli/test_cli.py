@@ -1,5 +1,6 @@
 """The neurosym command line: demo, data summary, and how user mistakes are reported."""
 
+import json
 import re
 import subprocess
 import sys
@@ -66,6 +67,17 @@ def test_a_run_writes_results_and_explains(capsys, graph):
     assert status == 0, out
     assert (graph / "out" / "path.csv").read_text().splitlines() == ["1\t2", "1\t3", "2\t3"]
     assert 'path(1, 3)' in out and "rule" in out
+
+
+def test_a_run_explains_as_json(capsys, graph):
+    assert main(["rules", "run", str(graph / "path.dl"), "--facts", str(graph / "facts"), "--output", str(graph / "out"),
+                 "--explain", "path(1, 3)", "--json"]) == 0
+    out = capsys.readouterr().out
+    document = json.loads(out[out.index("{"):])
+    nodes = {node["id"]: node for node in document["nodes"]}
+    root = nodes[document["root"]]
+    assert (root["kind"], root["atom"]) == ("rule", "path(1, 3)")
+    assert sorted(nodes[c]["atom"] for c in root["children"]) == ["edge(2, 3)", "path(1, 2)"]
 
 
 def test_a_missing_directory(capsys, graph):
