@@ -6,6 +6,7 @@ import copy
 import inspect
 import logging
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -251,6 +252,10 @@ class _quiet_lightning:
     """Silence Lightning's info lines (device summary, seeding) while keeping warnings."""
 
     def __enter__(self) -> None:
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.filterwarnings("ignore", message=".*treespec.*", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         self._loggers = [logging.getLogger(n) for n in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
         self._levels = [lg.level for lg in self._loggers]
         for lg in self._loggers:
@@ -259,3 +264,4 @@ class _quiet_lightning:
     def __exit__(self, *exc: object) -> None:
         for lg, level in zip(self._loggers, self._levels):
             lg.setLevel(level)
+        self._warnings.__exit__(*exc)
