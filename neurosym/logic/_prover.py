@@ -277,13 +277,20 @@ class Prover:
         neg: exp.Expression = exp.Literal.number(1.0)
         for p in negs:
             neg = exp.Mul(this=neg, expression=p)
+        # The demand is joined into the body on the head columns that are atom columns, so that the optimizer
+        # starts from the needed heads; heads computed otherwise (arithmetic, aggregates) are filtered after.
+        on = [exp.EQ(this=exp.column(f"c{i}", table="_d"), expression=h.this.copy()) for i, h in enumerate(heads)
+              if isinstance(h.this, exp.Column)]
+        joined = bool(demand) and bool(on) and len(on) == len(heads) and body.select.args.get("from_") is not None
+        if joined:
+            body.select = body.select.join(exp.alias_(exp.to_table(demand), "_d", table=True), on=exp.and_(*on), copy=False)
         select = body.select.select(*heads, *atoms, exp.alias_(exp.Cast(this=neg, to=exp.DataType.build("DOUBLE")), "_n"),
                                     exp.alias_(exp.Cast(this=body.probability(), to=exp.DataType.build("DOUBLE")), "_ub"),
                                     copy=False).distinct()
         hcols = [f"h{i}" for i in range(rule.head.arity)]
         acols = [f"a{j}_{c}" for j, (_, atom) in enumerate(body.atoms) for c in range(atom.arity)]
         sql = f"SELECT * FROM ({select.sql(DIALECT)}) g"
-        if demand:
+        if demand and not joined:
             sql += f" SEMI JOIN {demand} d ON " + " AND ".join(f"g.h{i} = d.c{i}" for i in range(rule.head.arity))
         order = ", ".join(["_ub DESC", *hcols, *acols])
         partition = f"PARTITION BY {', '.join(hcols)} " if hcols else ""
