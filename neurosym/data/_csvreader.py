@@ -22,7 +22,9 @@ Conventions:
   numbers follow the file's lines (line number minus the header line), so
   the rejected rows keep their own numbers and the others theirs.  A file
   whose line endings are mixed (one LF line in a CRLF file) cannot be read
-  by DuckDB's strict parser; it is read in lenient mode, with a warning.
+  by DuckDB's strict parser; it is read in lenient mode, with a warning,
+  every row loads (the odd line ending is harmless) and rows with a field
+  too many or too few are still rejected.
 
 Examples
 --------
@@ -52,6 +54,7 @@ __all__ = ["read_csv_table", "csv_columns", "find_table"]
 
 _DIALECT = "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', ignore_errors=true, store_rejects=true"
 _LENIENT = "file has mixed line endings or non-standard quoting: read in DuckDB's lenient mode"
+_SURPLUS = "__neurosym_surplus_field__"  # sentinel column catching a row's fields beyond the header
 
 
 def _sql_path(path: Path) -> str:
@@ -126,16 +129,37 @@ def csv_columns(path: str | Path) -> list[str]:
     return names
 
 
-def _scan(connection: duckdb.DuckDBPyConnection, path: Path, names: list[str], select: str,
-          strict: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _scan(path: Path, names: list[str], select: str, options: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Good rows and rejected lines (line, reason) of one DuckDB scan."""
+    connection = duckdb.connect()
     columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names) + "}"
-    options = f"{_DIALECT}, columns={columns}" + ("" if strict else ", strict_mode=false")
-    frame = connection.sql(f"SELECT {select} FROM read_csv({_sql_path(path)}, {options})").df()
+    frame = connection.sql(f"SELECT {select} FROM read_csv({_sql_path(path)}, {_DIALECT}, columns={columns}{options})").df()
     rejects = connection.sql(
         "SELECT line, first(lower(error_type) || ' (' || error_message || ')' ORDER BY column_idx) AS reason "
         "FROM reject_errors GROUP BY line ORDER BY line").df()
     return frame, rejects
+
+
+def _lenient_scan(path: Path, names: list[str], select: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Rows, their numbers and rejected lines of a file DuckDB's strict parser refuses (mixed line endings).
+
+    The lenient parser would cut a row's surplus fields silently, so the scan
+    adds a sentinel column (rows with a value there have a field too many),
+    and a second scan finds the rows with a field too few.
+    """
+    lenient = ", strict_mode=false"
+    frame, rejects = _scan(path, [*names, _SURPLUS], f"{select}, {_ident(_SURPLUS)}", lenient + ", null_padding=true")
+    _, short = _scan(path, names, "1", lenient)
+    short = short[short["reason"].str.startswith("missing columns")]
+    rows = _row_numbers(len(frame), rejects["line"].to_numpy(dtype="int64") - 1)
+    too_many = frame[_SURPLUS].notna().to_numpy(dtype=bool)
+    too_few = np.isin(rows, short["line"].to_numpy(dtype="int64") - 1) & ~too_many
+    found = pd.DataFrame({"line": rows[too_many] + 1,
+                          "reason": f"too many columns (expected {len(names)}, found more)"})
+    rejects = pd.concat([rejects, found, short[np.isin(short["line"] - 1, rows[too_few])]], ignore_index=True)
+    keep = ~(too_many | too_few)
+    rejects = rejects.astype({"line": "int64"}).sort_values("line", ignore_index=True)
+    return frame[keep].drop(columns=_SURPLUS), rows[keep], rejects
 
 
 def read_csv_table(path: str | Path, columns: Iterable[str] | None = None, *,
@@ -203,18 +227,17 @@ def read_csv_table(path: str | Path, columns: Iterable[str] | None = None, *,
     present = wanted + [c for c in extra if c in header]
     select = ", ".join(f"{_ident(header[c])} AS {_ident(c)}" for c in present) or "1 AS _none"
     table = table or path.name
-    connection = duckdb.connect()
     try:
         try:
-            frame, rejects = _scan(connection, path, names, select, strict=True)
+            frame, rejects = _scan(path, names, select)
+            rows = _row_numbers(len(frame), rejects["line"].to_numpy(dtype="int64") - 1)
         except duckdb.InvalidInputException:
-            frame, rejects = _scan(duckdb.connect(), path, names, select, strict=False)
+            frame, rows, rejects = _lenient_scan(path, names, select)
             if report is not None:
                 report.warn(table, _LENIENT, 1)
     except duckdb.Error as err:
         raise DataLoadError(f"not a readable CSV file: {err}", source=str(path)) from err
     frame = frame[present] if present else frame.iloc[:, :0]
-    rows = _row_numbers(len(frame), rejects["line"].to_numpy(dtype="int64") - 1)
     if len(rejects):
         reasons = "malformed CSV row at line " + rejects["line"].astype(str) + ": " + rejects["reason"].astype(str)
         if report is None:

@@ -724,3 +724,15 @@ def test_the_sweep_tries_every_corruption_kind():
         batches = _batches(kinds, 6)
         assert sorted(k for batch in batches for k in batch) == sorted(kinds)
     assert (len(CSV_CORRUPTIONS), len(FHIR_CORRUPTIONS)) == (20, 16)
+
+
+def test_mixed_line_endings_and_a_field_too_many_or_few(tmp_path):
+    # DuckDB's lenient parser (needed for mixed line endings) would cut a surplus field silently
+    (tmp_path / "person.csv").write_bytes(b"person_id,gender_concept_id,year_of_birth\r\n1,8532,1960\r\n2,8507,1950\n"
+                                          b"3,8507,1951,extra\r\n4,8507\r\n5,8532,1970\r\n")
+    cohort = load_omop(tmp_path)
+    check_promises(cohort)
+    assert cohort.patient_ids == ["1", "2", "5"]
+    assert [r.split(": ")[1].split(" (")[0] for r in reasons(cohort, "person")] == ["too many columns",
+                                                                                      "missing columns"]
+    assert cohort.report.issues["row"].tolist() == [3, 4]
