@@ -188,11 +188,39 @@ class Prover:
         names = self._model.columns(parsed.rel)
         table = self.proofs(parsed.rel, k=self._semiring.k, where=dict(zip(names, found[0][0]))).to_pydict()
         sets = [frozenset(ids) for ids in table["fact_ids"]]
-        fact_prob = {}
-        if self._semiring.method == "exact" and sets:
-            facts = self.facts(sorted(set().union(*sets)))
-            fact_prob = dict(zip(facts["fact_id"], facts["probability"]))
+        fact_prob = self._fact_probs(pd.DataFrame({"fact_ids": table["fact_ids"]})) if self._semiring.method == "exact" else {}
         return float(self._semiring.combine(list(zip(sets, table["probability"])), fact_prob))
+
+    def probabilities(self, relation: str, where: Mapping[str, object] | None = None) -> pd.DataFrame:
+        """Every tuple of ``relation`` (of those ``where`` selects) with its probability, sorted by tuple, in one pass.
+
+        :class:`TopKProofs` combines each tuple's ``k`` best proofs from
+        :meth:`proofs` (noisy-or vectorised; exact inclusion-exclusion per
+        tuple); other semirings give the probability the engine computed.
+        """
+        names = self._model.columns(relation)
+        if not isinstance(self._semiring, TopKProofs):
+            frame = self._model.query(relation)
+            for name, wanted in (where or {}).items():
+                frame = frame[frame[name].isin(list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted])]
+            return frame.reset_index(drop=True)
+        proofs = self.proofs(relation, k=self._semiring.k, where=where).to_pandas()
+        if not names:
+            return pd.DataFrame({"probability": [self._semiring.combine(list(zip(map(frozenset, proofs["fact_ids"]),
+                                                                                 proofs["probability"])), self._fact_probs(proofs))]})
+        groups = proofs.groupby(names, sort=True)
+        if self._semiring.method == "noisy_or":
+            absent = np.log1p(-proofs["probability"].clip(upper=1.0)).groupby([proofs[n] for n in names], sort=True).sum()
+            return (1.0 - np.exp(absent)).rename("probability").reset_index()
+        fact_prob = self._fact_probs(proofs)
+        rows = [(*key, self._semiring.combine(list(zip(map(frozenset, g["fact_ids"]), g["probability"])), fact_prob))
+                for key, g in groups]  # exact inclusion-exclusion: per tuple, over at most k proofs
+        return pd.DataFrame(rows, columns=[*names, "probability"])
+
+    def _fact_probs(self, proofs: pd.DataFrame) -> dict[int, float]:
+        ids = sorted({int(i) for ids in proofs["fact_ids"] for i in ids})
+        facts = self.facts(ids)
+        return dict(zip(facts["fact_id"], facts["probability"]))
 
     # -- planning --------------------------------------------------------
     def _where(self, relation: str, names: list[str], where: Mapping[str, object]) -> str:

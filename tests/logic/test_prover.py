@@ -103,3 +103,14 @@ def test_rule_library_proofs_for_a_cohort():
     one = prover.proofs("glycemic_status", k=2, where={"patient": first["patient"]}).to_pandas()
     expected = out[out["patient"] == first["patient"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(one, expected)
+
+
+@pytest.mark.parametrize("method", ["noisy_or", "exact"])
+def test_probabilities_of_a_relation_in_one_pass_match_one_at_a_time(method):
+    prover = Prover(Program.from_text(PATHS).evaluate({"e": EDGES}, semiring=TopKProofs(k=2, method=method)))
+    frame = prover.probabilities("p")
+    assert list(zip(frame["X"], frame["Y"])) == [(1, 2), (1, 3), (2, 3)]
+    assert frame["probability"].tolist() == pytest.approx([prover.probability(f"p({x}, {y})") for x, y in zip(frame["X"], frame["Y"])])
+    assert prover.probabilities("p", where={"X": 2})["probability"].tolist() == pytest.approx([0.8])
+    best = Prover(Program.from_text(PATHS).evaluate({"e": EDGES}))
+    assert best.probabilities("p", where={"Y": 3})["probability"].tolist() == pytest.approx([0.72, 0.8])
