@@ -5,7 +5,7 @@ to a fixpoint.  Round 0 evaluates every rule on the full tables; each later
 round evaluates only the recursive rules, once per recursive body atom, with
 that atom reading the previous round's *delta*.  New tuples keep the rule and
 height of their first derivation (lowest height, then lowest rule index) and
-nothing else: proof trees are rebuilt on demand by :mod:`neurosym.logic._model`.
+nothing else: proof trees are rebuilt on demand by :mod:`neurosym.logic._explain`.
 
 With probabilistic facts (a ``_prob`` column) probabilities combine as the
 plan's semiring says, through its SQL forms (``sql_mul`` within a
@@ -15,8 +15,8 @@ whenever a derivation improves its value, until nothing improves; for the
 others (add-mult: noisy-or) each round recomputes every tuple of a recursive
 stratum from all its derivations, until no value changes by more than 1e-12.
 
-The SQL is built as SQLGlot trees (:mod:`neurosym.logic._sql`); only this module
-talks to DuckDB.
+The SQL is built as SQLGlot trees (:mod:`neurosym.logic._sql`).  The engine
+returns a :class:`~neurosym.logic.ResultStore` that adopts its database.
 """
 
 from __future__ import annotations
