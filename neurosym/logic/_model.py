@@ -40,7 +40,7 @@ import pandas as pd
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Module, Var
 from neurosym.logic._engine import Plan
-from neurosym.logic._lookup import atom_text, find, relation_types
+from neurosym.logic._lookup import find, relation_types
 from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._semiring import Semiring
 from neurosym.logic._sql import literal, table_name
@@ -134,7 +134,13 @@ class Model:
         if self.plan.prob:
             frame = frame.rename(columns={"_p": "probability"})
             if self.semiring.on_demand and len(frame):
-                frame["probability"] = [self.probability(atom_text(rel, row[:arity])) for row in frame.itertuples(index=False)]
+                from neurosym.logic._prover import Prover
+
+                probs = Prover(self).probabilities(rel)  # one pass over the relation's top-k proofs
+                if names:
+                    frame = frame.drop(columns="probability").merge(probs, on=names, how="left")
+                else:
+                    frame["probability"] = probs["probability"].to_numpy()
         if provenance:
             frame["_rule"] = [("input" if pd.isna(r) or r < 0 else self.plan.rules[int(r)].id) for r in frame.pop("_r")]
             frame["_height"] = frame.pop("_h")

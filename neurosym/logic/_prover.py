@@ -200,7 +200,10 @@ class Prover:
         """
         names = self._model.columns(relation)
         if not isinstance(self._semiring, TopKProofs):
-            frame = self._model.query(relation)
+            cols = [f"c{i}" for i in range(len(names))]
+            frame = self._con.execute(f"SELECT {', '.join(cols)}{', ' if cols else ''}MAX(_p) AS probability FROM {table_name(relation)} "
+                                      + (f"GROUP BY {', '.join(cols)} ORDER BY {', '.join(cols)}" if cols else "")).df()
+            frame = frame.rename(columns=dict(zip(cols, names)))
             for name, wanted in (where or {}).items():
                 frame = frame[frame[name].isin(list(wanted) if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted])]
             return frame.reset_index(drop=True)
