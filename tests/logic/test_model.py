@@ -135,3 +135,16 @@ def test_write_csv_dir(tmp_path, model):
     model.write_csv_dir(tmp_path)
     assert (tmp_path / "dm.csv").read_text() == "a\nc\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dm.csv", "no_dm.csv"]
+
+
+def test_helper_annotation_folds_in_traces():
+    from neurosym import RuleSyntaxError
+    from neurosym.logic import parse
+
+    module = parse('@helper @id("h") h(X) :- q(X). @id("p") p(X) :- h(X).')
+    assert [r.helper for r in module.rules] == [True, False]
+    with pytest.raises(RuleSyntaxError, match=r"x.dl:1:9: @helper given twice"):
+        parse("@helper @helper h(X) :- q(X).", "x.dl")
+    proof = Program.from_text('@helper @id("h") h(X) :- q(X), X > 0. @id("p") p(X) :- h(X).').evaluate({"q": [(1,)]}).explain("p(1)")
+    assert proof.render_text() == "p(1)\n└─ rule p  {X=1}\n   └─ q(1)"
+    assert proof.render_text(unfold_helpers=True) == "p(1)\n└─ rule p  {X=1}\n   └─ h(1)\n      └─ rule h  {X=1}\n         ├─ q(1)\n         └─ 1 > 0  ✓"
