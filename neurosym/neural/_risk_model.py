@@ -254,7 +254,7 @@ class _quiet_lightning:
     def __enter__(self) -> None:
         self._warnings = warnings.catch_warnings()
         self._warnings.__enter__()
-        warnings.filterwarnings("ignore", message=".*treespec.*", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*treespec.*")
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         self._loggers = [logging.getLogger(n) for n in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
         self._levels = [lg.level for lg in self._loggers]

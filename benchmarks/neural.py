@@ -1,0 +1,206 @@
+"""Neural risk models against baselines and the generator's ceiling, data efficiency, time and memory.
+
+On the synthetic cohort (3-year incident type 2 diabetes, ground-truth
+labels), one seeded patient-level split (75 % train, 25 % test):
+
+* **main table**: logistic regression on last values, gradient boosting on
+  engineered features, flat record + labs, ontology-aware record + labs, and
+  ontology-aware record + labs + lifelog, against the AUROC of the
+  generator's true risk (the ceiling) and of the true hazard computed from
+  the latent factors with the lifelog latents of patients without a wearable
+  left out (what any model could reach if it recovered every observable
+  latent exactly);
+* **data efficiency**: on ``synthetic_cohort(rare_leaf_codes=True)``
+  (informative diagnoses coded with one of many rare ICD-10-CM leaves), the
+  record encoder alone (plus age and sex), ontology-aware vs flat, trained on
+  5 / 10 / 25 / 100 % of the training patients;
+* seconds per epoch and peak extra memory (RSS) of each fit.
+
+Run: ``python benchmarks/neural.py [--n 20000] [--quick]``; prints tables and
+writes ``benchmarks/results/neural.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neurosym.data import synthetic_cohort
+from neurosym.data._synthetic import SHORT_SLEEP_H, T2D_HAZARD
+from neurosym.evaluation import EngineeredGBM, LastValueLogistic, auprc, auroc, auroc_ci, brier
+from neurosym.neural import RiskModel
+from neurosym.tasks import ground_truth_labels
+
+RESULTS = Path(__file__).parent / "results" / "neural.json"
+FRACTIONS = (0.05, 0.10, 0.25, 1.0)
+
+
+class _PeakRss:
+    """Peak resident memory of this process above its level at entry, sampled every 20 ms."""
+
+    def __enter__(self) -> "_PeakRss":
+        self.start = self.peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    @staticmethod
+    def _rss() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._rss())
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.extra_mb = (max(self.peak, self._rss()) - self.start) / 1024**2
+
+
+def split(labels: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train frame (all labelled rows of 75 % of the patients) and test frame (usable rows of the rest)."""
+    rng = np.random.default_rng(seed)
+    ids = labels["patient_id"].to_numpy()
+    test = np.zeros(len(ids), dtype=bool)
+    test[rng.permutation(len(ids))[: len(ids) // 4]] = True
+    return labels[~test].reset_index(drop=True), labels[test & labels["excluded"].isna().to_numpy()].reset_index(drop=True)
+
+
+def observable_bound(cohort, test: pd.DataFrame) -> float:
+    """AUROC of the true log-hazard with the lifelog latents of non-wearers replaced by their mean."""
+    lat = cohort.labels.set_index("patient_id").loc[test["patient_id"]]
+    b = T2D_HAZARD
+    h = lat["latent_hba1c"]
+    pre, obese = (h >= 5.7) & (h <= 6.4), lat["latent_bmi"] >= 30
+    record = (b["age"] * (lat["age"] - 50) / 10 + b["hba1c"] * (h - 5.5) + b["prediabetes"] * pre
+              + b["bmi"] * (lat["latent_bmi"] - 28) + b["obese"] * obese + b["family_history"] * lat["family_history"]
+              + b["rule"] * (pre & obese & lat["family_history"]) + b["gdm"] * lat["gestational_diabetes"]
+              + b["hypertension"] * lat["hypertension"] + b["dyslipidaemia"] * lat["dyslipidaemia"]
+              + b["smoker"] * (lat["smoking"] == "current") + b["hba1c_slope"] * lat["hba1c_slope"])
+    life = (-b["activity"] * lat["latent_activity"] + b["short_sleep"] * (lat["sleep_hours"] < SHORT_SLEEP_H)
+            - b["step_trend"] * lat["step_trend"] + b["rhr_trend"] * lat["rhr_trend"]
+            + b["weekend_drop"] * lat["weekend_drop"] + b["sleep_irregularity"] * lat["sleep_irregularity"])
+    wears = lat["has_wearable"].to_numpy(dtype=bool)
+    life = np.where(wears, life, life[~wears].mean())
+    return auroc(test["label"], _sigmoid(record.to_numpy(dtype=float) + life))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def evaluate(name: str, make, cohort, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, object]:
+    start = time.perf_counter()
+    with _PeakRss() as mem:
+        model = make().fit(cohort, train)
+    fit_s = time.perf_counter() - start
+    risk = model.predict_proba(cohort, test).merge(test, on=["patient_id", "landmark"])
+    y, p = risk["label"].to_numpy(), risk["risk"].to_numpy()
+    ci = auroc_ci(y, p, n_boot=500)
+    history = getattr(model, "history_", [])
+    row = {"model": name, "auroc": ci.auroc, "auroc_low": ci.low, "auroc_high": ci.high, "auprc": auprc(y, p),
+           "brier": brier(y, p), "fit_s": fit_s, "epochs": len(history) or None,
+           "s_per_epoch": float(np.mean([h["seconds"] for h in history])) if history else None,
+           "peak_extra_mb": mem.extra_mb, "train_patients": len(train)}
+    print(f"  {name:<32} AUROC {ci.auroc:.3f} [{ci.low:.3f}, {ci.high:.3f}]  fit {fit_s:6.1f} s", flush=True)
+    return row
+
+
+def main_table(n: int, epochs: int, seed: int) -> tuple[list[dict[str, object]], dict[str, float]]:
+    cohort = synthetic_cohort(n, seed=seed)
+    train, test = split(ground_truth_labels(cohort), seed)
+    truth = cohort.labels.set_index("patient_id").loc[test["patient_id"], "risk_t2d"].to_numpy()
+    y = test["label"].to_numpy()
+    ceilings = {"true_risk_auroc": auroc(y, truth), "true_risk_auprc": auprc(y, truth), "true_risk_brier": brier(y, truth),
+                "observable_latent_auroc": observable_bound(cohort, test), "test_patients": len(test),
+                "test_events": int(y.sum())}
+    nn = dict(max_epochs=epochs, progress_bar=False, seed=seed)
+    models = {
+        "LR on last values": lambda: LastValueLogistic(),
+        "GBM on engineered features": lambda: EngineeredGBM(seed=seed),
+        "flat record + labs": lambda: RiskModel(inputs=("record", "labs"), flat=True, **nn),
+        "ontology record + labs": lambda: RiskModel(inputs=("record", "labs"), **nn),
+        "ontology record + labs + lifelog": lambda: RiskModel(**nn),
+    }
+    return [evaluate(name, make, cohort, train, test) for name, make in models.items()], ceilings
+
+
+def data_efficiency(n: int, epochs: int, seed: int) -> list[dict[str, object]]:
+    cohort = synthetic_cohort(n, seed=seed + 1, rare_leaf_codes=True)
+    train, test = split(ground_truth_labels(cohort), seed)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(train))
+    rows = []
+    for fraction in FRACTIONS:
+        part = train.iloc[np.sort(order[: int(round(fraction * len(train)))])]
+        for flat in (False, True):
+            name = f"{'flat' if flat else 'ontology'} record @ {fraction:.0%}"
+            make = lambda flat=flat: RiskModel(inputs=("record",), flat=flat, max_epochs=epochs, progress_bar=False,
+                                               seed=seed)
+            rows.append({"fraction": fraction, "encoder": "flat" if flat else "ontology",
+                         **evaluate(name, make, cohort, part, test)})
+    return rows
+
+
+def _versions() -> dict[str, str]:
+    import pytorch_lightning
+    import sklearn
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "pytorch_lightning": pytorch_lightning.__version__, "sklearn": sklearn.__version__}
+
+
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20000, help="patients per cohort (default 20000)")
+    parser.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping decides)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="2,000 patients, 3 epochs: a smoke run")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    n, epochs = (2000, 3) if args.quick else (args.n, args.epochs)
+    started = time.perf_counter()
+    print(f"main table: synthetic_cohort({n}, seed={args.seed}), 3-year incident T2D", flush=True)
+    rows, ceilings = main_table(n, epochs, args.seed)
+    print(f"data efficiency: synthetic_cohort({n}, seed={args.seed + 1}, rare_leaf_codes=True)", flush=True)
+    curve = data_efficiency(n, epochs, args.seed)
+    result = {"n": n, "max_epochs": epochs, "seed": args.seed, "ceilings": ceilings, "models": rows,
+              "data_efficiency": curve, "total_s": time.perf_counter() - started, "cpus": os.cpu_count(),
+              "load_average": os.getloadavg(), "platform": platform.platform(), "versions": _versions()}
+    print_tables(result)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    return result
+
+
+def print_tables(result: dict[str, object]) -> None:
+    c = result["ceilings"]
+    table = pd.DataFrame(result["models"])[["model", "auroc", "auroc_low", "auroc_high", "auprc", "brier", "epochs",
+                                            "s_per_epoch", "fit_s", "peak_extra_mb"]]
+    ceiling = pd.DataFrame([{"model": "true risk (ceiling)", "auroc": c["true_risk_auroc"],
+                             "auprc": c["true_risk_auprc"], "brier": c["true_risk_brier"]},
+                            {"model": "true hazard, observable latents", "auroc": c["observable_latent_auroc"]}])
+    print()
+    print(pd.concat([table, ceiling], ignore_index=True).to_string(index=False, float_format=lambda v: f"{v:.3f}",
+                                                                  na_rep=""))
+    curve = pd.DataFrame(result["data_efficiency"]).pivot(index="fraction", columns="encoder", values="auroc")
+    curve["ontology - flat"] = curve["ontology"] - curve["flat"]
+    print()
+    print(curve.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
