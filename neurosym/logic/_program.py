@@ -10,14 +10,14 @@ from typing import Any
 from neurosym._errors import EvaluationError, RuleError, UnknownIdError
 from neurosym.logic._ast import Module, Rule
 from neurosym.logic._checks import body_atoms, check_module, strata
-from neurosym.logic._engine import ENGINES, Limits, Plan, create_engine
+from neurosym.logic._engine import Limits, Plan, create_engine
 from neurosym.logic._inputs import InputRelation, normalize_facts
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse
 from neurosym.logic._semiring import MaxProduct, Semiring
 from neurosym.logic._types import infer_types
 
-__all__ = ["Program", "ENGINES"]
+__all__ = ["Program"]
 
 #: What a semiring must provide (the :class:`~neurosym.logic.Semiring` protocol).
 _SEMIRING_MEMBERS = ("zero", "one", "idempotent", "on_demand", "add", "mul", "negate", "sql_add", "sql_mul", "sql_negate")
