@@ -67,4 +67,7 @@ def write(name: str, cells: list) -> Path:
 
 
 if __name__ == "__main__":
+    from train_risk_model_cells import TRAIN_RISK_MODEL
+
     print(write("ontology_and_rules", ONTOLOGY_AND_RULES))
+    print(write("train_risk_model", TRAIN_RISK_MODEL))
