@@ -109,9 +109,12 @@ class CohortDataModule(pl.LightningDataModule):
         self.seed = seed
 
     def prepare_data(self) -> None:
-        if not hasattr(self.featurizer, "vocabulary_"):
-            self.featurizer.fit(self.cohort, self.labels)
-        features = self.featurizer.transform(self.cohort, self.labels)
+        if hasattr(self, "tensors"):  # already prepared (Lightning calls this again in fit)
+            return
+        if hasattr(self.featurizer, "vocabulary_"):
+            features = self.featurizer.transform(self.cohort, self.labels)
+        else:
+            features = self.featurizer.fit_transform(self.cohort, self.labels)
         order = pd.Index(self.labels["patient_id"].astype("string")).get_indexer(features["patient_id"])
         self.tensors = to_tensors(features)
         self.tensors["label"] = torch.as_tensor(self.labels["label"].to_numpy(dtype=np.float32)[order])

@@ -43,6 +43,7 @@ DAILY_CHANNELS = ("steps", "active_minutes", "sleep_minutes", "resting_hr")
 #: Static features, in tensor order.
 STATIC_FEATURES = ("age", "female", "male", "log_records", "history_years")
 _DAY = 86_400
+_SCALE_ROWS = 1_000_000  # lifelog rows sampled to estimate channel scales
 
 
 def _days(times: pd.Series) -> np.ndarray:
@@ -118,7 +119,14 @@ class Featurizer:
     # ------------------------------------------------------------------ fit
     def fit(self, cohort: Cohort, landmarks: LandmarkSpec) -> "Featurizer":
         """Learn the code vocabulary, the analytes and their scales from records before ``landmarks``."""
+        return self._fit(before_landmark(cohort, landmarks))
+
+    def fit_transform(self, cohort: Cohort, landmarks: LandmarkSpec) -> dict[str, np.ndarray]:
+        """:meth:`fit` then :meth:`transform`, cutting the cohort at the landmarks once."""
         cut = before_landmark(cohort, landmarks)
+        return self._fit(cut)._transform(cut)
+
+    def _fit(self, cut: Cohort) -> "Featurizer":
         ev = cut.events
         pid = ev["patient_id"].astype("category").cat.codes.to_numpy()
         coded = ev["kind"].isin(CODE_KINDS).to_numpy()
@@ -133,10 +141,13 @@ class Featurizer:
         order = np.lexsort((names, -patients_per))[: self.max_analytes]
         self.analytes_ = [str(names[i]) for i in order]
         values = ev.loc[meas, "value"].to_numpy(dtype=np.float64)
-        stats = [_robust(values[inv == i]) for i in order]
+        by_analyte = np.argsort(inv, kind="stable")
+        bounds = np.searchsorted(inv[by_analyte], np.arange(len(names) + 1))
+        stats = [_robust(values[by_analyte[bounds[i]:bounds[i + 1]]]) for i in order]
         self.lab_center_ = np.array([s[0] for s in stats], dtype=np.float64)
         self.lab_scale_ = np.array([s[1] for s in stats], dtype=np.float64)
-        raw, mask = _daily_values(cut.lifelog.daily)
+        daily = cut.lifelog.daily
+        raw, mask = _daily_values(daily.iloc[:: max(len(daily) // _SCALE_ROWS, 1)])  # scales from a regular sample
         stats = [_robust(raw[mask[:, c], c]) for c in range(len(DAILY_CHANNELS))]
         self.daily_center_ = np.array([s[0] for s in stats])
         self.daily_scale_ = np.array([s[1] for s in stats])
@@ -156,7 +167,9 @@ class Featurizer:
             Also ``patient_id`` (object) and ``landmark`` (``datetime64[s]``).
         """
         self._check_fitted()
-        cut = before_landmark(cohort, landmarks)
+        return self._transform(before_landmark(cohort, landmarks))
+
+    def _transform(self, cut: Cohort) -> dict[str, np.ndarray]:
         lm = cut.labels
         ids = pd.Index(lm["patient_id"])
         lm_day = _days(lm["landmark"])
@@ -229,7 +242,7 @@ class Featurizer:
         pidx = row_positions(daily["patient_id"], ids)
         offset = lm_day[pidx] - _days(daily["date"])
         keep = (pidx >= 0) & (offset >= 1) & (offset <= d)
-        raw, mask = _daily_values(daily[keep])
+        raw, mask = _daily_values(daily, keep)
         p, slot = pidx[keep], d - offset[keep]
         values = np.zeros((n, d, c), dtype=np.float32)
         masks = np.zeros((n, d, c), dtype=bool)
@@ -237,7 +250,7 @@ class Featurizer:
         masks[p, slot] = mask
         wear = np.zeros((n, d), dtype=np.float32)
         known = np.zeros((n, d), dtype=bool)
-        wear[p, slot] = daily.loc[keep, "worn_minutes"].to_numpy(dtype=np.float64, na_value=0.0) / 1440.0
+        wear[p, slot] = daily["worn_minutes"].to_numpy(dtype=np.float64, na_value=0.0)[keep] / 1440.0
         known[p, slot] = True
         return {"daily": values, "daily_mask": masks, "wear": wear, "wear_known": known}
 
@@ -271,11 +284,12 @@ def _rank_within(group: np.ndarray) -> np.ndarray:
     return idx - np.maximum.accumulate(np.where(start, idx, 0))
 
 
-def _daily_values(daily: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Raw channel values (log1p steps) and their masks: recorded on a worn day."""
-    worn = daily["worn_minutes"].to_numpy(dtype=np.float64, na_value=0.0) > 0
-    cols = [daily[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in DAILY_CHANNELS]
-    raw = np.column_stack(cols) if len(daily) else np.zeros((0, len(DAILY_CHANNELS)))
+def _daily_values(daily: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Raw channel values (log1p steps) of ``rows`` and their masks: recorded on a worn day."""
+    rows = np.ones(len(daily), dtype=bool) if rows is None else rows
+    worn = daily["worn_minutes"].to_numpy(dtype=np.float64, na_value=0.0)[rows] > 0
+    cols = [daily[c].to_numpy(dtype=np.float64, na_value=np.nan)[rows] for c in DAILY_CHANNELS]
+    raw = np.column_stack(cols) if len(worn) else np.zeros((0, len(DAILY_CHANNELS)))
     raw[:, 0] = np.log1p(np.maximum(raw[:, 0], 0))
     mask = np.isfinite(raw) & worn[:, None]
     return np.where(mask, raw, 0.0), mask
