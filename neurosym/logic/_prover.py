@@ -309,10 +309,11 @@ class Prover:
         for p in negs:
             neg = exp.Mul(this=neg, expression=p)
         # The demand is joined into the body on the head columns that are atom columns, so that the optimizer
-        # starts from the needed heads; heads computed otherwise (arithmetic, aggregates) are filtered after.
+        # starts from the needed heads; if some heads are computed (arithmetic, aggregates), a semi-join after
+        # the body checks the whole head.
         on = [exp.EQ(this=exp.column(f"c{i}", table="_d"), expression=h.this.copy()) for i, h in enumerate(heads)
               if isinstance(h.this, exp.Column)]
-        joined = bool(demand) and bool(on) and len(on) == len(heads) and body.select.args.get("from_") is not None
+        joined = bool(demand) and bool(on) and body.select.args.get("from_") is not None
         if joined:
             body.select = body.select.join(exp.alias_(exp.to_table(demand), "_d", table=True), on=exp.and_(*on), copy=False)
         select = body.select.select(*heads, *atoms, exp.alias_(exp.Cast(this=neg, to=exp.DataType.build("DOUBLE")), "_n"),
@@ -321,7 +322,7 @@ class Prover:
         hcols = [f"h{i}" for i in range(rule.head.arity)]
         acols = [f"a{j}_{c}" for j, (_, atom) in enumerate(body.atoms) for c in range(atom.arity)]
         sql = f"SELECT * FROM ({select.sql(DIALECT)}) g"
-        if demand and not joined:
+        if demand and not (joined and len(on) == len(heads)):
             sql += f" SEMI JOIN {demand} d ON " + " AND ".join(f"g.h{i} = d.c{i}" for i in range(rule.head.arity))
         order = ", ".join(["_ub DESC", *hcols, *acols])
         partition = f"PARTITION BY {', '.join(hcols)} " if hcols else ""
@@ -339,7 +340,8 @@ class Prover:
         arity = len(self._plan.types[rel])
         cols = ", ".join(f"c{i}" for i in range(arity))
         sep = ", " if arity else ""
-        base = "(_r = -1" + (f" OR _r IN ({', '.join(map(str, self._fact_rules))}))" if self._fact_rules else ")")
+        facts_here = [i for i in self._fact_rules if self._plan.rules[i].head.rel == rel]
+        base = "(_r = -1" + (f" OR _r IN ({', '.join(map(str, facts_here))}))" if facts_here else ")")
         shift = self._relations.index(rel) << FACT_ID_BITS
         sourced = self._con.execute(f"SELECT typeof(_s) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'UBIGINT', 'UINTEGER') "
                                     f"FROM {table_name(rel)} LIMIT 1").fetchone()
@@ -358,7 +360,7 @@ class Prover:
         sql = f"SELECT {cols}{sep}_fid, _p, _s FROM {unsourced} WHERE TRUE{wanted}"
         if sourced:
             direct = "" if rows is None else f" AND _s IN ({', '.join(str(r) for r in rows if r < _UNSOURCED) or 'NULL'})"
-            sql += (f" UNION ALL SELECT DISTINCT {cols}{sep}CAST({shift} + _s AS BIGINT) AS _fid, CAST(COALESCE(_p, 1.0) AS DOUBLE) AS _p, _s "
+            sql += (f" UNION ALL SELECT {cols}{sep}CAST({shift} + _s AS BIGINT) AS _fid, CAST(COALESCE(_p, 1.0) AS DOUBLE) AS _p, _s "
                     f"FROM {table_name(rel)} WHERE {base} AND _s IS NOT NULL{direct}")
         return sql
 
