@@ -435,6 +435,9 @@ class Prover:
         union = " UNION ALL ".join(f"SELECT {', '.join([*cols, '_f', '_r', '_n'])} FROM ({c})" for c in candidates)
         key = ", ".join([*cols, "_f"])
         partition = f"PARTITION BY {', '.join(cols)} " if cols else ""
+        if k == 1:  # the best proof needs no deduplication of equal fact sets
+            return (f"SELECT *, 1 AS proof FROM (SELECT *, {self._prob} AS prob FROM ({union})) "
+                    f"QUALIFY row_number() OVER ({partition}ORDER BY prob DESC, len(_f), _f, _r) = 1")
         distinct = f"SELECT {key}, first(_r ORDER BY _n DESC, _r) AS _r, max(_n) AS _n FROM ({union}) GROUP BY {key}"
         return (f"SELECT *, row_number() OVER ({partition}ORDER BY prob DESC, len(_f), _f, _r) AS proof FROM ("
                 f"SELECT *, {self._prob} AS prob FROM ({distinct})) QUALIFY proof <= {k}")
