@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from neurosym.data import Cohort, Lifelog, load_omop
 from neurosym.neural import Featurizer, RiskModel

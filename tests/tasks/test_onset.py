@@ -41,10 +41,10 @@ def test_synthetic_ground_truth_is_a_label_frame():
     assert labels["label"].sum() == truth["incident_t2d"].sum()
     assert (labels["excluded"] == "outcome before landmark").sum() == truth["prevalent_t2d"].sum()
     with pytest.raises(NeurosymError, match="no ground-truth column"):
-        ground_truth_labels(load_omop_like_without_labels(cohort))
+        ground_truth_labels(without_labels(cohort))
 
 
-def load_omop_like_without_labels(cohort):
+def without_labels(cohort):
     return type(cohort)(cohort.patients, cohort.events, cohort.lifelog, cohort.report, None, "no labels")
 
 
