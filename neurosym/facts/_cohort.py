@@ -9,9 +9,13 @@ Relations (``P`` patient id, days are epoch days, see :func:`date_to_day`):
 
 ================================================  =============================================
 ``patient(P, Sex, BirthYear)``                     sex ``female`` / ``male`` / ``unknown``
+``birth(P, Day)``                                  the exact birth day (for exact ages)
 ``condition(P, System, Code, Day)``                e.g. ``("p1", "icd10cm", "E11.65", 19000)``
 ``lab(P, Loinc, Value, Day)``                      canonical LOINC code and unit (units.yaml)
 ``vital(P, Kind, Value, Day)``                     ``bmi sbp dbp weight height waist heart_rate``
+``lab_record(P, Loinc, Value, Day, Cmp, Rec)``      ``lab`` plus the comparator (``none < <= >= > ad``) and the
+                                                   record key ``Rec`` (the event row), so equal readings stay apart
+``vital_record(P, Kind, Value, Day, Rec)``          ``vital`` plus the record key ``Rec`` (the event row)
 ``drug(P, System, Code, Day)``                     start day of the exposure/prescription
 ``procedure(P, System, Code, Day)``
 ``observation(P, System, Code, Day)``
@@ -151,9 +155,16 @@ def cohort_facts(cohort: "Cohort", landmark: str | None = None) -> Facts:
         "birth_year": pats["birth_date"].dt.year.to_numpy()[known_birth].astype("int64"),
         "_source": np.flatnonzero(known_birth),
     })
+    rel["birth"] = pd.DataFrame({"patient": rel["patient"]["patient"].to_numpy(dtype=object),
+                                 "day": _epoch_days(pats["birth_date"])[known_birth], "_source": np.flatnonzero(known_birth)})
     rel["condition"] = coded("condition")
     rel["lab"] = _event_relation(ev, is_measure & ~is_vital, {"patient": pid, "loinc": code, "value": value, "day": day})
     rel["vital"] = _event_relation(ev, is_vital, {"patient": pid, "kind": code.map(lambda c: vitals.get(c, "")), "value": value, "day": day})
+    comparator = _Strings(ev["comparator"].astype("string").fillna("none"))
+    rel["lab_record"] = _event_relation(ev, is_measure & ~is_vital, {"patient": pid, "loinc": code, "value": value, "day": day,
+                                                                     "comparator": comparator, "record": np.arange(len(ev))})
+    rel["vital_record"] = _event_relation(ev, is_vital, {"patient": pid, "kind": code.map(lambda c: vitals.get(c, "")), "value": value,
+                                                         "day": day, "record": np.arange(len(ev))})
     rel["drug"] = coded("drug")
     rel["procedure"] = coded("procedure")
     rel["observation"] = coded("observation")
@@ -178,7 +189,7 @@ def cohort_facts(cohort: "Cohort", landmark: str | None = None) -> Facts:
     for name, frame in rel.items():
         frame.columns = [*FACT_SCHEMAS[name], "_source"]
     table_of = {name: "events" for name in rel}
-    table_of.update(patient="patients", activity="daily", sleep="daily", resting_hr="daily", index_day="")
+    table_of.update(patient="patients", birth="patients", activity="daily", sleep="daily", resting_hr="daily", index_day="")
     return Facts(rel, {"events": ev, "patients": pats, "daily": daily}, table_of)
 
 

@@ -21,9 +21,12 @@ _S, _N, _F = "symbol", "number", "float"
 #: Column name and type of every base relation: the cohort's (:data:`FACT_SCHEMAS`) and the ontology's.
 BASE_RELATIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "patient": (("patient", _S), ("sex", _S), ("birth_year", _N)),
+    "birth": (("patient", _S), ("day", _N)),
     "condition": (("patient", _S), ("system", _S), ("code", _S), ("day", _N)),
     "lab": (("patient", _S), ("loinc", _S), ("value", _F), ("day", _N)),
     "vital": (("patient", _S), ("kind", _S), ("value", _F), ("day", _N)),
+    "lab_record": (("patient", _S), ("loinc", _S), ("value", _F), ("day", _N), ("comparator", _S), ("record", _N)),
+    "vital_record": (("patient", _S), ("kind", _S), ("value", _F), ("day", _N), ("record", _N)),
     "drug": (("patient", _S), ("system", _S), ("code", _S), ("day", _N)),
     "procedure": (("patient", _S), ("system", _S), ("code", _S), ("day", _N)),
     "observation": (("patient", _S), ("system", _S), ("code", _S), ("day", _N)),

@@ -28,12 +28,21 @@ def day(year: int, month: int, dom: int) -> int:
 
 
 def make_facts(patients=(), *, index: int = INDEX, **relations) -> dict[str, pd.DataFrame]:
-    """Typed facts: ``patients`` are ``(id, sex, birth_year)`` (each gets ``index_day``), the rest tuples per relation."""
+    """Typed facts: ``patients`` are ``(id, sex, birth_year)`` (each gets ``index_day``), the rest tuples per relation.
+
+    Each patient without a ``birth`` row is born on 1 January of its birth year; ``lab`` and ``vital``
+    rows also become ``lab_record`` (comparator ``none``) and ``vital_record`` rows with their own
+    record key, so equal readings stay separate records, as in :meth:`Cohort.to_facts`.
+    """
     frames = {name: data for name, data in relations.items() if isinstance(data, pd.DataFrame)}
     rows = {name: list(relations.get(name, [])) if name not in frames else [] for name in SCHEMAS}
     rows["patient"] += list(patients)
     known = {r[0] for r in rows["index_day"]}
     rows["index_day"] += [(p[0], index) for p in patients if p[0] not in known]
+    born = {r[0] for r in rows["birth"]}
+    rows["birth"] += [(p[0], day(p[2], 1, 1)) for p in rows["patient"] if p[0] not in born]
+    rows["lab_record"] += [(*r, "none", 1_000_000 + i) for i, r in enumerate(rows["lab"])]
+    rows["vital_record"] += [(*r, 2_000_000 + i) for i, r in enumerate(rows["vital"])]
     out = {}
     for name, cols in SCHEMAS.items():
         frame = pd.DataFrame(rows[name], columns=list(cols)) if rows[name] else pd.DataFrame({c: [] for c in cols})
