@@ -13,7 +13,7 @@ Examples
 """
 
 from neurosym.tasks._codes import expand_codes, match_codes, resolve_ontologies
-from neurosym.tasks._landmarks import as_landmarks, before_landmark, row_landmarks
+from neurosym.tasks._landmarks import as_landmarks, before_landmark, row_landmarks, row_positions
 from neurosym.tasks._onset import LABEL_COLUMNS, T2D_EXCLUDE_RULES, DiseaseOnset, t2d_3y
 from neurosym.tasks._truth import ground_truth_labels
 
@@ -28,5 +28,6 @@ __all__ = [
     "match_codes",
     "resolve_ontologies",
     "row_landmarks",
+    "row_positions",
     "t2d_3y",
 ]

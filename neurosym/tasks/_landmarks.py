@@ -17,7 +17,7 @@ import pandas as pd
 from neurosym._errors import NeurosymError
 from neurosym.data import Cohort, Lifelog
 
-__all__ = ["as_landmarks", "before_landmark", "row_landmarks"]
+__all__ = ["as_landmarks", "before_landmark", "row_landmarks", "row_positions"]
 
 _NAT = np.iinfo(np.int64).min
 
@@ -93,24 +93,32 @@ def _parse_date(value: object) -> pd.Timestamp:
     return stamp.normalize()
 
 
-def row_landmarks(patient_id: pd.Series, landmarks: pd.DataFrame) -> np.ndarray:
-    """Landmark of each row's patient as int64 seconds (``int64 min`` where the patient has none).
+def row_positions(patient_id: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Position in ``ids`` of each row's patient (-1 where absent), mapped by patient id string.
 
     Vectorised: categorical columns map their categories once, other columns
     go through one hash join.
+
+    >>> row_positions(pd.Series(["b", "x", "a"], dtype="category"), pd.Index(["a", "b"])).tolist()
+    [1, -1, 0]
+    """
+    ids = pd.Index(ids).astype("string")
+    if isinstance(patient_id.dtype, pd.CategoricalDtype):
+        per_category = ids.get_indexer(patient_id.cat.categories.astype("string"))
+        codes = patient_id.cat.codes.to_numpy()
+        return np.where(codes >= 0, per_category[codes], -1)
+    return ids.get_indexer(patient_id.astype("string"))
+
+
+def row_landmarks(patient_id: pd.Series, landmarks: pd.DataFrame) -> np.ndarray:
+    """Landmark of each row's patient as int64 seconds (``int64 min`` where the patient has none).
 
     >>> lm = as_landmarks(pd.DataFrame({"patient_id": ["a"], "landmark": ["1970-01-02"]}))
     >>> row_landmarks(pd.Series(["a", "b", "a"]), lm).tolist()[::2]
     [86400, 86400]
     """
     seconds = landmarks["landmark"].to_numpy().astype("datetime64[s]").astype(np.int64)
-    ids = pd.Index(landmarks["patient_id"].astype("string"))
-    if isinstance(patient_id.dtype, pd.CategoricalDtype):
-        where = ids.get_indexer(patient_id.cat.categories.astype("string"))
-        per_category = np.where(where >= 0, seconds[where], _NAT)
-        codes = patient_id.cat.codes.to_numpy()
-        return np.where(codes >= 0, per_category[codes], _NAT)
-    where = ids.get_indexer(patient_id.astype("string"))
+    where = row_positions(patient_id, pd.Index(landmarks["patient_id"]))
     return np.where(where >= 0, seconds[where], _NAT)
 
 
