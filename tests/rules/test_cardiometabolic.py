@@ -28,15 +28,29 @@ def model(program):
     for s, d, _ in BP:
         pid = f"bp_{s}_{d}"
         pats.append((pid, "female", 1970))
-        vitals += [(pid, "sbp", float(s), INDEX - 1), (pid, "dbp", float(d), INDEX - 1)]
+        vitals += [(pid, k, float(v), day) for day in (INDEX - 30, INDEX - 1) for k, v in (("sbp", s), ("dbp", d))]
     for v, _ in BMI:
         pats.append((f"bmi_{v}", "male", 1970))
         vitals.append((f"bmi_{v}", "bmi", v, INDEX - 1))
-    # latest day with BOTH sbp and dbp; same-day readings are averaged
+    # occasions = days with BOTH sbp and dbp; same-day readings are averaged per record
     pats.append(("pair", "male", 1970))
     vitals += [("pair", "sbp", 150.0, INDEX - 100), ("pair", "dbp", 95.0, INDEX - 100),
                ("pair", "sbp", 118.0, INDEX - 2), ("pair", "dbp", 75.0, INDEX - 2), ("pair", "sbp", 124.0, INDEX - 2),
-               ("pair", "sbp", 170.0, INDEX - 1)]  # a lone SBP on the last day is not a pair
+               ("pair", "sbp", 170.0, INDEX - 1)]  # a lone SBP on the last day is not an occasion
+    # issue 19 item 2: five monthly visits at 118/76, then one at 142/88 (ACC/AHA §4: mean of >= 2 occasions)
+    pats.append(("one_high", "male", 1994))
+    for k in range(6):
+        s_, d_ = (142.0, 88.0) if k == 5 else (118.0, 76.0)
+        vitals += [("one_high", "sbp", s_, INDEX - 150 + 30 * k), ("one_high", "dbp", d_, INDEX - 150 + 30 * k)]
+    # issue 19 item 4: same-day readings 150, 150, 120 (and 80, 80, 80) average 140, not 135
+    pats.append(("equal", "female", 1970))
+    vitals += [("equal", "sbp", v, INDEX - 1) for v in (150.0, 150.0, 120.0)]
+    vitals += [("equal", "dbp", 80.0, INDEX - 1)] * 3 + [("equal", "sbp", 140.0, INDEX - 20), ("equal", "dbp", 80.0, INDEX - 20)]
+    # a single occasion is not classified; an occasion more than a year before the latest is not used
+    pats += [("single", "male", 1970), ("stale", "male", 1970)]
+    vitals += [("single", "sbp", 150.0, INDEX - 1), ("single", "dbp", 95.0, INDEX - 1),
+               ("stale", "sbp", 150.0, INDEX - 400), ("stale", "dbp", 95.0, INDEX - 400),
+               ("stale", "sbp", 150.0, INDEX - 1), ("stale", "dbp", 95.0, INDEX - 1)]
     # window edges and children
     pats += [("w_first", "male", 1970), ("w_before", "male", 1970), ("child", "female", 2012)]
     vitals += [("w_first", "bmi", 27.0, INDEX - 730), ("w_before", "bmi", 27.0, INDEX - 731),
@@ -49,7 +63,7 @@ def model(program):
         if bmi is not None:
             vitals.append((pid, "bmi", bmi, INDEX - 5))
         if sbp is not None:
-            vitals.extend([(pid, "sbp", sbp, INDEX - 5), (pid, "dbp", dbp, INDEX - 5)])
+            vitals.extend((pid, k, v, day) for day in (INDEX - 40, INDEX - 5) for k, v in (("sbp", sbp), ("dbp", dbp)))
         for loinc, v in (("2571-8", tg), ("2085-9", hdl), ("1558-6", fpg)):
             if v is not None:
                 labs.append((pid, loinc, v, INDEX - 5))
@@ -62,10 +76,17 @@ def model(program):
     mets("bp_84", "male", sbp=129.0, dbp=84.0, fpg=99.0, tg=149.0, hdl=40.0, waist=90.0)
     mets("surrogate", "male", bmi=30.0, tg=200.0, fpg=105.0)
     mets("surrogate_no", "male", bmi=35.0, waist=95.0, tg=200.0, fpg=105.0)
-    mets("drugs", "female", drug=("6809", "29046", "8703"))  # metformin, lisinopril, fenofibrate -> 4 criteria
+    mets("drugs", "female", drug=("6809", "29046", "8703"))  # metformin, lisinopril, fenofibrate without indication
+    mets("drugs_indicated", "female", drug=("6809", "29046", "8703"), fpg=99.0)
+    conditions = [("drugs_indicated", "icd10cm", "I10", INDEX - 400)]
+    labs.append(("drugs_indicated", "4548-4", 5.9, INDEX - 400))  # prediabetes on previous testing
+    # issue 19 item 6: SGLT2 inhibitor + carvedilol for heart failure, normal glucose, lipids and BP, BMI 32
+    mets("heart_failure", "male", bmi=32.0, tg=100.0, hdl=55.0, sbp=118.0, dbp=75.0, fpg=90.0, drug=("1545653", "20352"))
+    mets("insulin", "male", tg=200.0, hdl=35.0, drug=("274783",))  # insulin is glucose-lowering only
     mets("old_drug", "female")
     drugs.append(("old_drug", "rxnorm", "29046", INDEX - 366))
-    facts = make_facts(pats, vital=vitals, lab=labs, drug=drugs)
+    facts = make_facts(pats, vital=vitals, lab=labs, drug=drugs, condition=conditions,
+                       is_a=[("icd10cm", "I10", "icd10cm", "I10-I16")])
     return program.evaluate(facts)
 
 
@@ -84,10 +105,35 @@ def test_one_category_per_patient(model):
     assert model.query("bmi_class")["patient"].is_unique
 
 
-def test_latest_same_day_pair_is_averaged(model):
-    (row,) = [r for r in model.query("bp_latest").values.tolist() if r[0] == "pair"]
-    assert row[1:] == [121.0, 75.0, INDEX - 2]  # mean of 118 and 124; the lone SBP of the last day is ignored
-    assert values(model, "bp_category", "pair") == {"elevated"}
+def occasions(model, pid):
+    return sorted(tuple(r[1:]) for r in model.query("bp_occasion").values.tolist() if r[0] == pid)
+
+
+def test_occasions_average_same_day_readings(model):
+    assert occasions(model, "pair") == [(INDEX - 100, 150.0, 95.0), (INDEX - 2, 121.0, 75.0)]  # lone SBP ignored
+    (row,) = [r for r in model.query("bp_mean").values.tolist() if r[0] == "pair"]
+    assert row[1:] == [135.5, 85.0, 2]
+    assert values(model, "bp_category", "pair") == {"stage1"}
+
+
+def test_one_high_visit_does_not_make_stage2(model):
+    """Issue 19 item 2: 5 x 118/76 then 142/88 is classified on the mean of the year's occasions: 122/78, elevated."""
+    (row,) = [r for r in model.query("bp_mean").values.tolist() if r[0] == "one_high"]
+    assert row[1:] == [122.0, 78.0, 6]
+    assert values(model, "bp_category", "one_high") == {"elevated"}
+
+
+def test_equal_readings_stay_separate(model):
+    """Issue 19 item 4: 150, 150, 120 on one day average 140 (each record counts), so stage 2."""
+    assert occasions(model, "equal") == [(INDEX - 20, 140.0, 80.0), (INDEX - 1, 140.0, 80.0)]
+    assert values(model, "bp_category", "equal") == {"stage2"}
+
+
+def test_single_occasion_is_not_classified(model):
+    assert values(model, "bp_category", "single") == set()
+    assert holds(model, "bp_single_occasion", "single")
+    assert values(model, "bp_category", "stale") == set()  # the other occasion is > 365 days before the latest
+    assert not holds(model, "bp_single_occasion", "bp_119_70")
 
 
 def test_window_and_adults_only(model):
@@ -103,9 +149,12 @@ def test_window_and_adults_only(model):
     ("f_three", {"waist", "hdl", "blood_pressure"}, True),
     ("f_hdl_50", {"waist", "blood_pressure", "glucose"}, True),
     ("bp_84", set(), False),
-    ("surrogate", {"waist", "triglycerides", "glucose"}, True),
+    ("surrogate", {"triglycerides", "glucose"}, False),
     ("surrogate_no", {"triglycerides", "glucose"}, False),
-    ("drugs", {"glucose", "blood_pressure", "triglycerides", "hdl"}, True),
+    ("drugs", {"triglycerides", "hdl"}, False),
+    ("drugs_indicated", {"glucose", "blood_pressure", "triglycerides", "hdl"}, True),
+    ("heart_failure", set(), False),
+    ("insulin", {"glucose", "triglycerides", "hdl"}, True),
     ("old_drug", set(), False),
 ])
 def test_metabolic_syndrome(model, pid, criteria, syndrome):
@@ -113,10 +162,16 @@ def test_metabolic_syndrome(model, pid, criteria, syndrome):
     assert holds(model, "metabolic_syndrome", pid) is syndrome
 
 
+@pytest.mark.parametrize("pid, syndrome", [("surrogate", True), ("surrogate_no", False), ("heart_failure", False),
+                                           ("m_three", True), ("drugs", False)])
+def test_bmi_surrogate_is_an_optional_variant(model, pid, syndrome):
+    assert holds(model, "metabolic_syndrome_bmi_surrogate", pid) is syndrome
+
+
 def test_metabolic_syndrome_proof(model):
-    proof = model.explain('metabolic_syndrome("surrogate")')
+    proof = model.explain('metabolic_syndrome_bmi_surrogate("surrogate")')
     ids = {n.rule_id for n in proof.walk() if n.kind == "rule"}
-    assert {"metsyn.count"} <= ids
+    assert {"metsyn.surrogate.count"} <= ids
     assert all(n.cite for n in proof.walk() if n.kind == "rule")
     text = proof.render_text()
-    assert "N = count : mets_criterion(P, _)  = 3" in text
+    assert "N = count : mets_criterion_bmi_surrogate(P, _)  = 3" in text
