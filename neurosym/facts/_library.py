@@ -30,7 +30,7 @@ __all__ = ["RULE_TOPICS", "library_files", "load_rule_library", "required_ancest
 RULE_TOPICS: dict[str, tuple[str, ...]] = {
     "common": (),
     "medications": (),
-    "glycemic": ("common",),
+    "glycemic": ("common", "medications"),
     "kidney": ("common",),
     "cardiometabolic": ("common", "medications", "glycemic"),
     "lifelog": (),
