@@ -1,4 +1,4 @@
-"""rules/common.dl: calendar year of an epoch day, age at the index day, adulthood, death."""
+"""rules/common.dl: exact age at the index day, adulthood, death, pregnancy."""
 
 from __future__ import annotations
 
@@ -16,12 +16,16 @@ def program():
     return load_rule_library(["common"])
 
 
-def test_calendar_year_matches_the_gregorian_calendar(program):
-    days = list(range(-800, 800)) + [day(y, m, d) for y in (1900, 1999, 2000, 2023, 2024, 2100) for m, d in ((1, 1), (2, 28), (2, 29) if y % 4 == 0 and (y % 100 or y % 400 == 0) else (3, 1), (12, 31))]
-    facts = make_facts(index_day=[(f"p{d}", d) for d in days])
-    years = dict(program.evaluate(facts).query("calendar_year").values.tolist())
-    for d in days:
-        assert years[d] == (dt.date(1970, 1, 1) + dt.timedelta(days=d)).year, d
+def test_exact_age_at_the_index_day(program):
+    """Issue 19 item 8: age is exact (completed years at the index day), not calendar year - birth year."""
+    index = day(2024, 1, 1)
+    births = {"born_jan1": day(1989, 1, 1), "born_jan2": day(1989, 1, 2), "born_dec31": day(1988, 12, 31),
+              "leap": day(2000, 2, 29)}
+    facts = make_facts(patient=[(p, "female", dt.date(1970, 1, 1).year + b // 365) for p, b in births.items()],
+                       birth=list(births.items()), index_day=[(p, index) for p in births])
+    facts["index_day"].loc[facts["index_day"]["patient"] == "leap", "day"] = day(2001, 2, 28)
+    ages = dict(program.evaluate(facts).query("age_at_index").values.tolist())
+    assert ages == {"born_jan1": 35, "born_jan2": 34, "born_dec31": 35, "leap": 0}
 
 
 def test_age_adult_and_deceased(program):
@@ -34,6 +38,16 @@ def test_age_adult_and_deceased(program):
     assert values(model, "age_at_index", "minor") == {17}
     assert holds(model, "adult", "adult") and not holds(model, "adult", "minor")
     assert holds(model, "deceased", "dead") and not holds(model, "deceased", "alive")
+    assert holds(model, "alive", "alive") and not holds(model, "alive", "dead")
+
+
+def test_pregnancy_at_the_index_day(program, is_a_rows):
+    conds = [("z34", "icd10cm", "Z34.00", 20000 - 100), ("o24", "icd10cm", "O24.410", 20000 - 280),
+             ("old", "icd10cm", "Z34.00", 20000 - 281), ("z3a", "icd10cm", "Z3A.20", 20000 - 5),
+             ("other", "icd10cm", "E11.9", 20000 - 5)]
+    facts = make_facts([(p, "female", 1990) for p, *_ in conds], condition=conds,
+                       is_a=is_a_rows([f"{s}:{c}" for _, s, c, _ in conds]))
+    assert set(program.evaluate(facts).query("pregnant")["patient"]) == {"z34", "o24", "z3a"}
 
 
 def test_library_directory_and_topics():

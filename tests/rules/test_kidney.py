@@ -54,14 +54,28 @@ def model(program):
     pats += [("unknown_sex", "unknown", 1970), ("child", "female", 2012), ("zero", "male", 1970), ("mdrd", "male", 1970)]
     labs += [("unknown_sex", SCR, 1.0, INDEX - 1), ("child", SCR, 0.5, INDEX - 1), ("zero", SCR, 0.0, INDEX - 1),
              ("mdrd", "33914-3", 40.0, INDEX - 1), ("mdrd", "62238-1", 40.0, INDEX - 1)]
-    # persistence: eGFR < 60 on two days >= 90 days apart
-    pats += [("persist", "female", 1950), ("persist_short", "female", 1950), ("persist_recovered", "female", 1950)]
-    labs += [("persist", EGFR_2021, 55.0, INDEX - 100), ("persist", EGFR_2021, 50.0, INDEX - 10),
-             ("persist_short", EGFR_2021, 55.0, INDEX - 98), ("persist_short", EGFR_2021, 50.0, INDEX - 10),
+    # persistence: eGFR < 60 on two days more than 3 months apart, no normal value in between
+    pats += [("persist", "female", 1950), ("persist_short", "female", 1950), ("persist_recovered", "female", 1950),
+             ("persist_interrupted", "female", 1950)]
+    labs += [("persist", EGFR_2021, 55.0, INDEX - 120), ("persist", EGFR_2021, 50.0, INDEX - 10),
+             ("persist_short", EGFR_2021, 55.0, day(2024, 6, 26)), ("persist_short", EGFR_2021, 50.0, day(2024, 9, 26)),
              ("persist_recovered", EGFR_2021, 55.0, INDEX - 300), ("persist_recovered", EGFR_2021, 50.0, INDEX - 200),
-             ("persist_recovered", EGFR_2021, 70.0, INDEX - 10)]
+             ("persist_recovered", EGFR_2021, 70.0, INDEX - 10),
+             ("persist_interrupted", EGFR_2021, 55.0, INDEX - 300), ("persist_interrupted", EGFR_2021, 70.0, INDEX - 200),
+             ("persist_interrupted", EGFR_2021, 50.0, INDEX - 10)]
+    # albuminuria persistence (ACR >= 30 mg/g)
+    pats += [("alb", "male", 1970), ("alb_interrupted", "male", 1970), ("alb_once", "male", 1970)]
+    labs += [("alb", ACR, 45.0, INDEX - 200), ("alb", ACR, 320.0, INDEX - 5),
+             ("alb_interrupted", ACR, 45.0, INDEX - 200), ("alb_interrupted", ACR, 12.0, INDEX - 100),
+             ("alb_interrupted", ACR, 40.0, INDEX - 5), ("alb_once", ACR, 300.0, INDEX - 5)]
+    # equal same-day creatinine results are two records
+    pats.append(("equal_scr", "male", 1970))
+    labs += [("equal_scr", SCR, 1.0, INDEX - 1), ("equal_scr", SCR, 1.0, INDEX - 1), ("equal_scr", SCR, 2.0, INDEX - 1)]
     pats.append(("nothing", "male", 1970))
-    return program.evaluate(make_facts(pats, lab=labs))
+    conds = [("n18", "icd10cm", "N18.32", INDEX - 30), ("n18_later", "icd10cm", "N18.4", INDEX + 1)]
+    pats += [("n18", "male", 1970), ("n18_later", "male", 1970)]
+    return program.evaluate(make_facts(pats, lab=labs, condition=conds,
+                                       is_a=[("icd10cm", "N18.32", "icd10cm", "N18"), ("icd10cm", "N18.4", "icd10cm", "N18")]))
 
 
 @pytest.mark.parametrize("value, stage", G_BOUNDARIES)
@@ -99,9 +113,29 @@ def test_no_egfr_without_inputs(model):
 
 
 def test_persistence(model):
+    """KDIGO: > 3 months (calendar), no normal value in between, latest still low."""
     assert holds(model, "ckd_persistent_g3plus", "persist")
-    assert not holds(model, "ckd_persistent_g3plus", "persist_short")
+    assert not holds(model, "ckd_persistent_g3plus", "persist_short")  # exactly 3 months is not > 3 months
     assert not holds(model, "ckd_persistent_g3plus", "persist_recovered")
+    assert not holds(model, "ckd_persistent_g3plus", "persist_interrupted")
+
+
+def test_persistent_albuminuria(model):
+    assert holds(model, "persistent_albuminuria", "alb")
+    assert not holds(model, "persistent_albuminuria", "alb_interrupted")
+    assert not holds(model, "persistent_albuminuria", "alb_once")
+
+
+def test_ckd_from_n18_codes(model):
+    assert values(model, "ckd_diagnosis", "n18") == {INDEX - 30}
+    assert values(model, "ckd_diagnosis", "n18_later") == set()
+
+
+def test_equal_creatinine_results_are_separate_records(model):
+    frame = model.query("gfr_latest")
+    (value,) = frame[frame["patient"] == "equal_scr"]["value"].tolist()
+    one, two = (142 * min(s / 0.9, 1) ** -0.302 * max(s / 0.9, 1) ** -1.2 * 0.9938 ** 54 for s in (1.0, 2.0))
+    assert value == pytest.approx((2 * one + two) / 3)
 
 
 # ---------------------------------------------------------------- the equation
