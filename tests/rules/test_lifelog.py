@@ -40,22 +40,30 @@ def model(program):
     add("wear_600", [600, 700, 800, 600], [60, 60, 60, 60])
     add("days_3", [900, 900, 900], [100, 100, 100])
     add("days_4", [900, 900, 900, 900], [10, 10, 10, 10])
-    add("act_149", [900, 900, 900, 900], [40, 40, 40, 29])
-    add("act_150", [900, 900, 900, 900], [40, 40, 40, 30])
+    add("act_149", [900] * 7, [21] * 6 + [23])
+    add("act_150", [900] * 7, [21] * 6 + [24])
+    # issue 19 item 7: a partial week is scaled to 7 days: 86 min on 4 worn days -> 150.5, 85 -> 148.75
+    add("part_86", [900] * 4, [22, 22, 21, 21])
+    add("part_85", [900] * 4, [22, 21, 21, 21])
     add("act_partial_day", [900, 900, 900, 900, 300], [30, 30, 30, 30, 30])  # minutes of a short-wear day count
     add("act_no_wear", [900, 900, 900, 300, 300], [300, 300, 300, 300, 300])
     add("sleep_419", [900] * 4, [0] * 4, nights=(418, 420, 419, 419))
     add("sleep_420", [900] * 4, [0] * 4, nights=(420, 421, 419, 420))
     add("sleep_3_nights", [900] * 4, [0] * 4, nights=(300, 300, 300))
     add("sleep_no_wear", [900] * 3, [0] * 3, nights=(300, 300, 300, 300))
+    # sleep counts nights: two records of one night are summed (200 + 220 = 420), not two nights
+    add("sleep_split", [900] * 4, [0] * 4, nights=(200, 430, 430, 430))
+    slp.append(("sleep_split", monday(w), 220))
+    add("sleep_split_3", [900] * 4, [0] * 4, nights=(200, 430, 430))
+    slp.append(("sleep_split_3", monday(w), 220))
     # calendar: Sunday 1970-01-04 (day 3) and Monday 1970-01-05 (day 4) fall in different weeks
     pats.append(("cal", "male", 1970))
     act += [("cal", d, 1, 1, 1) for d in (-4, -3, 0, 3, 4)]
     # patient level: 13 complete weeks before the index week
     pats += [("low", "male", 1970), ("active", "male", 1970), ("one_week", "male", 1970), ("outside", "male", 1970)]
-    for k, minutes in zip((IW - 1, IW - 5, IW - 13), (200, 100, 100)):
+    for k, minutes in zip((IW - 1, IW - 5, IW - 13), (200, 40, 40)):  # scaled: 350, 70, 70
         act.extend(week_days("low", k, [900] * 4, [minutes // 4] * 4))
-    for k, minutes in zip((IW - 1, IW - 2), (200, 100)):
+    for k, minutes in zip((IW - 1, IW - 2), (200, 40)):
         act.extend(week_days("active", k, [900] * 4, [minutes // 4] * 4))
     act.extend(week_days("one_week", IW - 3, [900] * 4, [0] * 4))
     for k in (IW, IW - 14, IW - 15):  # the index week and weeks before the 13 do not count
@@ -75,6 +83,7 @@ def test_sufficient_wear(model, pid, sufficient):
 
 @pytest.mark.parametrize("pid, meets, insufficient", [
     ("act_149", set(), {IW - 2}), ("act_150", {IW - 2}, set()), ("act_partial_day", {IW - 2}, set()),
+    ("part_86", {IW - 2}, set()), ("part_85", set(), {IW - 2}),
     ("act_no_wear", set(), set()), ("wear_599", set(), set()), ("days_4", set(), {IW - 2})])
 def test_activity_guideline(model, pid, meets, insufficient):
     assert values(model, "meets_activity_guideline", pid) == meets
@@ -83,7 +92,8 @@ def test_activity_guideline(model, pid, meets, insufficient):
 
 @pytest.mark.parametrize("pid, short, adequate", [
     ("sleep_419", {IW - 2}, set()), ("sleep_420", set(), {IW - 2}),
-    ("sleep_3_nights", set(), set()), ("sleep_no_wear", set(), set())])
+    ("sleep_3_nights", set(), set()), ("sleep_no_wear", set(), set()),
+    ("sleep_split", set(), {IW - 2}), ("sleep_split_3", set(), set())])
 def test_short_sleep(model, pid, short, adequate):
     assert values(model, "short_sleep", pid) == short
     assert values(model, "adequate_sleep", pid) == adequate
@@ -107,3 +117,15 @@ def test_activity_proof_cites_who(model):
     rules = [n for n in proof.walk() if n.kind == "rule"]
     assert rules[0].rule_id == "who.pa.meets_guideline" and "WHO" in rules[0].cite
     assert all(n.cite for n in rules)
+
+
+def test_partial_week_is_scaled_to_seven_days(model):
+    rows = {r[0]: r[2] for r in model.query("week_active_minutes_scaled").values.tolist()}
+    assert rows["part_86"] == pytest.approx(150.5) and rows["part_85"] == pytest.approx(148.75)
+    assert rows["act_partial_day"] == pytest.approx(150 * 7 / 5)  # 5 worn days, one of them short
+
+
+def test_sleep_counts_nights(model):
+    rows = {r[0]: r[2:] for r in model.query("week_sleep").values.tolist()}
+    assert rows["sleep_split"] == [427.5, 4]
+    assert "sleep_split_3" not in rows  # 4 records but only 3 nights
