@@ -92,6 +92,10 @@ def check(files: list[Path] = typer.Argument(..., exists=True, help="Rule files 
     if errors:
         typer.secho(f"{len(errors)} error(s)", fg="red", bold=True)
         raise typer.Exit(1)
+    from neurosym.logic import Program
+    from neurosym.logic._checks import aggregate_warnings
+    for warning in aggregate_warnings(Program.from_files(paths).module):  # a lint: printed, exit code unchanged
+        typer.secho(f"{warning}\n", fg="yellow")
     typer.secho(f"ok: {n_rules} rules in {len(paths)} file(s)", fg="green")
 
 

@@ -23,6 +23,7 @@ Relations (``P`` patient id, days are epoch days, see :func:`date_to_day`):
 ``death(P, Day)``                                  from death events and the patients' death dates
 ``activity(P, Day, Steps, ActiveMinutes, WornMinutes)``  worn days only (WornMinutes > 0)
 ``sleep(P, Day, Minutes)``                         nights with a sleep record
+``sleep_record(P, Day, Minutes, Rec)``              ``sleep`` plus the record key ``Rec`` (the daily row)
 ``resting_hr(P, Day, Bpm)``
 ``index_day(P, Day)``                              the landmark day rules look back from
 ================================================  =============================================
@@ -183,13 +184,15 @@ def cohort_facts(cohort: "Cohort", landmark: str | None = None) -> Facts:
         "active_minutes": active.fillna(0).to_numpy(dtype="int64"), "worn_minutes": worn})
     sleep = daily["sleep_minutes"]
     rel["sleep"] = _event_relation(daily, sleep.notna().to_numpy(), {"patient": dpid, "day": dday, "minutes": sleep.fillna(0).to_numpy(dtype="int64")})
+    rel["sleep_record"] = _event_relation(daily, sleep.notna().to_numpy(), {"patient": dpid, "day": dday, "minutes": sleep.fillna(0).to_numpy(dtype="int64"),
+                                                                          "record": np.arange(len(daily))})
     hr = daily["resting_hr"]
     rel["resting_hr"] = _event_relation(daily, hr.notna().to_numpy(), {"patient": dpid, "day": dday, "bpm": hr.fillna(0).to_numpy(dtype="float64")})
     rel["index_day"] = _index_days(cohort, landmark, rel)
     for name, frame in rel.items():
         frame.columns = [*FACT_SCHEMAS[name], "_source"]
     table_of = {name: "events" for name in rel}
-    table_of.update(patient="patients", birth="patients", activity="daily", sleep="daily", resting_hr="daily", index_day="")
+    table_of.update(patient="patients", birth="patients", activity="daily", sleep="daily", sleep_record="daily", resting_hr="daily", index_day="")
     return Facts(rel, {"events": ev, "patients": pats, "daily": daily}, table_of)
 
 

@@ -34,6 +34,7 @@ BASE_RELATIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "death": (("patient", _S), ("day", _N)),
     "activity": (("patient", _S), ("day", _N), ("steps", _N), ("active_minutes", _N), ("worn_minutes", _N)),
     "sleep": (("patient", _S), ("day", _N), ("minutes", _N)),
+    "sleep_record": (("patient", _S), ("day", _N), ("minutes", _N), ("record", _N)),
     "resting_hr": (("patient", _S), ("day", _N), ("bpm", _F)),
     "index_day": (("patient", _S), ("day", _N)),
     "is_a": (("system", _S), ("code", _S), ("ancestor_system", _S), ("ancestor_code", _S)),

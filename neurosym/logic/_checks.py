@@ -23,7 +23,7 @@ import networkx as nx
 from neurosym._errors import ArityError, RuleError, SafetyError, StratificationError, UnknownRelationError
 from neurosym.logic._ast import Aggregate, Assignment, Atom, Comparison, Literal, Module, Negation, Rule, Span, Var, term_vars
 
-__all__ = ["check_module", "dependency_graph", "strata", "bound_variables", "body_atoms"]
+__all__ = ["aggregate_warnings", "check_module", "dependency_graph", "strata", "bound_variables", "body_atoms"]
 
 
 def _err(cls: type[RuleError], message: str, module: Module, rule: Rule | None, span: Span, **extra) -> RuleError:
@@ -182,6 +182,36 @@ def strata(module: Module) -> list[list[str]]:
         if members:
             result.append(members)
     return result
+
+
+def aggregate_warnings(module: Module) -> list[RuleError]:
+    """Lint (warnings, never raised): ``count``/``sum``/``mean`` aggregates whose body has no per-record key.
+
+    Relations are sets, so two body tuples that agree on every column are one tuple and
+    equal readings collapse (150, 150, 120 average 135).  A body has a per-record key when
+    one of its atoms has a variable (named or ``_``) that is neither bound outside the
+    aggregate nor part of the aggregated expression, e.g. a record column ``R``.
+
+    Examples
+    --------
+    >>> from neurosym.logic._parser import parse
+    >>> [w.message for w in aggregate_warnings(parse("m(P, V) :- r(P, _), V = mean X : r(P, X)."))]
+    ['warning: mean X : r(P, X) has no per-record key: equal values in its body collapse into one tuple (set semantics); add a record column such as r(P, X, R)']
+    """
+    warnings: list[RuleError] = []
+    for rule in module.rules:
+        outer = bound_variables([lit for lit in rule.body if not isinstance(lit, Assignment)])
+        for lit in rule.body:
+            if not isinstance(lit, Assignment) or lit.aggregate.func not in ("count", "sum", "mean"):
+                continue
+            agg = lit.aggregate
+            value = {v.name for v in term_vars(agg.expr)} if agg.expr is not None else set()
+            atoms = [a for a, _ in body_atoms(agg.body)]
+            if not {v.name for a in atoms for v in a.vars()} - outer - value:
+                example = f"{atoms[0].rel}({', '.join(str(a) for a in atoms[0].args)}, R)" if atoms else "a record column"
+                warnings.append(_err(RuleError, f"warning: {agg} has no per-record key: equal values in its body collapse "
+                                     f"into one tuple (set semantics); add a record column such as {example}", module, rule, agg.span))
+    return warnings
 
 
 def check_module(module: Module, known: Mapping[str, int] | None = None) -> list[RuleError]:

@@ -30,8 +30,8 @@ def day(year: int, month: int, dom: int) -> int:
 def make_facts(patients=(), *, index: int = INDEX, **relations) -> dict[str, pd.DataFrame]:
     """Typed facts: ``patients`` are ``(id, sex, birth_year)`` (each gets ``index_day``), the rest tuples per relation.
 
-    Each patient without a ``birth`` row is born on 1 January of its birth year; ``lab`` and ``vital``
-    rows also become ``lab_record`` (comparator ``none``) and ``vital_record`` rows with their own
+    Each patient without a ``birth`` row is born on 1 January of its birth year; ``lab``, ``vital`` and ``sleep``
+    rows also become ``lab_record`` (comparator ``none``), ``vital_record`` and ``sleep_record`` rows with their own
     record key, so equal readings stay separate records, as in :meth:`Cohort.to_facts`.
     """
     frames = {name: data for name, data in relations.items() if isinstance(data, pd.DataFrame)}
@@ -43,6 +43,7 @@ def make_facts(patients=(), *, index: int = INDEX, **relations) -> dict[str, pd.
     rows["birth"] += [(p[0], day(p[2], 1, 1)) for p in rows["patient"] if p[0] not in born]
     rows["lab_record"] += [(*r, "none", 1_000_000 + i) for i, r in enumerate(rows["lab"])]
     rows["vital_record"] += [(*r, 2_000_000 + i) for i, r in enumerate(rows["vital"])]
+    rows["sleep_record"] += [(*r, 3_000_000 + i) for i, r in enumerate(rows["sleep"])]
     out = {}
     for name, cols in SCHEMAS.items():
         frame = pd.DataFrame(rows[name], columns=list(cols)) if rows[name] else pd.DataFrame({c: [] for c in cols})
