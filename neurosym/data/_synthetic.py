@@ -200,6 +200,12 @@ CKD_DROP = 0.25
 P_DEATH = 0.01
 HISTORY_YEARS = 5
 P_NO_LABS = 0.08
+# routine-care situations the guideline rules must handle (issue 19), added by _practice
+P_UNCODED_TREATED = 0.15  # prevalent diabetes on a sulfonylurea whose diagnosis is coded elsewhere (no E11 code here)
+P_REPEAT_BP, REPEAT_SBP_SD, REPEAT_DBP_SD = 0.5, 5.0, 3.0  # a second reading at a BP visit, within-visit variation
+P_WHITE_COAT, WHITE_COAT_SBP = 0.05, (10.0, 25.0)  # single visits with an isolated SBP rise (both readings)
+P_UNCONFIRMED = 0.04  # patients without diabetes with one unconfirmed diabetes-range HbA1c or FPG
+P_OFF_LABEL = {"metformin_prediabetes": 0.10, "sglt2_hf_ckd": 0.25, "beta_blocker_cad": 0.5, "glp1_obesity": 0.05}
 STEPS_MEDIAN = 6500.0
 P_LATE_START, P_PARTIAL = 0.2, 0.10
 _YEAR = 365.25
@@ -231,6 +237,8 @@ _EVENT_TYPES: tuple[tuple[str, str, str, str | None, str], ...] = (
     *(("procedure", "cpt4", c, None, "procedures") for c in ("93000", "92250", "90935")),
     *(("observation", "snomed", c, None, "observations") for c in ("266919005", "8517006", "77176002")),
     ("death", "local", "death", None, "deaths"),
+    # _practice: glipizide, empagliflozin, metoprolol, semaglutide (appended: earlier type numbers are unchanged)
+    *(("drug", "rxnorm", c, None, "drugs") for c in ("4821", "1545653", "6918", "1991302")),
 )
 _T = {code: i for i, (_, _, code, _, _) in enumerate(_EVENT_TYPES)}
 _TABLES = ("patients", "visits", "conditions", "vitals", "labs", "drugs", "procedures", "observations",
@@ -680,6 +688,54 @@ def _death_events(ctx: _Ctx, ev: _Events) -> None:
     ev.add(dead, ctx.end_day[dead], _T["death"])
 
 
+def _practice(ctx: _Ctx, ev: _Events) -> None:
+    """Routine-care situations (issue 19), drawn last so that the other events do not change.
+
+    Treated diabetes without a code (a sulfonylurea, the E11 codes removed); a repeat
+    reading at half of the BP visits and isolated high-SBP visits; one unconfirmed
+    diabetes-range HbA1c or FPG in patients without diabetes; metformin for
+    prediabetes, an SGLT2 inhibitor for CKD or coronary disease, a beta blocker for
+    coronary disease and a GLP-1 agonist for obesity, without diabetes or hypertension.
+    """
+    lat, rng = ctx.lat, ctx.rng
+    n = len(lat["age"])
+    ids = np.arange(n)
+    uncoded = ids[lat["prevalent"] & (rng.random(n) < P_UNCODED_TREATED)]
+    _prescriptions(ctx, ev, uncoded, _days_ago(ctx, lat["dx_years"][uncoded]), "4821")
+    drop = np.isin(ids, uncoded)
+    e11 = [_T["E11.9"], _T["E11.65"], _T["E11.22"]]
+    ev.blocks["conditions"] = [tuple(col[keep] for col in block) for block in ev.blocks.get("conditions", [])
+                               for keep in [~(drop[block[0]] & np.isin(block[2], e11))]]
+    vitals = {b[2][0]: b for b in ev.blocks.get("vitals", []) if len(b[2])}
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.int64), None, np.zeros(0))
+    pat, day, _, sbp = vitals.get(_T["8480-6"], empty)[:4]
+    dbp = vitals.get(_T["8462-4"], empty)[3]
+    spike = rng.random(len(pat)) < P_WHITE_COAT
+    sbp[spike] += np.round(rng.uniform(*WHITE_COAT_SBP, int(spike.sum())))
+    again = rng.random(len(pat)) < P_REPEAT_BP
+    m = int(again.sum())
+    ev.add(pat[again], day[again], _T["8480-6"], np.round(np.clip(sbp[again] + rng.normal(0.0, REPEAT_SBP_SD, m), 85, 230)))
+    ev.add(pat[again], day[again], _T["8462-4"], np.round(np.clip(dbp[again] + rng.normal(0.0, REPEAT_DBP_SD, m), 45, 130)))
+    chosen = ~lat["prevalent"] & (rng.random(n) < P_UNCONFIRMED)
+    for block in ev.blocks.get("labs", []):
+        if not len(block[2]) or block[2][0] not in (_T["4548-4"], _T["1558-6"]):
+            continue
+        rows = np.flatnonzero(chosen[block[0]])
+        rows = rows[rng.permutation(len(rows))]
+        rows = rows[np.unique(block[0][rows], return_index=True)[1]]  # one draw per patient
+        high = rng.uniform(6.5, 6.9, len(rows)) if block[2][0] == _T["4548-4"] else rng.uniform(126.0, 140.0, len(rows))
+        block[3][rows] = np.round(high, 1 if block[2][0] == _T["4548-4"] else 0)
+        chosen[block[0][rows]] = False  # one unconfirmed value per patient
+    free = ~lat["prevalent"]
+    for share, who, start_years, code in (
+            ("metformin_prediabetes", free & (lat["hba1c"] >= 5.7), 2.0, "6809"),
+            ("sglt2_hf_ckd", free & ((lat["egfr"] < 60) | lat["cad"]), 1.5, "1545653"),
+            ("beta_blocker_cad", lat["cad"] & ~lat["hypertension"], 4.0, "6918"),
+            ("glp1_obesity", free & (lat["bmi"] >= 35), 1.0, "1991302")):
+        pick = ids[who & (rng.random(n) < P_OFF_LABEL[share])]
+        _prescriptions(ctx, ev, pick, _days_ago(ctx, rng.random(len(pick)) * start_years), code)
+
+
 # --------------------------------------------------------------------------- frames
 def _categorical(codes: np.ndarray, categories: list[str] | pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="string"))
@@ -1043,7 +1099,7 @@ def synthetic_cohort(n: int, seed: int = 0, *, landmark: str = "2024-01-01", hor
     ids = pd.Index([f"S{i:06d}" if n <= 999_999 else f"S{i:09d}" for i in range(1, n + 1)], dtype="string")
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
     n_chunks = max(math.ceil(n / _LIFELOG_CHUNK), 1)
-    with _Progress(progress, 8 + n_chunks + hourly) as bar:
+    with _Progress(progress, 9 + n_chunks + hourly) as bar:
         lat = _latents(streams[0], n, float(horizon_years))
         _wearers(streams[0], lat)
         bar.step("latent factors")
@@ -1051,7 +1107,7 @@ def synthetic_cohort(n: int, seed: int = 0, *, landmark: str = "2024-01-01", hor
         report.count("patients", read=n, loaded=n)
         ctx = _Ctx(streams[1], lat, day)
         ev = _Events()
-        for stage in (_visits, _conditions, _vitals, _labs, _drugs, _procedures_observations, _death_events):
+        for stage in (_visits, _conditions, _vitals, _labs, _drugs, _procedures_observations, _death_events, _practice):
             stage(ctx, ev)
             bar.step(stage.__name__.strip("_"))
         patients = _patients_frame(lat, ids, day, dataset)

@@ -154,20 +154,28 @@ def test_onset_within_horizon_iff_incident(labels):
     assert (dx.dropna() < LANDMARK).all()
 
 
-def test_diabetes_codes_iff_prevalent(cohort, labels):
+def test_diabetes_codes_only_for_prevalent(cohort, labels):
     prevalent = set(labels.loc[labels["prevalent_t2d"], "patient_id"])
-    assert _codes(cohort, "E11") == prevalent
-    assert _codes(cohort, "6809") <= prevalent  # metformin only for diagnosed diabetes
+    coded = _codes(cohort, "E11")
+    assert coded <= prevalent
+    # treated diabetes coded elsewhere (issue 19): the uncoded prevalent patients are the sulfonylurea users
+    assert prevalent - coded <= _codes(cohort, "4821") <= prevalent
+    assert 0 < len(prevalent - coded) < 0.25 * len(prevalent)
+    # metformin outside diabetes only for prediabetes (a latent HbA1c >= 5.7 %)
+    off_label = _codes(cohort, "6809") - prevalent
+    assert off_label and (labels.set_index("patient_id").loc[sorted(off_label), "latent_hba1c"] >= 5.7).all()
 
 
-def test_no_undiagnosed_diabetes_values(cohort, labels):
+def test_undiagnosed_patients_have_at_most_one_diabetes_value(cohort, labels):
+    """Patients without diabetes have at most one (unconfirmed) diabetes-range HbA1c or FPG (issue 19)."""
     prevalent = set(labels.loc[labels["prevalent_t2d"], "patient_id"])
     ev = cohort.events
     others = ~ev["patient_id"].astype("string").isin(prevalent).to_numpy(dtype=bool)
     code = ev["code"].astype("string").to_numpy(dtype=object)
     value = ev["value"].to_numpy()
-    assert (value[others & (code == "4548-4")] < 6.5).all()
-    assert (value[others & (code == "1558-6")] < 126).all()
+    high = others & (((code == "4548-4") & (value >= 6.5)) | ((code == "1558-6") & (value >= 126)))
+    per_patient = ev.loc[high, "patient_id"].astype("string").value_counts()
+    assert len(per_patient) > 0 and (per_patient == 1).all()
 
 
 def test_risks_are_probabilities_and_calibrated(labels, at_risk):
