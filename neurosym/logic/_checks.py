@@ -184,6 +184,23 @@ def strata(module: Module) -> list[list[str]]:
     return result
 
 
+def _collision_errors(module: Module) -> list[RuleError]:
+    """Two relation names that SQL would confuse (``pP`` is stored as ``pp__u2``; a relation may not be named that)."""
+    from neurosym.logic._sql import sql_name  # _sql imports this module
+
+    first: dict[str, tuple[str, Rule | None, Span]] = {}
+    errors: list[RuleError] = []
+    places = [(d.rel, None, d.span) for d in module.decls]
+    places += [(atom.rel, rule, atom.span) for rule in module.rules for atom in [rule.head, *(a for a, _ in body_atoms(rule.body))]]
+    for rel, rule, span in places:
+        seen = first.setdefault(sql_name(rel), (rel, rule, span))
+        if seen[0] != rel:
+            errors.append(_err(RuleError, f"relation names {seen[0]} and {rel} are stored under the same SQL name; rename one",
+                               module, rule, span))
+            first[sql_name(rel)] = (rel, rule, span)
+    return errors
+
+
 def aggregate_warnings(module: Module) -> list[RuleError]:
     """Lint (warnings, never raised): ``count``/``sum``/``mean`` aggregates whose body has no per-record key.
 
@@ -220,7 +237,7 @@ def check_module(module: Module, known: Mapping[str, int] | None = None) -> list
     ``known`` maps relations provided as input facts to their arity.
     """
     known = dict(known or {})
-    errors = _arity_errors(module, known) + _undefined_errors(module, known)
+    errors = _arity_errors(module, known) + _undefined_errors(module, known) + _collision_errors(module)
     for rule in module.rules:
         errors += _safety_errors(module, rule)
     errors += _stratification_errors(module, dependency_graph(module))

@@ -22,6 +22,8 @@ import pandas as pd
 
 from neurosym._errors import EvaluationError
 
+_INT64 = (-(2**63), 2**63 - 1)
+
 __all__ = ["InputRelation", "normalize_relation", "normalize_facts"]
 
 
@@ -31,7 +33,7 @@ class InputRelation:
 
     name: str
     frame: pd.DataFrame
-    types: list[str]
+    types: list[str | None]  # None: an empty relation, typed by the program
     has_prob: bool
     source_type: str | None  # "number" or "symbol" when a _source column is present
 
@@ -45,7 +47,7 @@ def _column_type(name: str, i: int, values: pd.Series) -> tuple[pd.Series, str]:
     if pd.api.types.is_integer_dtype(dtype):
         return values.astype("int64"), "number"
     if pd.api.types.is_float_dtype(dtype):
-        return values.astype("float64"), "float"
+        return _finite(name, i, values.astype("float64")), "float"
     if isinstance(dtype, pd.CategoricalDtype):
         return values.astype("string[pyarrow]"), "symbol"
     if pd.api.types.is_string_dtype(dtype) and not dtype == object:
@@ -53,11 +55,23 @@ def _column_type(name: str, i: int, values: pd.Series) -> tuple[pd.Series, str]:
     kinds = {type(v) for v in values}
     if kinds <= {str}:
         return values.astype(object), "symbol"
+    if kinds & {int, float}:
+        big = next((v for v in values if isinstance(v, int) and not _INT64[0] <= v <= _INT64[1]), None)
+        if big is not None:
+            raise EvaluationError(f"relation {name}: column {i + 1} holds {big}, beyond the 64-bit integer range")
     if kinds <= {int, np.int64, np.int32, bool, np.bool_}:
         return values.astype("int64"), "number"
     if kinds <= {int, float, np.int64, np.float64, np.int32, bool}:
-        return values.astype("float64"), "float"
+        return _finite(name, i, values.astype("float64")), "float"
     raise EvaluationError(f"relation {name}: column {i + 1} mixes strings and numbers ({sorted(k.__name__ for k in kinds)}); a column must hold one kind of value")
+
+
+def _finite(name: str, i: int, values: pd.Series) -> pd.Series:
+    bad = ~np.isfinite(values.to_numpy())
+    if bad.any():
+        raise EvaluationError(f"relation {name}: column {i + 1} holds {values[bad].iloc[0]} in row {int(bad.argmax()) + 1}; "
+                              "facts must be finite numbers")
+    return values
 
 
 def normalize_relation(name: str, data: object, arity: int | None = None) -> InputRelation:
@@ -73,18 +87,21 @@ def normalize_relation(name: str, data: object, arity: int | None = None) -> Inp
             raise EvaluationError(f"relation {name}: tuples of different lengths")
         frame = pd.DataFrame(rows, columns=[f"c{i}" for i in range(width)]) if rows else pd.DataFrame({f"c{i}": [] for i in range(width)})
     args = [c for c in frame.columns if not str(c).startswith("_")]
+    if not len(frame) and not args and arity:  # an empty .facts file: no columns, the program gives the arity
+        frame = pd.DataFrame({f"c{i}": [] for i in range(arity)})
+        args = list(frame.columns)
     extra = [c for c in frame.columns if str(c).startswith("_") and c not in ("_prob", "_source")]
     if extra:
         raise EvaluationError(f"relation {name}: unknown metadata columns {extra}; use _prob and _source")
     if arity is not None and len(args) != arity:
         raise EvaluationError(f"relation {name}: the program uses {arity} arguments but the facts have {len(args)} columns {args}")
     out: dict[str, pd.Series] = {}
-    types: list[str] = []
+    types: list[str | None] = []
     for i, c in enumerate(args):
         if len(frame):
             series, t = _column_type(name, i, frame[c].reset_index(drop=True))
-        else:
-            series, t = frame[c].reset_index(drop=True).astype(object), "symbol" if frame[c].dtype == object else _column_type(name, i, frame[c])[1]
+        else:  # an empty relation: its types come from the program (a .decl or the rules)
+            series, t = frame[c].reset_index(drop=True).astype(object), None
         out[f"c{i}"] = series
         types.append(t)
     has_prob = "_prob" in frame.columns

@@ -85,8 +85,14 @@ def tokenize(text: str, path: str = "<text>") -> list[Token]:
         value: object = raw
         if kind == "int":
             value = int(raw)
+            if value > 2**63 - 1:
+                raise RuleSyntaxError(f"integer {raw} is beyond the 64-bit range (at most {2**63 - 1})", path=path, line=line,
+                                      col=col, source_line=lines[line - 1])
         elif kind == "float":
             value = float(raw)
+            if value in (float("inf"), float("-inf")):
+                raise RuleSyntaxError(f"number {raw} is beyond the float range", path=path, line=line, col=col,
+                                      source_line=lines[line - 1])
         tokens.append(Token(kind, value, line, col))
         pos = m.end()
     tokens.append(Token("eof", "end of input", line, pos - line_start + 1))

@@ -35,7 +35,7 @@ from neurosym.logic._ast import Assignment, Atom, Const, Rule, Var
 from neurosym.logic._checks import body_atoms
 from neurosym.logic._engine import Limits, Plan
 from neurosym.logic._inputs import InputRelation
-from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, table_name
+from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, may_be_undefined, sql_name, table_name
 from neurosym.logic._store import ResultStore, duckdb_connection, relation_schema
 
 __all__ = ["DIALECT", "NativeEngine", "Plan"]
@@ -54,11 +54,11 @@ def _memory_size(text: str) -> str:
 
 
 def _delta_name(rel: str, parity: int) -> str:
-    return f"delta_{parity}_{rel}"
+    return f"delta_{parity}_{sql_name(rel)}"
 
 
 def _new_name(rel: str) -> str:
-    return f"new_{rel}"
+    return f"new_{sql_name(rel)}"
 
 
 def rule_select(plan: Plan, index: int, table_for: Callable[[int, Atom], str]) -> exp.Select:
@@ -67,6 +67,10 @@ def rule_select(plan: Plan, index: int, table_for: Callable[[int, Atom], str]) -
     body = compile_body(list(rule.body), plan.types, table_for=table_for, prob=plan.prob, semiring=plan.semiring)
     head_types = plan.types[rule.head.rel]
     columns = [exp.alias_(cast(compile_term(arg, body.env), head_types[i]), f"c{i}") for i, arg in enumerate(rule.head.args)]
+    undefined = [exp.Not(this=exp.Is(this=compile_term(arg, body.env), expression=exp.Null()))
+                 for arg in rule.head.args if may_be_undefined(arg)]  # an undefined value derives nothing
+    if undefined:
+        body.select.where(exp.and_(*undefined), copy=False)
     columns += [
         exp.alias_(body.height(), "_h"),
         exp.alias_(exp.Literal.number(index), "_r"),
@@ -241,7 +245,7 @@ class NativeEngine:
         for rel, data in inputs.items():
             if not len(data.frame):
                 continue
-            view = f"input_{rel}"
+            view = f"input_{sql_name(rel)}"
             con.register(view, pa.Table.from_pandas(data.frame, preserve_index=False))
             args = [f"c{i}" for i in range(len(plan.types[rel]))]
             typed = [f"CAST(c{i} AS {SQL_TYPES[t]}) AS c{i}" for i, t in enumerate(plan.types[rel])]
@@ -270,6 +274,9 @@ class NativeEngine:
             if conds:
                 exists = exists.where(exp.and_(*conds))
             select = select.where(exp.Not(this=exp.Exists(this=exists)))
+            for arg, value in zip(rule.head.args, values):
+                if may_be_undefined(arg):  # an undefined value (1 / 0) states no fact
+                    select = select.where(exp.Not(this=exp.Is(this=value, expression=exp.Null())))
             con.execute(f"INSERT INTO {table_name(rel)} {select.sql(DIALECT)}")
 
     def _stratum(self, con, plan: Plan, stratum: list[str], start: float, limits: Limits) -> None:
@@ -320,33 +327,33 @@ class NativeEngine:
         sql = {rel: self._combined(plan, rel, [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel])
                for rel in stratum}
         for rel in stratum:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE base_{rel} AS SELECT * FROM {table_name(rel)}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE base_{sql_name(rel)} AS SELECT * FROM {table_name(rel)}")
         rounds = 0
         while True:
             rounds += 1
             _check_limits(limits, stratum, rounds, start)
             for rel in stratum:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE next_{rel} AS {sql[rel]}")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE next_{sql_name(rel)} AS {sql[rel]}")
             changed = 0
             for rel in stratum:
                 same = _same_tuple(rel, plan, "n", "x").sql(DIALECT)
-                changed += con.execute(f"SELECT COUNT(*) FROM next_{rel} n LEFT JOIN {table_name(rel)} x ON {same} "
+                changed += con.execute(f"SELECT COUNT(*) FROM next_{sql_name(rel)} n LEFT JOIN {table_name(rel)} x ON {same} "
                                        f"WHERE x._p IS NULL OR ABS(n._p - x._p) > {_TOLERANCE}").fetchone()[0]
             for rel in stratum:
                 con.execute(f"DELETE FROM {table_name(rel)}")
-                con.execute(f"INSERT INTO {table_name(rel)} SELECT * FROM next_{rel}")
+                con.execute(f"INSERT INTO {table_name(rel)} SELECT * FROM next_{sql_name(rel)}")
             if not recursive or not changed:
                 break
         for rel in stratum:
-            con.execute(f"DROP TABLE base_{rel}")
-            con.execute(f"DROP TABLE next_{rel}")
+            con.execute(f"DROP TABLE base_{sql_name(rel)}")
+            con.execute(f"DROP TABLE next_{sql_name(rel)}")
 
     @staticmethod
     def _combined(plan: Plan, rel: str, selects: list[exp.Select]) -> str:
         """Per tuple of ``rel``: ``sql_add`` of all its alternatives, its lowest (height, rule), its source."""
         args = ", ".join(f"c{i}" for i in range(len(plan.types[rel])))
         lead = f"{args}, " if args else ""
-        parts = [f"SELECT * FROM base_{rel}"]
+        parts = [f"SELECT * FROM base_{sql_name(rel)}"]
         parts += [f"SELECT {lead}_h, _r, _p, NULL AS _s FROM ({sel.sql(DIALECT)}) AS d{k}" for k, sel in enumerate(selects)]
         value = plan.semiring.sql_add(exp.column("_p")).sql(DIALECT)
         group = f" GROUP BY {args}" if args else " HAVING COUNT(*) > 0"
@@ -363,7 +370,7 @@ class NativeEngine:
         rule or height (NULL); :meth:`Model.explain` then searches their proofs
         with a cycle check instead of the height bound.
         """
-        cte = f"rec_{rel}"
+        cte = f"rec_{sql_name(rel)}"
         types = plan.types[rel]
         args = [f"c{i}" for i in range(len(types))]
         base = [exp.select(*[exp.column(a) for a in args]).from_(table_name(rel))]

@@ -92,6 +92,18 @@ class _Failed:
         return f"<failed: {self.message}>"
 
 
+class _Undefined(_Failed):
+    """An undefined value (``1 / 0``, ``log(-1)``): comparisons with it fail and no tuple is derived from it."""
+
+
+_UNDEFINED = _Undefined("undefined arithmetic (division by zero, log or sqrt out of domain, non-finite result)")
+
+
+def _is_defined(value: object) -> bool:
+    """False for an undefined value (no tuple is derived); other failures go on to the head, where they are errors."""
+    return value is not _UNDEFINED
+
+
 class _Abort(BaseException):
     """Raised inside pyDatalog to stop it (a BaseException, which pyDatalog does not swallow)."""
 
@@ -133,43 +145,38 @@ def _arith(op: str) -> Callable[[object, object], object]:
     return apply
 
 
-def _div(a: object, b: object) -> float:
+def _finite(value: float) -> object:
+    """A float result, or :data:`_UNDEFINED` when it is infinite or NaN (``1 / 0``, ``log(-1)``)."""
+    return value if math.isfinite(value) else _UNDEFINED
+
+
+def _div(a: object, b: object) -> object:
     a, b = float(a), float(b)  # type: ignore[arg-type]
-    if b == 0:
-        return _NAN if a == 0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return _canon(a / b)  # type: ignore[return-value]
+    return _UNDEFINED if b == 0 else _finite(a / b)
 
 
-def _pow(a: object, b: object) -> float:
-    a, b = float(a), float(b)  # type: ignore[arg-type]
-    odd = b.is_integer() and int(b) % 2 == 1
+def _pow(a: object, b: object) -> object:
     try:
-        return _canon(math.pow(a, b))  # type: ignore[return-value]
-    except OverflowError:
-        return -math.inf if a < 0 and odd else math.inf
-    except ValueError:
-        if a == 0:
-            return math.copysign(math.inf, a) if odd else math.inf
-        return _NAN
+        return _finite(math.pow(float(a), float(b)))  # type: ignore[arg-type]
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return _UNDEFINED
 
 
-def _exp(a: object) -> float:
+def _exp(a: object) -> object:
     try:
-        return math.exp(float(a))  # type: ignore[arg-type]
+        return _finite(math.exp(float(a)))  # type: ignore[arg-type]
     except OverflowError:
-        return math.inf
+        return _UNDEFINED
 
 
-def _log(a: object) -> float:
+def _log(a: object) -> object:
     a = float(a)  # type: ignore[arg-type]
-    if a == 0:
-        return -math.inf
-    return _NAN if a < 0 or a != a else math.log(a)
+    return math.log(a) if a > 0 and math.isfinite(a) else _UNDEFINED
 
 
-def _sqrt(a: object) -> float:
+def _sqrt(a: object) -> object:
     a = float(a)  # type: ignore[arg-type]
-    return _NAN if a < 0 or a != a else math.sqrt(a)
+    return math.sqrt(a) if a >= 0 and math.isfinite(a) else _UNDEFINED
 
 
 def _to_int(x: float, what: str) -> object:
@@ -541,6 +548,7 @@ class _Translator:
         self.compare = {op: _Fn(f"compare{op}", (lambda op: lambda a, b: compare(op, a, b))(op), deadline)
                         for op in ("=", "!=", "<", "<=", ">", ">=")}
         self.present = _Fn("has_value", lambda v: v is not _EMPTY)
+        self.defined = _is_defined
         self.tick = _Fn("tick", lambda *a: True, deadline)
         self.to_float = _Fn("to_float", lambda v: _canon(float(v)))
         self.fresh = 0
@@ -587,6 +595,7 @@ class _Translator:
                 var = E.Var(f"head#{self.fresh}")
                 value = self.term(arg) if type_name != "float" else self.op(self.to_float, [self.term(arg)])
                 body.append(E.Literal("==", [var, value]))
+                body.append(self.test(self.defined, [var]))
                 head.append(var)
         return E.Clause(E.Literal(_pred(rule.head.rel), head), body)
 
@@ -622,7 +631,8 @@ class _Translator:
         if step.kind == "compare":
             return [self.test(self.compare[lit.op], [self.term(lit.left), self.term(lit.right)])]  # type: ignore[union-attr]
         if step.kind == "assign":
-            return [E.Literal("==", [E.Var(step.target), self.term(step.source)])]  # type: ignore[arg-type]
+            return [E.Literal("==", [E.Var(step.target), self.term(step.source)]),  # type: ignore[arg-type]
+                    self.test(self.defined, [E.Var(step.target)])]
         agg_fn = self.aggregate_fn(lit.aggregate, step.needs)  # type: ignore[union-attr]
         args = [E.Var(v) for v in step.needs]
         if step.check:
@@ -771,7 +781,10 @@ def _program_facts(plan: Plan, given: Mapping[str, set[tuple]]) -> dict[str, dic
     for index, rule in enumerate(plan.rules):
         if rule.is_fact:
             types = plan.types[rule.head.rel]
-            row = tuple(cast_value(evaluate_term(arg, {}), t) for arg, t in zip(rule.head.args, types))
+            values = [evaluate_term(arg, {}) for arg in rule.head.args]
+            if any(v is _UNDEFINED for v in values):
+                continue  # an undefined value (1 / 0) states no fact
+            row = tuple(cast_value(v, t) for v, t in zip(values, types))
             out.setdefault(rule.head.rel, {}).setdefault(row, index)
     return out
 

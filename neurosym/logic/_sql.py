@@ -33,7 +33,8 @@ from neurosym.logic._checks import bound_variables
 from neurosym.logic._semiring import MaxProduct, Semiring
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
-__all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "SQL_TYPES", "cast", "tolerant_equal"]
+__all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "sql_name", "may_be_undefined", "SQL_TYPES", "cast",
+           "tolerant_equal"]
 
 SQL_TYPES = {"symbol": "VARCHAR", "number": "BIGINT", "float": "DOUBLE"}
 _FUNCS = {"abs": "ABS", "pow": "POWER", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "floor": "FLOOR", "ceil": "CEIL", "round": "ROUND"}
@@ -41,9 +42,41 @@ _CMP = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=
 _ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
 
 
+#: Functions whose float result may be non-finite (``1 / 0``, ``log(-1)``): such a value is undefined (SQL NULL).
+_PARTIAL = ("exp", "log", "sqrt", "pow")
+
+
+def sql_name(rel: str) -> str:
+    """A relation's name as SQL sees it: SQL ignores case, so upper-case letters are recorded in a suffix.
+
+    >>> sql_name("edge"), sql_name("Edge"), sql_name("pP")
+    ('edge', 'edge__u1', 'pp__u2')
+    """
+    mask = sum(1 << i for i, ch in enumerate(rel) if ch.isupper())
+    return f"{rel.lower()}__u{mask:x}" if mask else rel
+
+
 def table_name(rel: str) -> str:
-    """SQL table of a relation (prefixed so no relation name collides with an SQL keyword)."""
-    return f"rel_{rel}"
+    """SQL table of a relation (prefixed so no relation name collides with an SQL keyword).
+
+    >>> table_name("edge"), table_name("Edge")
+    ('rel_edge', 'rel_edge__u1')
+    """
+    return f"rel_{sql_name(rel)}"
+
+
+def may_be_undefined(term: Term) -> bool:
+    """Whether a term may have no value: it divides or calls ``exp``, ``log``, ``sqrt`` or ``pow``."""
+    if isinstance(term, BinOp):
+        return term.op == "/" or may_be_undefined(term.left) or may_be_undefined(term.right)
+    if isinstance(term, Call):
+        return term.func in _PARTIAL or any(may_be_undefined(a) for a in term.args)
+    return False
+
+
+def _finite(value: exp.Expression) -> exp.Expression:
+    """``value`` when it is a finite number, else NULL (undefined: no tuple is derived from it)."""
+    return exp.Case(ifs=[exp.If(this=exp.func("ISFINITE", value), true=value)])
 
 
 def literal(value: object) -> exp.Expression:
@@ -84,7 +117,7 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
     if isinstance(term, BinOp):
         left, right = compile_term(term.left, env), compile_term(term.right, env)
         if term.op == "/":
-            return exp.Div(this=cast(left, "float"), expression=right, typed=False, safe=False)
+            return _finite(exp.Div(this=cast(left, "float"), expression=right, typed=False, safe=False))
         return exp.Paren(this=_ARITH[term.op](this=left, expression=right))
     if isinstance(term, Call):
         args = [compile_term(a, env) for a in term.args]
@@ -94,7 +127,8 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
             return cast(exp.func(_FUNCS[term.func], cast(args[0], "float")), "number")
         if term.func in _DATE_SQL:
             return _DATE_SQL[term.func](*args)
-        return exp.func(_FUNCS[term.func], *[cast(a, "float") for a in args])
+        value = exp.func(_FUNCS[term.func], *[cast(a, "float") for a in args])
+        return _finite(value) if term.func in _PARTIAL else value
     raise TypeError(f"not a term: {term!r}")
 
 
@@ -227,6 +261,8 @@ class _Compiler:
                     for target, source in ((lit.left, lit.right), (lit.right, lit.left)):
                         if isinstance(target, Var) and target.name not in env and all(v.name in env for v in term_vars(source)):
                             env[target.name] = compile_term(source, env)
+                            if may_be_undefined(source):
+                                conditions.append(exp.Not(this=exp.Is(this=env[target.name], expression=exp.Null())))
                             pending.remove(lit)
                             progress = True
                             break

@@ -80,6 +80,7 @@ class _Inference:
         if isinstance(term, Var):
             return env.get(term.name)
         if isinstance(term, BinOp):
+            self.numeric(term.left, term.right, env=env)
             left, right = self.term(rule, term.left, env), self.term(rule, term.right, env)
             for side, t in ((term.left, left), (term.right, right)):
                 if t == "symbol":
@@ -91,6 +92,8 @@ class _Inference:
             args = [self.term(rule, a, env) for a in term.args]
             if term.func in SIGNATURES:
                 return self.date_call(rule, term, args)
+            self.numeric(*term.args, env=env)
+            args = [self.term(rule, a, env) for a in term.args]
             for a, t in zip(term.args, args):
                 if t == "symbol":
                     raise self.error(rule, a, f"{term.func}() of a string ({a})")
@@ -100,6 +103,13 @@ class _Inference:
                 return "number"
             return "float" if "float" in args else ("number" if all(args) else None)
         raise TypeError(term)
+
+    @staticmethod
+    def numeric(*terms: Term, env: dict[str, str | None]) -> None:
+        """A variable nothing typed yet (from an empty input) that takes part in arithmetic is a number."""
+        for t in terms:
+            if isinstance(t, Var) and env.get(t.name) is None:
+                env[t.name] = "number"
 
     def date_call(self, rule: Rule, term: Call, args: list[str | None]) -> str:
         """A date built-in: epoch days are integers, ``date()`` reads a constant or symbol ``YYYY-MM-DD``."""
@@ -146,10 +156,9 @@ class _Inference:
 
     def comparison(self, rule: Rule, lit: Comparison, env: dict[str, str | None]) -> None:
         left, right = self.term(rule, lit.left, env), self.term(rule, lit.right, env)
-        if lit.op == "=":
-            for target, t in ((lit.left, right), (lit.right, left)):
-                if isinstance(target, Var) and env.get(target.name) is None and t is not None:
-                    env[target.name] = t
+        for target, t in ((lit.left, right), (lit.right, left)):  # X < 18: X is a number (an untyped empty input)
+            if isinstance(target, Var) and env.get(target.name) is None and t is not None:
+                env[target.name] = t
         if left and right and "symbol" in (left, right) and left != right:
             raise self.error(rule, lit, f"'{lit}' compares a string with a number")
 
@@ -162,9 +171,25 @@ class _Inference:
             raise self.error(rule, agg.expr, f"{agg.func} of strings")
         return "float" if agg.func == "mean" else t
 
+    def untyped_columns(self, literals, env: dict[str, str | None]) -> None:
+        """Columns nothing typed yet (an empty input) take the type of the variable or constant used there."""
+        for lit in literals:
+            atom = lit.atom if isinstance(lit, Negation) else lit if isinstance(lit, Atom) else None
+            if isinstance(lit, Assignment):
+                self.untyped_columns(lit.aggregate.body, env)
+            if atom is None:
+                continue
+            cols = self.types.setdefault(atom.rel, [None] * atom.arity)
+            for i, arg in enumerate(atom.args):
+                t = env.get(arg.name) if isinstance(arg, Var) else value_type(arg.value) if isinstance(arg, Const) else None
+                if i < len(cols) and cols[i] is None and t is not None:
+                    cols[i] = t
+                    self.changed = True
+
     def rule(self, rule: Rule) -> None:
         env: dict[str, str | None] = {}
         self.body(rule, list(rule.body), env)
+        self.untyped_columns(rule.body, env)
         for i, arg in enumerate(rule.head.args):
             self.widen(rule, rule.head, i, self.term(rule, arg, env))
 

@@ -56,8 +56,8 @@ def evaluate(program: Program, facts: dict[str, list[tuple]] | None = None) -> d
         if rel in db:
             db[rel] |= {_cast_row(row, types[rel]) for row in rows}
     for rule in plan.rules:
-        if rule.is_fact:
-            db[rule.head.rel].add(_cast_row([_value(a, {}) for a in rule.head.args], types[rule.head.rel]))
+        if rule.is_fact and None not in (values := [_value(a, {}) for a in rule.head.args]):
+            db[rule.head.rel].add(_cast_row(values, types[rule.head.rel]))
     for stratum in plan.strata:
         rules = [r for r in plan.rules if r.head.rel in stratum and not r.is_fact]
         changed = True
@@ -65,7 +65,10 @@ def evaluate(program: Program, facts: dict[str, list[tuple]] | None = None) -> d
             changed = False
             for rule in rules:
                 for env in _solve(list(rule.body), {}, db):
-                    row = _cast_row([_value(a, env) for a in rule.head.args], types[rule.head.rel])
+                    values = [_value(a, env) for a in rule.head.args]
+                    if None in values:
+                        continue
+                    row = _cast_row(values, types[rule.head.rel])
                     if row not in db[rule.head.rel]:
                         db[rule.head.rel].add(row)
                         changed = True
@@ -213,13 +216,16 @@ def _value(term, env):
         return env[term.name]
     if isinstance(term, BinOp):
         a, b = _value(term.left, env), _value(term.right, env)
-        if term.op == "/":
+        if a is None or b is None:
+            return None
+        if term.op == "/":  # undefined (None) when not finite: no tuple is derived from it
             a, b = float(a), float(b)
-            return a / b if b else (math.nan if a == 0 else math.copysign(math.inf, a))
+            return a / b if b and math.isfinite(a / b) else None
         if isinstance(a, float) or isinstance(b, float):
             a, b = float(a), float(b)
         return a + b if term.op == "+" else a - b if term.op == "-" else a * b
-    return _function(term, [_value(a, env) for a in term.args])
+    args = [_value(a, env) for a in term.args]
+    return None if None in args else _function(term, args)
 
 
 _EPOCH = datetime.date(1970, 1, 1)
@@ -263,11 +269,19 @@ def _function(call: Call, args):
         return -int(Decimal(-x[0]).to_integral_value(ROUND_FLOOR))
     if f == "round":
         return int(Decimal(x[0]).to_integral_value(ROUND_HALF_UP))  # Decimal(float) is exact: half away from zero
-    return {"abs": lambda: abs(x[0]), "pow": lambda: math.pow(x[0], x[1]), "exp": lambda: math.exp(x[0]),
-            "log": lambda: math.log(x[0]), "sqrt": lambda: math.sqrt(x[0])}[f]()
+    if f == "abs":
+        return abs(x[0])
+    try:
+        value = {"pow": lambda: math.pow(x[0], x[1]), "exp": lambda: math.exp(x[0]),
+                 "log": lambda: math.log(x[0]), "sqrt": lambda: math.sqrt(x[0])}[f]()
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _test(op, a, b) -> bool:
+    if a is None or b is None:
+        return False
     return {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
@@ -336,6 +350,8 @@ def _rest(literals, env, outer, db, negations: bool = True):
                 for target, source in ((lit.left, lit.right), (lit.right, lit.left)):
                     if isinstance(target, Var) and target.name not in env and all(v.name in env for v in term_vars(source)):
                         env[target.name] = _value(source, env)
+                        if env[target.name] is None:
+                            return None
                         pending.remove(lit)
                         progress = True
                         break

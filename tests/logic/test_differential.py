@@ -9,6 +9,7 @@ inputs are dyadic, so float results are exact whatever the summation order.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -161,6 +162,44 @@ def test_native_pydatalog_reference_agree(case):
     for rel in native:
         assert native[rel] == reference[rel], f"native vs reference on {rel}\n{text}"
         assert pydatalog[rel] == reference[rel], f"pydatalog vs reference on {rel}\n{text}"
+
+
+@settings(max_examples=25, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(programs(), st.data())
+def test_empty_inputs_without_declarations_agree(case, data):
+    """Inputs left empty (lists and column-less frames) and no ``.decl``: types come from the rules, on every engine."""
+    text, facts = case
+    empty = data.draw(st.lists(st.sampled_from(sorted(EDB)), min_size=1, unique=True))
+    facts = {rel: ([] if rel in empty else rows) for rel, rows in facts.items()}
+    as_frames = {rel: (pd.DataFrame(columns=[f"a{i}" for i in range(len(EDB[rel]))]) if rel in empty and data.draw(st.booleans())
+                       else rows) for rel, rows in facts.items()}
+    program = Program.from_text(text)
+    reference = evaluate(program, facts)
+    for engine in ("native", "pydatalog"):
+        got = relations(program.evaluate(as_frames, engine=engine))
+        for rel in got:
+            assert got[rel] == reference[rel], f"{engine} vs reference on {rel} (empty {empty})\n{text}"
+
+
+@pytest.mark.parametrize("engine", ["native", "pydatalog"])
+def test_undefined_arithmetic_derives_nothing(engine):
+    """``1 / 0``, ``log`` of a non-positive number, ``sqrt`` of a negative one: no tuple, on every engine."""
+    program = Program.from_text("""
+        d(X, Y) :- v(X), Y = 1 / X.
+        l(X, Y) :- v(X), Y = log(X).
+        r(X) :- v(X), sqrt(X) >= 0.
+        k(X) :- v(X), not d(X, _).
+        h(X, 1 / X) :- v(X).
+        c(1 / 0).
+    """)
+    got = relations(program.evaluate({"v": [(-1.0,), (0.0,), (4.0,)]}, engine=engine))
+    assert got["d"] == {(-1.0, -1.0), (4.0, 0.25)} == got["h"]
+    assert got["l"] == {(4.0, math.log(4.0))}
+    assert got["r"] == {(0.0,), (4.0,)}
+    assert got["k"] == {(0.0,)}
+    assert got["c"] == set()
+    assert got == evaluate(program, {"v": [(-1.0,), (0.0,), (4.0,)]})
 
 
 PROBS = [0.25, 0.5, 0.75, 1.0]

@@ -103,20 +103,14 @@ def _derived(model) -> list[str]:
     return sorted({rule.head.rel for rule in model.plan.rules})
 
 
-# -- engine bugs the fuzzing found (ENGINE owns the engine; strict xfails flip when they are fixed) ----------
+# -- engine bugs the fuzzing found, fixed ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="an integer fact beyond int64 (2**70) raises a raw OverflowError in logic/_inputs.py "
-                          "instead of an EvaluationError naming the relation and column")
 def test_integer_beyond_int64_is_a_neurosym_error():
-    with pytest.raises(NeurosymError, match="edge"):
+    with pytest.raises(NeurosymError, match="relation edge: column 2 holds 1180591620717411303424, beyond the 64-bit"):
         Program.from_text("path(X, Y) :- edge(X, Y).").evaluate({"edge": [(0, 2 ** 70)]})
 
 
-@pytest.mark.xfail(strict=True, raises=NeurosymError,
-                   reason="an empty list of facts is typed as numbers, so a program comparing that relation "
-                          "with a string constant fails type checking instead of deriving nothing")
 def test_empty_input_list_derives_nothing():
     program = Program.from_text('minor_ann(A) :- age("ann", A), A < 18.')
     assert program.evaluate({"age": []}).query("minor_ann").empty

@@ -86,13 +86,10 @@ class TestFloats:
     def test_round_half_away_from_zero(self, x, expected):
         assert run("r(Y) :- v(X), Y = round(X).", {"v": [(x,)]})["r"] == {(expected,)}
 
-    def test_ieee_division_like_duckdb(self):
-        got = run("d(Y) :- v(X), Y = X / 0.", {"v": [(1,), (-1,)]})["d"]
-        assert got == {(math.inf,), (-math.inf,)}
-
-    def test_value_that_cannot_be_an_integer_is_an_error(self):
-        with pytest.raises(EvaluationError, match="cannot be converted"):
-            run("d(Y) :- v(X), Y = floor(X / 0).", {"v": [(1,)]})
+    def test_division_by_zero_derives_nothing(self):
+        got = run("d(X, Y) :- v(X), Y = X / 0. e(X, Y) :- v(X), Y = floor(X / 0). f(X) :- v(X), X / 0 > 1.",
+                  {"v": [(1,), (-1,), (0,)]})
+        assert got["d"] == got["e"] == got["f"] == set()
 
     def test_integer_overflow_is_an_error(self):
         with pytest.raises(EvaluationError, match="overflow"):
@@ -150,13 +147,13 @@ class TestBuiltins:
         with pytest.raises(EvaluationError):
             cast_value(float("inf"), "number")
 
-    @pytest.mark.parametrize("expr,expected", [("log(0)", -math.inf), ("pow(0, -1)", math.inf), ("pow(10, 400)", math.inf),
-                                               ("exp(1000)", math.inf), ("abs(0 - 3)", 3.0), ("min(1, 2.5)", 1.0)])
-    def test_special_values(self, expr, expected):
+    @pytest.mark.parametrize("expr,expected", [("abs(0 - 3)", 3.0), ("min(1, 2.5)", 1.0), ("log(1)", 0.0), ("sqrt(4)", 2.0)])
+    def test_values(self, expr, expected):
         term = parse(f"h(X) :- X = {expr}.").rules[0].body[0].right
         assert evaluate_term(term, {}) == expected
 
-    @pytest.mark.parametrize("expr", ["log(0 - 1)", "sqrt(0 - 1)", "pow(0 - 8, 0.5)", "0 / 0"])
-    def test_nan_values(self, expr):
+    @pytest.mark.parametrize("expr", ["log(0)", "pow(0, -1)", "pow(10, 400)", "exp(1000)", "log(0 - 1)", "sqrt(0 - 1)",
+                                      "pow(0 - 8, 0.5)", "0 / 0", "1 / 0", "floor(1 / 0)"])
+    def test_undefined_values(self, expr):
         term = parse(f"h(X) :- X = {expr}.").rules[0].body[0].right
-        assert math.isnan(evaluate_term(term, {}))
+        assert repr(evaluate_term(term, {})).startswith("<failed: undefined arithmetic")
