@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 
@@ -211,14 +212,28 @@ class NativeEngine:
             con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='neurosym-duckdb-')}'")
             con.execute(f"SET memory_limit = '{_memory_size(limits.memory_limit)}'")
         start = time.perf_counter()
-        self._create_tables(con, plan, inputs)
-        self._load_inputs(con, plan, inputs)
-        self._load_rule_facts(con, plan)
-        for stratum in plan.strata:
-            try:
+        # The time-out holds inside one statement too: a timer interrupts the database, which then raises.
+        timer = threading.Timer(limits.timeout, con.interrupt) if limits.timeout is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        stratum: list[str] = []
+        try:
+            self._create_tables(con, plan, inputs)
+            self._load_inputs(con, plan, inputs)
+            self._load_rule_facts(con, plan)
+            for stratum in plan.strata:
                 self._stratum(con, plan, stratum, start, limits)
-            except duckdb.Error as err:
-                raise EvaluationError(f"evaluating {', '.join(stratum)} failed in the database: {err}") from err
+        except duckdb.InterruptException as err:
+            raise EvaluationError(f"evaluation exceeded the time-out of {limits.timeout} s (stratum {stratum})") from err
+        except duckdb.OutOfMemoryException as err:
+            raise EvaluationError(f"evaluation exceeded the memory limit of {limits.memory_limit} (stratum {stratum}): {err}") from err
+        except duckdb.Error as err:
+            where = f"evaluating {', '.join(stratum)}" if stratum else "loading the facts"
+            raise EvaluationError(f"{where} failed in the database: {err}") from err
+        finally:
+            if timer is not None:
+                timer.cancel()
         schemas = {rel: relation_schema(types, inputs[rel].source_type if rel in inputs else None) for rel, types in plan.types.items()}
         return ResultStore(None, plan.types, connection=con, schemas=schemas)
 

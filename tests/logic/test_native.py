@@ -181,3 +181,20 @@ def test_memory_limit_spills_and_is_validated():
     assert prog.evaluate({"e": [(i, i + 1) for i in range(50)]}, memory_limit="256MB").count("p") == 50 * 51 // 2
     with pytest.raises(EvaluationError, match="memory_limit must look like"):
         prog.evaluate({"e": [(1, 2)]}, memory_limit="1GB'; DROP TABLE x; --")
+
+
+def test_timeout_holds_inside_one_statement():
+    """One non-recursive statement deriving 64 M candidate tuples is interrupted by the database."""
+    import time
+
+    prog = Program.from_text("h(A, B, C) :- n(A), n(B), n(C), A + B + C > 3.")
+    start = time.perf_counter()
+    with pytest.raises(EvaluationError, match=r"exceeded the time-out of 0.5 s \(stratum \['h'\]\)"):
+        prog.evaluate({"n": [(i,) for i in range(400)]}, timeout=0.5)
+    assert time.perf_counter() - start < 5
+
+
+def test_memory_limit_holds_inside_one_statement():
+    prog = Program.from_text("h(A, B, C) :- n(A), n(B), n(C), A + B + C > 3.")
+    with pytest.raises(EvaluationError, match=r"exceeded the memory limit of 30MB \(stratum \['h'\]\)"):
+        prog.evaluate({"n": [(i,) for i in range(300)]}, memory_limit="30MB")
