@@ -1,8 +1,8 @@
 """Soufflé-style fact files: ``<relation>.facts``, tab separated, no header (:meth:`Model.write_csv_dir` writes the ``.csv`` out).
 
-Reading never evaluates anything: a field is an integer if it looks like one,
-a float if it looks like one, otherwise a string, and a column holding any
-non-number is read as strings throughout (relations have one type per column).
+DuckDB reads the files (``read_csv``, typed, no header); nothing is evaluated:
+a column is integers if every field looks like one, floats if every field
+looks like a number, otherwise strings throughout (one type per column).
 
 Examples
 --------
@@ -15,11 +15,11 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from neurosym._errors import DataLoadError
 
@@ -27,32 +27,51 @@ __all__ = ["read_facts_dir", "read_facts_file", "MAX_FACTS_BYTES"]
 
 #: Largest single facts file accepted.
 MAX_FACTS_BYTES = 2_000_000_000
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+
+# Every line read whole (no quoting, escapes, comments or NULL spellings), each column typed by all its values.
+_READ = ("SELECT * FROM read_csv($path, delim=$delim, header=false, quote='', escape='', comment='', nullstr='\x01', "
+         "sample_size=-1, auto_type_candidates=['BIGINT', 'DOUBLE', 'VARCHAR'], strict_mode=true, null_padding=false)")
+_WIDTHS = ("SELECT n, len(string_split(line, $delim)) AS w FROM (SELECT line, row_number() OVER () AS n "
+           "FROM read_csv($path, columns={'line': 'VARCHAR'}, delim='\x02', header=false, quote='', escape='', comment='', "
+           "nullstr='\x01', strict_mode=false)) WHERE line <> '' ORDER BY n")
 
 
-def _parse_column(values: list[str]) -> list:
-    if values and all(_INT.match(v) for v in values):
-        return [int(v) for v in values]
-    if values and all(_FLOAT.match(v) for v in values):
-        return [float(v) for v in values]
-    return values
+def _arrow_strings(t: pa.DataType) -> pd.ArrowDtype | None:
+    return pd.ArrowDtype(t) if pa.types.is_string(t) or pa.types.is_large_string(t) else None
 
 
-def read_facts_file(path: str | Path) -> pd.DataFrame:
-    """Read one tab-separated facts file into a frame with columns ``c0..``."""
+def read_facts_file(path: str | Path, delimiter: str = "\t") -> pd.DataFrame:
+    """Read one facts file (tab separated by default) into a frame with columns ``c0..``; DuckDB does the reading.
+
+    Strings stay Arrow-backed (no Python objects); an empty file is a relation with no columns yet (the
+    program gives its arity).
+    """
     path = Path(path)
-    if path.stat().st_size > MAX_FACTS_BYTES:
+    size = path.stat().st_size
+    if size > MAX_FACTS_BYTES:
         raise DataLoadError(f"facts file larger than {MAX_FACTS_BYTES:,} bytes", source=str(path))
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = [row for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE) if row != []]
-    widths = {len(r) for r in rows}
-    if len(widths) > 1:
-        bad = next(i for i, r in enumerate(rows, 1) if len(r) != len(rows[0]))
-        raise DataLoadError(f"line {bad} has {len(rows[bad - 1])} fields but line 1 has {len(rows[0])}", source=str(path))
-    width = widths.pop() if widths else 0
-    columns = list(zip(*rows)) if rows else [[] for _ in range(width)]
-    return pd.DataFrame({f"c{i}": _parse_column(list(col)) for i, col in enumerate(columns)})
+    if size == 0:
+        return pd.DataFrame()
+    con = duckdb.connect()
+    try:
+        table = con.sql(_READ, params={"path": str(path), "delim": delimiter}).to_arrow_table()
+    except duckdb.Error as err:
+        raise _ragged(con, path, delimiter) or DataLoadError(f"cannot read the facts: {err}", source=str(path)) from None
+    finally:
+        con.close()
+    frame = table.to_pandas(types_mapper=_arrow_strings)
+    frame.columns = [f"c{i}" for i in range(len(frame.columns))]
+    return frame
+
+
+def _ragged(con, path: Path, delimiter: str) -> DataLoadError | None:
+    """The first line whose number of fields differs from the first line's, as an error (None if all agree)."""
+    rows = con.execute(f"SELECT n, w, first(w) OVER (ORDER BY n) AS w0 FROM ({_WIDTHS}) QUALIFY w <> w0 ORDER BY n LIMIT 1",
+                       {"path": str(path), "delim": delimiter}).fetchall()
+    if not rows:
+        return None
+    line, width, first = rows[0]
+    return DataLoadError(f"line {line} has {width} fields but line 1 has {first}", source=str(path))
 
 
 def read_facts_dir(directory: str | Path) -> dict[str, pd.DataFrame]:
