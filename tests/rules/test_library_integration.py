@@ -148,8 +148,9 @@ def test_snomed_type2_diabetes_is_explained_with_an_ontology_path(shared_model):
     name, cohort, model = shared_model
     conds = cohort.to_facts()["condition"]
     t2d = conds[(conds["system"] == "snomed") & (conds["code"] == "44054006")]
+    t2d = t2d[t2d["patient"].isin(set(model.query("alive")["patient"]))]  # no categories for the deceased
     if t2d.empty:
-        pytest.skip(f"no SNOMED 44054006 record in {name}")
+        pytest.skip(f"no SNOMED 44054006 record of a living patient in {name}")
     patient = t2d["patient"].iloc[0]
     assert ("diabetes" in set(model.query("glycemic_status").query("patient == @patient")["status"]))
     proof = model.explain(f'glycemic_evidence("{patient}", diabetes, diagnosis)')
