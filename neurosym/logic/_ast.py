@@ -283,3 +283,13 @@ class Module:
     rules: list[Rule] = field(default_factory=list)
     decls: list[Decl] = field(default_factory=list)
     sources: dict[str, list[str]] = field(default_factory=dict)  # path -> lines, for error carets
+    inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # .input rel(key=value, ...): relation -> parameters
+    outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # .output rel(...)
+
+    def merge(self, other: "Module") -> None:
+        """Add another module's statements to this one."""
+        self.rules += other.rules
+        self.decls += other.decls
+        self.sources.update(other.sources)
+        self.inputs.update(other.inputs)
+        self.outputs.update(other.outputs)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from neurosym._errors import RuleSyntaxError
 
-__all__ = ["Token", "tokenize", "MAX_TEXT_CHARS"]
+__all__ = ["Token", "tokenize", "souffle_dialect", "MAX_TEXT_CHARS"]
 
 #: Largest rule text accepted (characters); bigger inputs fail with a clear error.
 MAX_TEXT_CHARS = 20_000_000
@@ -20,13 +20,20 @@ _TOKEN = re.compile(
   | (?P<float>\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)
   | (?P<int>\d+)
   | (?P<string>")
-  | (?P<directive>\.(?:decl|input|output)\b)
+  | (?P<directive>\.(?:decl|input|output|type|printsize|comp|init|pragma|functor|plan|limitsize|override)\b)
   | (?P<var>[A-Z_][A-Za-z0-9_]*)
   | (?P<ident>[a-z][A-Za-z0-9_]*)
-  | (?P<punct>:-|<=|>=|!=|[(),.:{}@=<>!+\-*/])
+  | (?P<punct>:-|<=|>=|!=|<:|[(),.:{}@=<>!+\-*/|])
     """,
     re.VERBOSE,
 )
+
+#: Comments of the plain dialect; Soufflé's dialect has only ``//`` and ``/* */`` (``%`` is its modulo).
+_SOUFFLE_COMMENT = re.compile(r"//[^\n]*")
+_DIALECT = re.compile(r"^\s*\.decl\b", re.MULTILINE)
+
+#: Words that stay keywords in Soufflé's dialect when no ``(`` follows (aggregates).
+_KEYWORDS = {"count", "sum", "min", "max", "mean", "not"}
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
 
@@ -41,12 +48,42 @@ class Token:
     col: int
 
 
-def tokenize(text: str, path: str = "<text>") -> list[Token]:
+def souffle_dialect(text: str) -> bool:
+    """Whether a text is written in Soufflé's dialect: it declares its relations (a line starting with ``.decl``).
+
+    >>> souffle_dialect(".decl edge(x: number, y: number)"), souffle_dialect("path(X, Y) :- edge(X, Y).")
+    (True, False)
+    """
+    return _DIALECT.search(text) is not None
+
+
+def tokenize(text: str, path: str = "<text>", souffle: bool | None = None) -> list[Token]:
     """Split rule text into tokens; raise :class:`RuleSyntaxError` at the first bad character.
+
+    An identifier followed by ``(`` is a relation or function name (kind ``ident``) in both dialects.
+    Otherwise, in the plain dialect an upper-case (or ``_``) identifier is a variable and a lower-case one a
+    constant; in Soufflé's dialect (``souffle``, by default when the text has ``.decl`` lines) every
+    identifier is a variable, except the aggregate keywords, and ``%`` is the modulo operator.
 
     >>> [t.value for t in tokenize('a(X, "s") :- b(X).')][:6]
     ['a', '(', 'X', ',', 's', ')']
+    >>> [t.kind for t in tokenize("Edge(x, y)", souffle=True)][:4]
+    ['ident', 'punct', 'var', 'punct']
     """
+    souffle = souffle_dialect(text) if souffle is None else souffle
+    tokens = _tokens(text, path, souffle)
+    for k, tok in enumerate(tokens[:-1]):
+        call = tokens[k + 1].kind == "punct" and tokens[k + 1].value == "("
+        if tok.kind == "var" and call and tok.value != "_":
+            tokens[k] = Token("ident", tok.value, tok.line, tok.col)
+        elif souffle and tok.kind == "ident" and not call and tok.value not in _KEYWORDS:
+            prev = tokens[k - 1] if k else None
+            if not (prev is not None and prev.kind == "directive"):
+                tokens[k] = Token("var", tok.value, tok.line, tok.col)
+    return tokens
+
+
+def _tokens(text: str, path: str, souffle: bool) -> list[Token]:
     if len(text) > MAX_TEXT_CHARS:
         raise RuleSyntaxError(f"rule text too large ({len(text):,} characters; limit {MAX_TEXT_CHARS:,})", path=path, line=1, col=1)
     lines = text.split("\n")
@@ -65,6 +102,10 @@ def tokenize(text: str, path: str = "<text>") -> list[Token]:
             pos = m.end()
             continue
         if kind == "comment":
+            if souffle and m.group().startswith("%"):
+                tokens.append(Token("punct", "%", line, col))
+                pos += 1
+                continue
             pos = m.end()
             continue
         if kind == "block":

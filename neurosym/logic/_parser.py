@@ -41,6 +41,8 @@ __all__ = ["parse", "parse_atom", "ParseErrors", "MAX_DEPTH"]
 MAX_DEPTH = 100
 
 _TYPES = {"symbol": "symbol", "string": "symbol", "number": "number", "int": "number", "float": "float", "unsigned": "number"}
+#: Soufflé's relation qualifiers that change nothing here (storage and planning hints).
+_QUALIFIERS = ("btree", "brie", "inline", "no_inline", "magic", "no_magic", "overridable", "btree_delete")
 _ANNOTATIONS = ("id", "cite", "doc", "helper")
 
 
@@ -65,6 +67,10 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.anon = 0
+        self.fresh = 0
+        self.types = dict(_TYPES)  # with Soufflé's .type aliases
+        self.inputs: dict[str, dict[str, str]] = {}
+        self.outputs: dict[str, dict[str, str]] = {}
 
     # -- token helpers -------------------------------------------------
     @property
@@ -113,6 +119,7 @@ class _Parser:
             except RuleSyntaxError as err:
                 errors.append(err)
                 self.recover(start)
+        module.inputs, module.outputs = self.inputs, self.outputs
         if errors:
             raise ParseErrors(errors, module)
         return module
@@ -126,11 +133,25 @@ class _Parser:
 
     def directive(self) -> Decl | None:
         tok = self.advance()
+        if tok.value == ".type":
+            self.type_alias()
+            return None
+        if tok.value not in (".decl", ".input", ".output"):
+            raise self.error(f"Soufflé directive {tok.value} is not supported (supported: .decl, .type, .input, .output)", tok)
         name_tok = self.tok
-        if name_tok.kind != "ident":
+        if name_tok.kind not in ("ident", "var"):
             raise self.error(f"expected a relation name after {tok.value}, found {_describe(name_tok)}")
         self.advance()
         if tok.value in (".input", ".output"):
+            names = [str(name_tok.value)]
+            while self.at(","):
+                self.advance()
+                names.append(str(self.advance().value))
+            params = self.io_parameters() if self.at("(") else {}
+            for name in names:
+                (self.inputs if tok.value == ".input" else self.outputs)[name] = params
+            if self.at("."):
+                self.advance()
             return None
         self.expect("(")
         columns: list[tuple[str, str]] = []
@@ -140,15 +161,45 @@ class _Parser:
                 raise self.error(f"expected a column name, found {_describe(col_tok)}", col_tok)
             self.expect(":")
             type_tok = self.advance()
-            if type_tok.value not in _TYPES:
-                raise self.error(f"unknown type {type_tok.value!r}; use one of symbol, number, float", type_tok)
-            columns.append((str(col_tok.value), _TYPES[str(type_tok.value)]))
+            if type_tok.value not in self.types:
+                raise self.error(f"unknown type {type_tok.value!r}; use one of symbol, number, unsigned, float or a .type", type_tok)
+            columns.append((str(col_tok.value), self.types[str(type_tok.value)]))
             if not self.at(")"):
                 self.expect(",", "',' or ')'")
         self.advance()
+        while self.tok.kind in ("ident", "var") and self.tok.value in (*_QUALIFIERS, "eqrel"):
+            if self.tok.value == "eqrel":
+                raise self.error("eqrel relations are not supported; write the equivalence rules out", self.tok)
+            self.advance()
         if self.at("."):
             self.advance()
         return Decl(str(name_tok.value), tuple(columns), self.span(tok), self.path)
+
+    def type_alias(self) -> None:
+        """``.type T <: symbol`` (a subtype) or ``.type T = number`` (an alias)."""
+        name = self.advance()
+        if not (self.at("<:") or self.at("=")):
+            raise self.error(f"expected '<:' or '=' after .type {name.value}, found {_describe(self.tok)}")
+        self.advance()
+        base = self.advance()
+        if base.value not in self.types or self.at("|"):
+            raise self.error(f".type {name.value}: only aliases of symbol, number, unsigned, float or another .type are supported",
+                             base)
+        self.types[str(name.value)] = self.types[str(base.value)]
+
+    def io_parameters(self) -> dict[str, str]:
+        """``(key=value, ...)`` of an ``.input``/``.output`` directive."""
+        self.expect("(")
+        params: dict[str, str] = {}
+        while not self.at(")"):
+            key = self.advance()
+            self.expect("=")
+            value = self.advance()
+            params[str(key.value)] = str(value.value)
+            if not self.at(")"):
+                self.expect(",", "',' or ')'")
+        self.advance()
+        return params
 
     def clause(self) -> Rule:
         start = self.tok
@@ -184,26 +235,28 @@ class _Parser:
                     helper="helper" in notes)
 
     def body(self, closers: tuple[str, ...]) -> list[Literal]:
-        literals = [self.literal()]
+        bindings: list[Literal] = []
+        literals = [self.literal(bindings)]
         while self.at(","):
             self.advance()
-            literals.append(self.literal())
+            literals.append(self.literal(bindings))
+        literals += bindings
         if not any(self.at(c) for c in closers):
             raise self.error(f"expected ',' or {' or '.join(repr(c) for c in closers)}, found {_describe(self.tok)}")
         return literals
 
     # -- literals ------------------------------------------------------
-    def literal(self) -> Literal:
+    def literal(self, bindings: list[Literal] | None = None) -> Literal:
         tok = self.tok
         if self.at("not") or self.at("!"):
             self.advance()
             if self.tok.kind != "ident":
                 raise self.error(f"expected an atom after 'not', found {_describe(self.tok)}")
-            return Negation(self.atom(), self.span(tok))
+            return Negation(self.atom(bindings=bindings), self.span(tok))
         if tok.kind == "ident" and not (tok.value in FUNCTIONS and self.peek().value == "(" and self._call_is_expression()):
             nxt = self.peek()
             if nxt.kind == "punct" and nxt.value in ("(", ",", ".", "}"):
-                return self.atom()
+                return self.atom(bindings=bindings)
         if tok.kind == "var" and self.peek().value == "=" and self._aggregate_follows(2):
             var = self.variable(self.advance())
             self.advance()
@@ -268,13 +321,15 @@ class _Parser:
             body = self.body(closers=("}",))
             self.advance()
         else:
-            body = [self.literal()]
+            bindings: list[Literal] = []
+            body = [self.literal(bindings), *bindings]
             if isinstance(body[0], Assignment):
                 raise self.error("nested aggregates need braces: agg X : { ... }", tok)
         self.depth -= 1
         return Aggregate(func, expr, tuple(body), self.span(tok))
 
-    def atom(self, head: bool = False) -> Atom:
+    def atom(self, head: bool = False, bindings: list[Literal] | None = None) -> Atom:
+        """An atom; in a body an expression argument ``fib(N - 1, X)`` becomes a fresh variable bound in ``bindings``."""
         name = self.advance()
         args: list[Term] = []
         if self.at("("):
@@ -283,7 +338,13 @@ class _Parser:
                 arg_tok = self.tok
                 arg = self.expr()
                 if not head and not isinstance(arg, (Var, Const)):
-                    raise self.error(f"arguments of body atoms must be variables or constants, not {arg}; bind it first: V = {arg}", arg_tok)
+                    if bindings is None:
+                        raise self.error(f"arguments of negated atoms must be variables or constants, not {arg}; "
+                                         f"bind it first: V = {arg}", arg_tok)
+                    self.fresh += 1
+                    var = Var(f"{arg_tok.line}:{arg_tok.col}#{self.fresh}", self.span(arg_tok))
+                    bindings.append(Comparison("=", var, arg, self.span(arg_tok)))
+                    arg = var
                 args.append(arg)
                 if not self.at(")"):
                     self.expect(",", "',' or ')'")

@@ -67,15 +67,13 @@ class Program:
         """Parse several rule files (or directories of ``*.dl`` files) into one program."""
         module = Module()
         for path in _expand(paths):
-            part = parse(Path(path).read_text(encoding="utf-8"), str(path))
-            module.rules += part.rules
-            module.decls += part.decls
-            module.sources.update(part.sources)
+            module.merge(parse(Path(path).read_text(encoding="utf-8"), str(path)))
         return cls(module)
 
     def __add__(self, other: "Program") -> "Program":
-        module = Module(self.module.rules + other.module.rules, self.module.decls + other.module.decls,
-                        {**self.module.sources, **other.module.sources})
+        module = Module()
+        module.merge(self.module)
+        module.merge(other.module)
         return Program(module)
 
     # -- introspection ---------------------------------------------------

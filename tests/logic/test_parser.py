@@ -3,7 +3,7 @@
 import pytest
 
 from neurosym import RuleSyntaxError
-from neurosym.logic import parse, parse_atom
+from neurosym.logic import Program, parse, parse_atom
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Negation, Var
 from neurosym.logic._parser import MAX_DEPTH, ParseErrors
 
@@ -91,8 +91,10 @@ def test_printing_roundtrips():
     ("p(X) :- q(X), .", 1, 15, "expected a term"),
     ('p("abc) :- q.', 1, 3, "unterminated string"),
     ("p(X) :- q(X) $ r(X).", 1, 14, "unexpected character '$'"),
-    ("P(X) :- q(X).", 1, 1, "rule head"),
-    ("p(X) :- q(X + 1).", 1, 11, "arguments of body atoms must be variables or constants"),
+    ("X :- q(X).", 1, 1, "rule head"),
+    (".comp C { }", 1, 1, "Soufflé directive .comp is not supported"),
+    (".decl r(x: number) eqrel", 1, 20, "eqrel relations are not supported"),
+    (".type T = A | B", 1, 11, ".type T: only aliases"),
     ("p(X) :- q(X), Y = foo(X).", 1, 19, "unknown function 'foo'"),
     ("p(X) :- q(X), N = count X : r(X).", 1, 19, "count takes no expression"),
     ('@tag("x") p(1).', 1, 2, "unknown annotation @tag"),
@@ -127,3 +129,43 @@ def test_parse_atom():
     assert atom.rel == "glycemic_status" and atom.args == (Const("S000001"), Var("S"))
     with pytest.raises(RuleSyntaxError):
         parse_atom("not an atom(")
+
+
+SOUFFLE = """
+// Soufflé's dialect: the file declares its relations
+.type Node = number
+.type Name <: symbol
+.decl Edge(x: Node, y: Node)
+.decl Path(x: Node, y: Node)
+.decl fib(n: unsigned, v: number)
+.decl label(n: Node, s: Name)
+.input Edge
+.output Path(IO=file, delimiter=",")
+.output fib, last
+Edge(1, 2). Edge(2, 3). label(1, "one").
+Path(x, y) :- Edge(x, y).
+Path(x, z) :- Path(x, y), Edge(y, z).
+fib(0, 0). fib(1, 1).
+fib(n + 1, x + y) :- fib(n, x), fib(n - 1, y), n < 10.
+last(n) :- fib(n, _), !fib(n + 1, _).
+edges(c) :- c = count : { Edge(_, _) }.
+"""
+
+
+@pytest.mark.parametrize("engine", ["native", "pydatalog"])
+def test_souffle_dialect_as_written(engine):
+    program = Program.from_text(SOUFFLE)
+    assert program.module.inputs == {"Edge": {}}
+    assert program.module.outputs == {"Path": {"IO": "file", "delimiter": ","}, "fib": {}, "last": {}}
+    assert [(d.rel, d.columns) for d in program.module.decls][2] == ("fib", (("n", "number"), ("v", "number")))
+    model = program.evaluate({}, engine=engine)
+    assert model.query("Path").values.tolist() == [[1, 2], [1, 3], [2, 3]]
+    assert model.query("fib").values.tolist()[-2:] == [[9, 34], [10, 55]]
+    assert model.query("last").values.tolist() == [[10]] and model.query("edges").values.tolist() == [[2]]
+
+
+def test_relation_names_in_any_case_in_the_plain_dialect():
+    """No .decl: upper-case words are variables unless a '(' follows; case-distinct names are distinct relations."""
+    model = Program.from_text("A(1). a(2). Both(X) :- A(X). Both(X) :- a(X). pP(X) :- a(X).").evaluate({})
+    assert model.query("Both").values.tolist() == [[1], [2]] and model.query("A").values.tolist() == [[1]]
+    assert model.query("pP").values.tolist() == [[2]]
