@@ -11,9 +11,11 @@ labels), one seeded patient-level split (75 % train, 25 % test):
   left out (what any model could reach if it recovered every observable
   latent exactly);
 * **data efficiency**: on ``synthetic_cohort(rare_leaf_codes=True)``
-  (informative diagnoses coded with one of many rare ICD-10-CM leaves), the
-  record encoder alone (plus age and sex), ontology-aware vs flat, trained on
-  5 / 10 / 25 / 100 % of the training patients;
+  (informative diagnoses coded with one of about 600 rare ICD-10-CM leaves of
+  their blocks), the record encoder alone (plus age and sex), ontology-aware
+  vs flat, trained on 5 / 10 / 25 / 100 % of the training patients, repeated
+  over ``--curve-seeds`` training seeds (subsample and initialisation; the
+  cohort and test patients stay fixed), reported as mean and standard deviation;
 * seconds per epoch and peak extra memory (RSS) of each fit.
 
 Run: ``python benchmarks/neural.py [--n 20000] [--quick]``; prints tables and
@@ -137,20 +139,20 @@ def main_table(n: int, epochs: int, seed: int) -> tuple[list[dict[str, object]],
     return [evaluate(name, make, cohort, train, test) for name, make in models.items()], ceilings
 
 
-def data_efficiency(n: int, epochs: int, seed: int) -> list[dict[str, object]]:
+def data_efficiency(n: int, epochs: int, seed: int, seeds: int = 1) -> list[dict[str, object]]:
     cohort = synthetic_cohort(n, seed=seed + 1, rare_leaf_codes=True)
     train, test = split(ground_truth_labels(cohort), seed)
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(train))
     rows = []
-    for fraction in FRACTIONS:
-        part = train.iloc[np.sort(order[: int(round(fraction * len(train)))])]
-        for flat in (False, True):
-            name = f"{'flat' if flat else 'ontology'} record @ {fraction:.0%}"
-            make = lambda flat=flat: RiskModel(inputs=("record",), flat=flat, max_epochs=epochs, progress_bar=False,
-                                               seed=seed)
-            rows.append({"fraction": fraction, "encoder": "flat" if flat else "ontology",
-                         **evaluate(name, make, cohort, part, test)})
+    for run in range(seed, seed + seeds):
+        order = np.random.default_rng(run).permutation(len(train))
+        for fraction in FRACTIONS:
+            part = train.iloc[np.sort(order[: int(round(fraction * len(train)))])]
+            for flat in (False, True):
+                name = f"{'flat' if flat else 'ontology'} record @ {fraction:.0%}, seed {run}"
+                make = lambda flat=flat, run=run: RiskModel(inputs=("record",), flat=flat, max_epochs=epochs,
+                                                            progress_bar=False, seed=run)
+                rows.append({"fraction": fraction, "encoder": "flat" if flat else "ontology", "run_seed": run,
+                             **evaluate(name, make, cohort, part, test)})
     return rows
 
 
@@ -168,16 +170,18 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--n", type=int, default=20000, help="patients per cohort (default 20000)")
     parser.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping decides)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--curve-seeds", type=int, default=3, help="training seeds of the data-efficiency curve")
     parser.add_argument("--quick", action="store_true", help="2,000 patients, 3 epochs: a smoke run")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    n, epochs = (2000, 3) if args.quick else (args.n, args.epochs)
+    n, epochs, seeds = (2000, 3, 1) if args.quick else (args.n, args.epochs, args.curve_seeds)
     started = time.perf_counter()
     print(f"main table: synthetic_cohort({n}, seed={args.seed}), 3-year incident T2D", flush=True)
     rows, ceilings = main_table(n, epochs, args.seed)
     print(f"data efficiency: synthetic_cohort({n}, seed={args.seed + 1}, rare_leaf_codes=True)", flush=True)
-    curve = data_efficiency(n, epochs, args.seed)
-    result = {"n": n, "max_epochs": epochs, "seed": args.seed, "ceilings": ceilings, "models": rows,
+    curve = data_efficiency(n, epochs, args.seed, seeds)
+    result = {"n": n, "max_epochs": epochs, "seed": args.seed, "curve_seeds": seeds, "ceilings": ceilings,
+              "models": rows,
               "data_efficiency": curve, "total_s": time.perf_counter() - started, "cpus": os.cpu_count(),
               "load_average": os.getloadavg(), "platform": platform.platform(), "versions": _versions()}
     print_tables(result)
@@ -196,10 +200,13 @@ def print_tables(result: dict[str, object]) -> None:
     print()
     print(pd.concat([table, ceiling], ignore_index=True).to_string(index=False, float_format=lambda v: f"{v:.3f}",
                                                                   na_rep=""))
-    curve = pd.DataFrame(result["data_efficiency"]).pivot(index="fraction", columns="encoder", values="auroc")
-    curve["ontology - flat"] = curve["ontology"] - curve["flat"]
+    runs = pd.DataFrame(result["data_efficiency"]).pivot(index=["fraction", "run_seed"], columns="encoder",
+                                                          values="auroc")
+    runs["ontology - flat"] = runs["ontology"] - runs["flat"]
+    curve = runs.groupby(level="fraction").agg(["mean", "std"])
+    curve.columns = [f"{a} {b}" for a, b in curve.columns]
     print()
-    print(curve.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(curve.to_string(float_format=lambda v: f"{v:.3f}", na_rep=""))
 
 
 if __name__ == "__main__":

@@ -1055,12 +1055,15 @@ def synthetic_cohort(n: int, seed: int = 0, *, landmark: str = "2024-01-01", hor
         Also generate hourly steps and heart rate for worn hours (about 15
         rows per worn day; meant for small ``n``).
     rare_leaf_codes : bool, default False
-        Code each diagnosis of obesity, hypertension, dyslipidaemia,
-        prediabetes and gestational diabetes with a leaf code drawn uniformly
-        (per patient) from the ICD-10-CM leaves of its parent concept (E66,
-        I10-I16, E78, R73.0, O24): informative parents with many rare leaf
-        codes, the setting where ontology-aware code embeddings should help.
-        Everything else is unchanged.
+        Code each informative diagnosis with a leaf drawn uniformly (once per
+        patient and diagnosis) from the ICD-10-CM leaves of its block or
+        category: prediabetes from R70-R79 (43 leaves), obesity from E65-E68
+        (14), hypertension from I10-I16 (17), dyslipidaemia from E70-E88
+        (254), family history of diabetes from Z83 (15) and gestational
+        diabetes from O20-O29 (256).  The parents stay informative while
+        most leaves are rare (a few patients each in a thousand), the setting
+        where ontology-aware code embeddings should help.  Everything else is
+        unchanged.
     progress : bool, default False
         Show a rich progress bar.
 
@@ -1148,16 +1151,15 @@ def _empty(columns: dict[str, str], ids: pd.Index, dataset: str) -> pd.DataFrame
 
 
 
-#: Parent concept (ICD-10-CM) of each generated diagnosis that ``rare_leaf_codes`` spreads over its leaves.
-_LEAF_PARENTS = {"E66.9": "E66", "E66.01": "E66", "I10": "I10-I16", "E78.5": "E78", "R73.03": "R73.0",
-                 "O24.419": "O24"}
+#: ICD-10-CM block or category of each generated diagnosis that ``rare_leaf_codes`` spreads over its leaves.
+_LEAF_PARENTS = {"R73.03": "R70-R79", "E66.9": "E65-E68", "E66.01": "E65-E68", "I10": "I10-I16", "E78.5": "E70-E88",
+                 "Z83.3": "Z83", "O24.419": "O20-O29"}
 
 
 def _leaves(onto, parent: str) -> list[str]:
     """ICD-10-CM leaf codes under ``parent`` in ``onto`` (the shipped ICD-10-CM ontology)."""
-    stem = parent.split("-")[0][:3]
     return sorted(c.split(":", 1)[1] for c in onto.descendants(f"icd10cm:{parent}", include_self=True)
-                  if c.startswith(f"icd10cm:{stem[0]}") and not onto.children(c))
+                  if not onto.children(c))
 
 
 def _spread_to_leaves(events: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -1165,8 +1167,8 @@ def _spread_to_leaves(events: pd.DataFrame, rng: np.random.Generator) -> pd.Data
 
     >>> plain, leaves = synthetic_cohort(300, seed=0), synthetic_cohort(300, seed=0, rare_leaf_codes=True)
     >>> codes = leaves.events.loc[leaves.events["kind"] == "condition", "code"].astype(str)
-    >>> codes[codes.str.startswith("E66")].nunique(), codes[codes.str.startswith("I1")].nunique()
-    (7, 17)
+    >>> codes[codes.str.startswith("E6")].nunique(), codes[codes.str.startswith("I1")].nunique(), codes.nunique()
+    (13, 17, 175)
     >>> leaves.events.drop(columns="code").equals(plain.events.drop(columns="code"))
     True
     """

@@ -16,7 +16,7 @@ Examples
 
 from neurosym.neural._datamodule import TENSOR_KEYS, CohortDataModule, to_tensors, usable_labels
 from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryEncoder, ancestor_table
-from neurosym.neural._features import CODE_KINDS, DAILY_CHANNELS, STATIC_FEATURES, Featurizer
+from neurosym.neural._features import CODE_KINDS, DAILY_CHANNELS, STATIC_FEATURES, Featurizer, code_ancestors
 from neurosym.neural._module import INPUTS, RiskModule
 from neurosym.neural._risk_model import RiskModel
 from neurosym.neural._summaries import last_observed, lifelog_summary, masked_mean, masked_slope, masked_std, series_summary
@@ -35,6 +35,7 @@ __all__ = [
     "TENSOR_KEYS",
     "TrajectoryEncoder",
     "ancestor_table",
+    "code_ancestors",
     "last_observed",
     "lifelog_summary",
     "masked_mean",

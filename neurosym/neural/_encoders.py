@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from neurosym.neural._features import code_ancestors
 from neurosym.neural._summaries import lifelog_summary, series_summary
 from neurosym.ontology import Ontology
 
@@ -17,6 +18,10 @@ __all__ = ["LifelogEncoder", "RecordEncoder", "TrajectoryEncoder", "ancestor_tab
 def ancestor_table(vocabulary: Sequence[str], ontologies: Sequence[Ontology], max_ancestors: int = 8
                    ) -> tuple[list[str], np.ndarray]:
     """Concepts and, per code, its own concept followed by its nearest ancestors in ``ontologies``.
+
+    Ancestors come in the order of :func:`code_ancestors` (the code's own
+    classification first: category, block, chapter), so the table keeps the
+    code's own hierarchy when it cuts at ``max_ancestors``.
 
     Parameters
     ----------
@@ -44,11 +49,8 @@ def ancestor_table(vocabulary: Sequence[str], ontologies: Sequence[Ontology], ma
     index: dict[str, int] = {}
     table = np.zeros((len(vocabulary) + 1, max_ancestors), dtype=np.int64)
     for i, token in enumerate(vocabulary):
-        chain = [token]
-        for onto in ontologies:
-            if token in onto.graph:
-                chain.extend(onto.ancestors(token))
-        for j, concept in enumerate(dict.fromkeys(chain).keys()):
+        chain = [token, *code_ancestors(token, ontologies)]
+        for j, concept in enumerate(chain):
             if j == max_ancestors:
                 break
             table[i + 1, j] = index.setdefault(concept, len(index) + 1)

@@ -26,15 +26,19 @@ Arrays of :meth:`Featurizer.transform` (``N`` patients in landmark order):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from neurosym._errors import NotFittedError
 from neurosym.data import Cohort
-from neurosym.tasks import before_landmark, row_positions
+from neurosym.ontology import Ontology
+from neurosym.tasks import before_landmark, resolve_ontologies, row_positions
+from neurosym.tasks._codes import OntologySpec
 from neurosym.tasks._landmarks import LandmarkSpec
 
-__all__ = ["CODE_KINDS", "DAILY_CHANNELS", "Featurizer", "STATIC_FEATURES"]
+__all__ = ["CODE_KINDS", "DAILY_CHANNELS", "Featurizer", "STATIC_FEATURES", "code_ancestors"]
 
 #: Event kinds whose codes become tokens of the record encoder.
 CODE_KINDS = ("condition", "drug", "procedure", "observation", "visit")
@@ -48,6 +52,19 @@ _SCALE_ROWS = 1_000_000  # lifelog rows sampled to estimate channel scales
 
 def _days(times: pd.Series) -> np.ndarray:
     return times.to_numpy().astype("datetime64[s]").astype(np.int64) // _DAY
+
+
+def code_ancestors(code: str, ontologies: Sequence[Ontology]) -> list[str]:
+    """Ancestors of ``code`` in ``ontologies``: its own system's first, then other systems', each nearest first.
+
+    >>> onto = Ontology([("icd10cm:E66.01", "icd10cm:E66"), ("icd10cm:E66.01", "doid:9970"),
+    ...                  ("icd10cm:E66", "icd10cm:E65-E68")])
+    >>> code_ancestors("icd10cm:E66.01", [onto])
+    ['icd10cm:E66', 'icd10cm:E65-E68', 'doid:9970']
+    """
+    found = list(dict.fromkeys(a for onto in ontologies if code in onto.graph for a in onto.ancestors(code)))
+    system = code.split(":", 1)[0] + ":"
+    return [a for a in found if a.startswith(system)] + [a for a in found if not a.startswith(system)]
 
 
 def _tokens(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -89,11 +106,17 @@ class Featurizer:
     min_patients : int, default 1
         A code enters the vocabulary when at least this many training
         patients have it.
+    ontologies : sequence of str or Ontology, default ()
+        With ontologies, the vocabulary also holds the ancestors of the
+        training codes, and a code not in the vocabulary (unseen in
+        training) is read as its nearest ancestor that is, instead of being
+        dropped; without, unseen codes are dropped.
 
     Attributes
     ----------
     vocabulary_ : list of str
         ``system:code`` tokens; index ``i + 1`` in ``codes`` (0 is padding).
+        The training codes (most widespread first), then their ancestors.
     analytes_ : list of str
         ``system:code`` of each lab channel.
     lab_center_, lab_scale_ : numpy.ndarray
@@ -109,12 +132,18 @@ class Featurizer:
     """
 
     def __init__(self, max_codes: int = 64, max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364,
-                 min_patients: int = 1) -> None:
+                 min_patients: int = 1, ontologies: Sequence[OntologySpec] = ()) -> None:
         self.max_codes = max_codes
         self.max_analytes = max_analytes
         self.lab_steps = lab_steps
         self.lifelog_days = lifelog_days
         self.min_patients = min_patients
+        self.ontologies = tuple(ontologies)
+
+    def _ontologies(self) -> list[Ontology]:
+        if not hasattr(self, "_resolved"):
+            self._resolved = resolve_ontologies(self.ontologies)
+        return self._resolved
 
     # ------------------------------------------------------------------ fit
     def fit(self, cohort: Cohort, landmarks: LandmarkSpec) -> "Featurizer":
@@ -133,7 +162,9 @@ class Featurizer:
         names, inv = _tokens(ev[coded])
         patients_per = _distinct_count(inv, pid[coded], len(names))
         order = np.lexsort((names, -patients_per))
-        self.vocabulary_ = [str(names[i]) for i in order if patients_per[i] >= self.min_patients]
+        seen = [str(names[i]) for i in order if patients_per[i] >= self.min_patients]
+        ancestors = {a for code in seen for a in code_ancestors(code, self._ontologies())}
+        self.vocabulary_ = seen + sorted(ancestors - set(seen))
         meas = ((ev["kind"] == "measurement").to_numpy() & ev["value"].notna().to_numpy()
                 & np.isfinite(ev["value"].to_numpy(dtype=np.float64, na_value=np.nan)))
         names, inv = _tokens(ev[meas])
@@ -189,7 +220,7 @@ class Featurizer:
         k = self.max_codes
         coded = ev["kind"].isin(CODE_KINDS).to_numpy()
         names, inv = _tokens(ev[coded])
-        token = pd.Index(self.vocabulary_).get_indexer(names)[inv] + 1  # 0: not in the vocabulary
+        token = self._token_index(names)[inv] + 1  # 0: not in the vocabulary and no known ancestor
         p, a = pidx[coded], age[coded]
         keep = token > 0
         p, token, a = p[keep], token[keep], a[keep]
@@ -254,11 +285,23 @@ class Featurizer:
         known[p, slot] = True
         return {"daily": values, "daily_mask": masks, "wear": wear, "wear_known": known}
 
+    def _token_index(self, names: np.ndarray) -> np.ndarray:
+        """Vocabulary position of each name; an unknown name takes its nearest ancestor's (-1 if none)."""
+        vocabulary = pd.Index(self.vocabulary_)
+        index = vocabulary.get_indexer(names)
+        onts = self._ontologies()
+        for i in np.flatnonzero(index < 0):  # once per distinct unseen code, not per row
+            known = vocabulary.get_indexer(code_ancestors(str(names[i]), onts))
+            index[i] = known[known >= 0][0] if (known >= 0).any() else -1
+        return index
+
     # ------------------------------------------------------------------ persistence
     def state(self) -> dict[str, object]:
-        """Parameters and learned state as plain Python and numpy values."""
+        """Parameters and learned state as plain Python and numpy values (ontologies by name)."""
         self._check_fitted()
-        return {**vars(self)}
+        state = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        state["ontologies"] = tuple(o if isinstance(o, str) else o.name for o in self.ontologies)
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, object]) -> "Featurizer":

@@ -159,10 +159,11 @@ class RiskModel:
                                 f"with labels {sorted(train['label'].unique().tolist())}")
         torch.set_num_threads(self.num_threads)
         pl.seed_everything(self.seed, verbose=False)
-        featurizer = Featurizer(**{k: getattr(self, k) for k in _FEATURIZER_PARAMS})
+        onts = [] if self.flat or "record" not in self.inputs else resolve_ontologies(self.ontologies)
+        # with ontologies, codes unseen in training are read as their nearest ancestor in the vocabulary
+        featurizer = Featurizer(**{k: getattr(self, k) for k in _FEATURIZER_PARAMS}, ontologies=onts)
         data = CohortDataModule(cohort, train, featurizer, self.batch_size, self.val_fraction, self.seed)
         data.prepare_data()  # fits the featurizer on the training records
-        onts = [] if self.flat or "record" not in self.inputs else resolve_ontologies(self.ontologies)
         concepts, table = ancestor_table(featurizer.vocabulary_, onts)
         module = RiskModule(table, **self._shape(featurizer, len(concepts)))
         keep = _KeepBest()

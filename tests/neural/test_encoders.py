@@ -5,13 +5,16 @@ from neurosym.neural import LifelogEncoder, RecordEncoder, TrajectoryEncoder, an
 from neurosym.ontology import Ontology
 
 
-def test_ancestor_table_uses_every_ontology_nearest_first():
+def test_ancestor_table_own_classification_first_then_other_systems():
     clinical = Ontology.load("clinical")
     concepts, table = ancestor_table(["icd10cm:E66.01", "icd10cm:E66.09", "rxnorm:6809"], [clinical], 4)
     rows = [[concepts[i - 1] if i else None for i in row] for row in table.tolist()]
-    assert rows[1] == ["icd10cm:E66.01", "icd10cm:E66.0", "icd10cm:E66", "neurosym:Obesity"]
+    assert rows[1] == ["icd10cm:E66.01", "icd10cm:E66.0", "icd10cm:E66", "icd10cm:E65-E68"]
     assert rows[2][1:3] == ["icd10cm:E66.0", "icd10cm:E66"]       # siblings share their parents' rows
     assert rows[3] == ["rxnorm:6809", None, None, None] and rows[0] == [None] * 4
+    concepts, table = ancestor_table(["icd10cm:E66.01"], [clinical], 8)
+    assert [concepts[i - 1] for i in table[1]][4:] == ["icd10cm:E00-E89", "neurosym:Obesity",
+                                                      "neurosym:OverweightOrObesity", "snomed:414916001"]
 
 
 def test_gram_mixes_ancestors_and_flat_does_not():

@@ -5,6 +5,7 @@ import pytest
 from neurosym import NotFittedError
 from neurosym.data import Cohort, Lifelog
 from neurosym.neural import DAILY_CHANNELS, Featurizer
+from neurosym.ontology import Ontology
 from tests.neural.conftest import EARLY
 
 
@@ -51,3 +52,28 @@ def test_unworn_and_missing_days_are_masked_not_zero():
 def test_transform_before_fit_raises(cohort):
     with pytest.raises(NotFittedError, match="call fit\\(cohort, landmarks\\) first"):
         Featurizer().transform(cohort, EARLY)
+
+
+def coded_cohort(codes: list[str]) -> Cohort:
+    """One patient per ICD-10-CM code, each coded once in 2019."""
+    ids = [f"p{i}" for i in range(len(codes))]
+    patients = pd.DataFrame({"patient_id": ids, "sex": ["F"] * len(codes), "birth_date": ["1970-01-01"] * len(codes)})
+    events = pd.DataFrame({"patient_id": ids, "time": ["2019-01-01"] * len(codes), "kind": ["condition"] * len(codes),
+                           "system": ["icd10cm"] * len(codes), "code": codes})
+    return Cohort.from_frames(patients, events)
+
+
+def test_vocabulary_covers_ancestors_and_unseen_codes_read_as_nearest_ancestor():
+    onto = Ontology([("icd10cm:E78.01", "icd10cm:E78.0"), ("icd10cm:E78.0", "icd10cm:E78"),
+                     ("icd10cm:E78.5", "icd10cm:E78"), ("icd10cm:E78", "icd10cm:E70-E88"),
+                     ("icd10cm:E74.19", "icd10cm:E74.1"), ("icd10cm:E74.1", "icd10cm:E70-E88")])
+    train = coded_cohort(["E78.01", "E78.5"])
+    f = Featurizer(lifelog_days=7, ontologies=[onto]).fit(train, "2020-01-01")
+    assert f.vocabulary_ == ["icd10cm:E78.01", "icd10cm:E78.5", "icd10cm:E70-E88", "icd10cm:E78", "icd10cm:E78.0"]
+    test = coded_cohort(["E78.01", "E78.02", "E74.19", "Z00.00"])  # seen, unknown to the ontology, new branch, none
+    codes = f.transform(test, "2020-01-01")["codes"][:, 0]
+    assert [f.vocabulary_[c - 1] if c else None for c in codes] == ["icd10cm:E78.01", None, "icd10cm:E70-E88", None]
+    flat = Featurizer(lifelog_days=7).fit(train, "2020-01-01")
+    assert flat.vocabulary_ == ["icd10cm:E78.01", "icd10cm:E78.5"]
+    assert flat.transform(test, "2020-01-01")["codes"][:, 0].tolist() == [1, 0, 0, 0]
+    assert Featurizer.from_state(f.state()).ontologies == (onto.name,)
