@@ -99,6 +99,21 @@ def check(files: list[Path] = typer.Argument(..., exists=True, help="Rule files 
     typer.secho(f"ok: {n_rules} rules in {len(paths)} file(s)", fg="green")
 
 
+def _io_path(directory: Path, rel: str, suffix: str, params: dict[str, str]) -> Path:
+    """Where an ``.input``/``.output`` directive reads or writes: ``filename=`` (relative to ``directory``) or ``<rel><suffix>``."""
+    from neurosym._errors import DataLoadError
+
+    path = directory / params.get("filename", f"{rel}{suffix}")
+    if suffix == ".facts" and not path.is_file():
+        raise DataLoadError(f"no facts file for the .input relation {rel}", source=str(path))
+    return path
+
+
+def _delimiter(params: dict[str, str]) -> str:
+    """The ``delimiter=`` parameter, Soufflé's escapes (``\\t``) read; a tab by default."""
+    return params.get("delimiter", "\t").replace("\\t", "\t")
+
+
 @rules_app.command("run")
 def run(
     program: list[Path] = typer.Argument(..., exists=True, help="Rule file(s) or directory."),
@@ -109,18 +124,31 @@ def run(
     explain: list[str] = typer.Option([], "--explain", help="Atom to explain, e.g. 'path(1, 3)' (repeatable)."),
     json_out: bool = typer.Option(False, "--json", help="Print explanations as JSON instead of text."),
 ) -> None:
-    """Evaluate rules on a facts directory and write one sorted TSV file per derived relation."""
+    """Evaluate rules on a facts directory and write one sorted TSV file per derived relation.
+
+    A program with ``.input``/``.output`` directives (Soufflé's) reads exactly its inputs (``<rel>.facts``, or
+    ``filename=``, tab separated or ``delimiter=``) and writes exactly its outputs (``<rel>.csv`` likewise).
+    """
     from neurosym.export import to_json, to_text
     from neurosym.logic import Program, parse_atom
-    from neurosym.logic._factsio import read_facts_dir
+    from neurosym.logic._factsio import read_facts_dir, read_facts_file
 
     for atom in explain:
         parse_atom(atom)  # a malformed atom is reported before the work starts
     console = Console(highlight=False, soft_wrap=True)
     prog = Program.from_files(rule_files(program))
-    model = prog.evaluate(read_facts_dir(facts), engine=engine)
-    for path in model.write_csv_dir(output):
-        console.print(f"{path}: {model.count(path.stem):,} tuples", markup=False)
+    declared = prog.module.inputs
+    inputs = ({rel: read_facts_file(_io_path(facts, rel, ".facts", params), _delimiter(params)) for rel, params in declared.items()}
+              if declared else read_facts_dir(facts))
+    model = prog.evaluate(inputs, engine=engine)
+    if prog.module.outputs:
+        output.mkdir(parents=True, exist_ok=True)
+        written = [(rel, model.write_csv(rel, _io_path(output, rel, ".csv", params), _delimiter(params)))
+                   for rel, params in prog.module.outputs.items()]
+    else:
+        written = [(path.stem, path) for path in model.write_csv_dir(output)]
+    for rel, path in written:
+        console.print(f"{path}: {model.count(rel):,} tuples", markup=False)
     for atom in explain:
         try:
             proof = model.explain(atom)

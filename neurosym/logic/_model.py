@@ -162,20 +162,23 @@ class Model:
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        con = self.connect()
-        written = []
-        for rel in relations or self.derived_relations:
-            path = directory / f"{rel}.csv"
-            args = [f"c{i}" for i in range(len(self._types(rel)))]
-            if not args:  # a nullary relation: no fields, one empty line if it holds
-                path.write_text("\n" if self.count(rel) else "", encoding="utf-8")
-            else:
-                columns = ", ".join(args)
-                query = f"SELECT DISTINCT {columns} FROM {table_name(rel)} ORDER BY {columns}"
-                con.execute(f"COPY ({query}) TO {literal(str(path)).sql('duckdb')} "
-                            "(FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '')")
-            written.append(path)
-        return written
+        return [self.write_csv(rel, directory / f"{rel}.csv") for rel in relations or self.derived_relations]
+
+    def write_csv(self, relation: str, path: str | Path, delimiter: str = "\t") -> Path:
+        """Write one relation's tuples, sorted, one per line, fields separated by ``delimiter``, no header or quotes.
+
+        A nullary relation that holds is written as Soufflé does, as the line ``()``.
+        """
+        path = Path(path)
+        args = [f"c{i}" for i in range(len(self._types(relation)))]
+        if not args:
+            path.write_text("()\n" if self.count(relation) else "", encoding="utf-8")
+            return path
+        columns = ", ".join(args)
+        query = f"SELECT DISTINCT {columns} FROM {table_name(relation)} ORDER BY {columns}"
+        self.connect().execute(f"COPY ({query}) TO {literal(str(path)).sql('duckdb')} "
+                               f"(FORMAT csv, DELIMITER {literal(delimiter).sql('duckdb')}, HEADER false, QUOTE '', ESCAPE '')")
+        return path
 
     # -- lookups ---------------------------------------------------------
     def prepare_lookups(self, min_rows: int = LOOKUP_ROWS) -> float:

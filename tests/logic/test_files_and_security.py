@@ -118,3 +118,44 @@ def test_huge_and_deep_inputs_fail_cleanly():
 def test_console_script_installed():
     out = subprocess.run([str(Path(sys.executable).parent / "neurosym"), "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "rules" in out.stdout
+
+
+def test_empty_facts_file_is_an_empty_relation(tmp_path):
+    write(tmp_path / "f" / "u.facts", "")
+    write(tmp_path / "f" / "v.facts", "1\n")
+    program = Program.from_text("h(X) :- v(X), not u(X). k(X) :- u(X).")
+    for engine in ("native", "pydatalog"):
+        model = program.evaluate(read_facts_dir(tmp_path / "f"), engine=engine)
+        assert model.query("h").values.tolist() == [[1]] and model.query("k").empty
+
+
+def test_facts_lines_are_read_whole(tmp_path):
+    """No quoting, comments or NULL spellings: every field is a value, an empty field an empty string."""
+    write(tmp_path / "q.facts", '#x\t"a"\nNULL\t\n')
+    assert read_facts_file(tmp_path / "q.facts").values.tolist() == [["#x", '"a"'], ["NULL", ""]]
+
+
+def test_rules_run_honours_input_and_output_directives(tmp_path):
+    rules = write(tmp_path / "p.dl", """
+        .decl Edge(x: number, y: number)
+        .decl Path(x: number, y: number)
+        .decl Lab(s: symbol, n: number)
+        .input Edge
+        .input Lab(filename="labels.txt", delimiter=",")
+        .output Path
+        .output Lab(delimiter=";")
+        Path(x, y) :- Edge(x, y).
+        Path(x, z) :- Path(x, y), Edge(y, z).
+        Unwritten(x) :- Edge(x, _).
+    """)
+    write(tmp_path / "f" / "Edge.facts", "1\t2\n2\t3\n")
+    write(tmp_path / "f" / "labels.txt", "b,2\na,1\n")
+    write(tmp_path / "f" / "Ignored.facts", "x\n")
+    result = runner.invoke(app, ["rules", "run", str(rules), "--facts", str(tmp_path / "f"), "--output", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["Lab.csv", "Path.csv"]
+    assert (tmp_path / "o" / "Path.csv").read_text() == "1\t2\n1\t3\n2\t3\n"
+    assert (tmp_path / "o" / "Lab.csv").read_text() == "a;1\nb;2\n"
+    (tmp_path / "f" / "Edge.facts").unlink()
+    result = runner.invoke(app, ["rules", "run", str(rules), "--facts", str(tmp_path / "f"), "--output", str(tmp_path / "o")])
+    assert result.exit_code != 0 and "no facts file for the .input relation Edge" in str(result.exception)
