@@ -10,7 +10,8 @@ Examples
 >>> from neurosym.facts import load_rule_library
 >>> cohort = synthetic_cohort(3, seed=0)
 >>> model = load_rule_library(["glycemic"]).evaluate(clinical_facts(cohort))
->>> set(model.query("glycemic_status")["status"]) <= {"diabetes", "normal", "prediabetes"}
+>>> statuses = {"diabetes", "possible_diabetes", "unconfirmed_hyperglycemia", "prediabetes", "normal"}
+>>> set(model.query("glycemic_status")["status"]) <= statuses
 True
 """
 

@@ -46,10 +46,10 @@ def model(program):
     pats.append(("equal", "female", 1970))
     vitals += [("equal", "sbp", v, INDEX - 1) for v in (150.0, 150.0, 120.0)]
     vitals += [("equal", "dbp", 80.0, INDEX - 1)] * 3 + [("equal", "sbp", 140.0, INDEX - 20), ("equal", "dbp", 80.0, INDEX - 20)]
-    # a single occasion is not classified; an occasion more than a year before the latest is not used
+    # a single occasion is not classified; an occasion before the 730-day window is not used
     pats += [("single", "male", 1970), ("stale", "male", 1970)]
     vitals += [("single", "sbp", 150.0, INDEX - 1), ("single", "dbp", 95.0, INDEX - 1),
-               ("stale", "sbp", 150.0, INDEX - 400), ("stale", "dbp", 95.0, INDEX - 400),
+               ("stale", "sbp", 150.0, INDEX - 731), ("stale", "dbp", 95.0, INDEX - 731),
                ("stale", "sbp", 150.0, INDEX - 1), ("stale", "dbp", 95.0, INDEX - 1)]
     # window edges and children
     pats += [("w_first", "male", 1970), ("w_before", "male", 1970), ("child", "female", 2012)]
@@ -132,7 +132,7 @@ def test_equal_readings_stay_separate(model):
 def test_single_occasion_is_not_classified(model):
     assert values(model, "bp_category", "single") == set()
     assert holds(model, "bp_single_occasion", "single")
-    assert values(model, "bp_category", "stale") == set()  # the other occasion is > 365 days before the latest
+    assert values(model, "bp_category", "stale") == set()  # the other occasion is before the window
     assert not holds(model, "bp_single_occasion", "bp_119_70")
 
 
