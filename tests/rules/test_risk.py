@@ -78,6 +78,8 @@ def model(program, is_a_rows):
     bp("metoprolol", 112.0, 70.0); bmi("metoprolol", 27.0)
     # item 8: exact age: born 1 December 1989 is 34 on 4 October 2024 (calendar years give 35)
     pat("born_dec_1989", 35)
+    # pregnancy: no BMI class (WHO TRS 894 classes are for non-pregnant adults)
+    pat("pregnant_bmi"); bmi("pregnant_bmi", 31.0); dx("pregnant_bmi", "icd10cm", "Z34.00")
     births = [("born_dec_1989", day(1989, 12, 1))]
     # at risk (ADA testing criteria)
     pat("ow_only", 50); bmi("ow_only", 27.0)
@@ -160,3 +162,11 @@ def test_treated_and_unconfirmed_statuses(model):
     assert holds(model, "repeat_glycemic_test", "one_a1c")
     assert values(model, "glycemic_status", "old_fpg") == {"normal"}
     assert values(model, "age_at_index", "born_dec_1989") == {34}
+
+
+def test_deceased_and_pregnant_get_no_categories(model):
+    assert values(model, "glycemic_status", "dead") == set()  # HbA1c 6.0, died before the index day
+    assert values(model, "glycemic_status", "child") == {"prediabetes"}
+    assert holds(model, "pregnant", "pregnant_bmi")
+    assert values(model, "bmi_class", "pregnant_bmi") == set()
+    assert values(model, "t2d_risk_factor", "pregnant_bmi") == set()
