@@ -66,8 +66,11 @@ def read_facts_file(path: str | Path, delimiter: str = "\t") -> pd.DataFrame:
 
 def _ragged(con, path: Path, delimiter: str) -> DataLoadError | None:
     """The first line whose number of fields differs from the first line's, as an error (None if all agree)."""
-    rows = con.execute(f"SELECT n, w, first(w) OVER (ORDER BY n) AS w0 FROM ({_WIDTHS}) QUALIFY w <> w0 ORDER BY n LIMIT 1",
-                       {"path": str(path), "delim": delimiter}).fetchall()
+    try:
+        rows = con.execute(f"SELECT n, w, first(w) OVER (ORDER BY n) AS w0 FROM ({_WIDTHS}) QUALIFY w <> w0 ORDER BY n LIMIT 1",
+                           {"path": str(path), "delim": delimiter}).fetchall()
+    except duckdb.Error:
+        return None
     if not rows:
         return None
     line, width, first = rows[0]

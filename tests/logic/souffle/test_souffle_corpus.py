@@ -1,0 +1,49 @@
+"""Soufflé's own positive test cases (``cases/``, see README.md): every supported case gives Soufflé's output exactly.
+
+A case whose program uses a feature this engine lacks is skipped, the
+missing feature named (the first syntax or check error).  Cases that run but
+differ from Soufflé are listed in ``KNOWN_FAILURES`` with the reason, as
+strict xfails: fixing one flips its test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from runner import case_dirs, run_case
+
+KNOWN_FAILURES = {
+    "evaluation/average": "Soufflé's mean of numbers is an integer division; ours is a float",
+    "evaluation/float_equality": "Soufflé prints floats with %g (0, 1); DuckDB writes 0.0, 1.0",
+    "example/recipes": "Soufflé prints floats with 6 significant digits; DuckDB writes the shortest exact form",
+    "example/speed": "Soufflé prints the float 12.0 as 12",
+    "example/catalan": "Soufflé's number is 32-bit and wraps; ours is 64-bit and overflow is an error",
+    "example/independent_body3": "infinite in this engine without Soufflé's 32-bit wrap-around (time-out)",
+    "example/inline_nats": "infinite in this engine without Soufflé's 32-bit wrap-around (time-out)",
+    "semantic/load11": "Soufflé's .input with a header or renamed columns (rfc4180, columns=)",
+    "semantic/load12": "Soufflé's .input with a header or renamed columns (rfc4180, columns=)",
+    "semantic/load13": "Soufflé's rfc4180 quoting on output",
+    "semantic/load6": "Soufflé's .input of a file with ragged or quoted fields",
+    "semantic/load7": "Soufflé's .input skips a malformed line with a warning; ours is an error",
+    "semantic/store2": "Soufflé's .output of several relations into one file",
+    "semantic/store4": "Soufflé's .output of several relations into one file",
+}
+SLOW = {"example/independent_body3", "example/inline_nats"}  # time-outs: not run, to keep the suite fast
+
+CASES = {f"{p.parent.name}/{p.name}": p for p in case_dirs()}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_case(name):
+    if name in SLOW:
+        pytest.xfail(KNOWN_FAILURES[name])
+    outcome = run_case(CASES[name])
+    if outcome.status == "unsupported":
+        pytest.skip(f"unsupported: {outcome.detail}")
+    if name in KNOWN_FAILURES:
+        assert outcome.status == "fail", f"{name} now passes: remove it from KNOWN_FAILURES"
+        pytest.xfail(KNOWN_FAILURES[name])
+    assert outcome.status == "pass", outcome.detail
+
+
+def test_corpus_is_present():
+    assert len(CASES) >= 300
