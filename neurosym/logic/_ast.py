@@ -51,6 +51,8 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "floor": (1,),
     "ceil": (1,),
     "round": (1,),
+    # strings (Soufflé's functors; positions count from 0)
+    "cat": (2, 3, 4, 5, 6, 7, 8), "strlen": (1,), "substr": (3,), "to_number": (1,), "to_string": (1,),
     # dates (integer epoch days, neurosym.logic._dates)
     "year": (1,), "month": (1,), "day_of_month": (1,), "day_of_week": (1,), "week_start": (1,), "date": (1,),
     "add_months": (2,), "add_years": (2,), "years_between": (2,),
@@ -117,7 +119,7 @@ class Const:
 
 @dataclass(frozen=True)
 class BinOp:
-    """Arithmetic ``left op right`` with op in ``+ - * /``."""
+    """Arithmetic ``left op right`` with op in ``+ - * /``, ``%`` (remainder) and ``^`` (power; Soufflé's dialect)."""
 
     op: str
     left: "Term"

@@ -23,7 +23,7 @@ _TOKEN = re.compile(
   | (?P<directive>\.(?:decl|input|output|type|printsize|comp|init|pragma|functor|plan|limitsize|override)\b)
   | (?P<var>[A-Z_][A-Za-z0-9_]*)
   | (?P<ident>[a-z][A-Za-z0-9_]*)
-  | (?P<punct>:-|<=|>=|!=|<:|[(),.:{}@=<>!+\-*/|])
+  | (?P<punct>:-|<=|>=|!=|<:|[(),.:{}@=<>!+\-*/|^])
     """,
     re.VERBOSE,
 )

@@ -167,15 +167,19 @@ class Model:
     def write_csv(self, relation: str, path: str | Path, delimiter: str = "\t") -> Path:
         """Write one relation's tuples, sorted, one per line, fields separated by ``delimiter``, no header or quotes.
 
-        A nullary relation that holds is written as Soufflé does, as the line ``()``.
+        As Soufflé does, a nullary relation that holds is the line ``()`` and a float with an integral value is
+        written without a fraction (``7``, not ``7.0``).
         """
         path = Path(path)
-        args = [f"c{i}" for i in range(len(self._types(relation)))]
+        types = self._types(relation)
+        args = [f"c{i}" for i in range(len(types))]
         if not args:
             path.write_text("()\n" if self.count(relation) else "", encoding="utf-8")
             return path
         columns = ", ".join(args)
-        query = f"SELECT DISTINCT {columns} FROM {table_name(relation)} ORDER BY {columns}"
+        shown = ", ".join(f"CASE WHEN {a} = trunc({a}) AND abs({a}) < 1e15 THEN CAST(CAST({a} AS BIGINT) AS VARCHAR) "
+                          f"ELSE CAST({a} AS VARCHAR) END AS {a}" if t == "float" else a for a, t in zip(args, types))
+        query = f"SELECT {shown} FROM (SELECT DISTINCT {columns} FROM {table_name(relation)} ORDER BY {columns})"
         self.connect().execute(f"COPY ({query}) TO {literal(str(path)).sql('duckdb')} "
                                f"(FORMAT csv, DELIMITER {literal(delimiter).sql('duckdb')}, HEADER false, QUOTE '', ESCAPE '')")
         return path

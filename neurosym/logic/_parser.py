@@ -136,6 +136,10 @@ class _Parser:
         if tok.value == ".type":
             self.type_alias()
             return None
+        if tok.value == ".pragma":  # Soufflé's command-line options in the file: nothing to configure here
+            while self.tok.kind == "string":
+                self.advance()
+            return None
         if tok.value not in (".decl", ".input", ".output"):
             raise self.error(f"Soufflé directive {tok.value} is not supported (supported: .decl, .type, .input, .output)", tok)
         name_tok = self.tok
@@ -282,7 +286,7 @@ class _Parser:
                 depth -= 1
                 if depth == 0:
                     nxt = self.tokens[j + 1]
-                    return nxt.kind == "punct" and nxt.value in (*COMPARISONS, "+", "-", "*", "/")
+                    return nxt.kind == "punct" and nxt.value in (*COMPARISONS, "+", "-", "*", "/", "%", "^")
             j += 1
         return False
 
@@ -369,12 +373,22 @@ class _Parser:
         return left
 
     def product(self) -> Term:
-        left = self.unary()
+        left = self.power()
         chain = 0
-        while self.at("*") or self.at("/"):
+        while self.at("*") or self.at("/") or self.at("%"):
             op = self.advance()
             chain = self.chain(chain)
-            left = BinOp(str(op.value), left, self.unary(), self.span(op))
+            left = BinOp(str(op.value), left, self.power(), self.span(op))
+        return left
+
+    def power(self) -> Term:
+        """``a ^ b`` (Soufflé's exponent) binds tighter than ``*``."""
+        left = self.unary()
+        if self.at("^"):
+            op = self.advance()
+            self.enter()
+            left = BinOp("^", left, self.power(), self.span(op))
+            self.depth -= 1
         return left
 
     def chain(self, length: int) -> int:

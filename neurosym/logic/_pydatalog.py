@@ -179,6 +179,35 @@ def _sqrt(a: object) -> object:
     return math.sqrt(a) if a >= 0 and math.isfinite(a) else _UNDEFINED
 
 
+def _mod(a: object, b: object) -> object:
+    """The remainder with the dividend's sign (C, Soufflé, DuckDB); ``x % 0`` is undefined."""
+    if isinstance(a, int) and isinstance(b, int):
+        return _UNDEFINED if b == 0 else int(math.copysign(abs(a) % abs(b), a))
+    return _UNDEFINED if float(b) == 0 else _finite(math.fmod(float(a), float(b)))  # type: ignore[arg-type]
+
+
+def _power(a: object, b: object) -> object:
+    """Soufflé's ``a ^ b``: a float power (like ``pow``), undefined when not finite."""
+    return _pow(a, b)
+
+
+def _substr(text: str, start: int, length: int) -> object:
+    """``length`` characters of ``text`` from position ``start`` (from 0); undefined out of range."""
+    return text[start:start + length] if 0 <= start <= len(text) and length >= 0 else _UNDEFINED
+
+
+def _to_number(text: str) -> object:
+    try:
+        return _check_int(int(text.strip()), "to_number()")
+    except ValueError:
+        return _UNDEFINED
+
+
+def _to_string(value: object) -> str:
+    """A number as DuckDB's CAST to VARCHAR writes it."""
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
 def _to_int(x: float, what: str) -> object:
     if x != x or x in (math.inf, -math.inf):
         return _Failed(f"{what}: {x} cannot be converted to an integer")
@@ -246,7 +275,8 @@ def compare(op: str, a: object, b: object) -> object:
 
 
 _FUNCS: dict[str, Callable[..., object]] = {
-    "+": _arith("+"), "-": _arith("-"), "*": _arith("*"), "/": _div,
+    "+": _arith("+"), "-": _arith("-"), "*": _arith("*"), "/": _div, "%": _mod, "^": _power,
+    "cat": lambda *a: "".join(a), "strlen": len, "substr": _substr, "to_number": _to_number, "to_string": _to_string,
     "abs": lambda a: abs(float(a)), "pow": _pow, "exp": _exp, "log": _log, "sqrt": _sqrt,
     "floor": _rounding("floor"), "ceil": _rounding("ceil"), "round": _rounding("round"),
     "min": _extreme("min"), "max": _extreme("max"),

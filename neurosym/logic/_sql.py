@@ -39,7 +39,7 @@ __all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "
 SQL_TYPES = {"symbol": "VARCHAR", "number": "BIGINT", "float": "DOUBLE"}
 _FUNCS = {"abs": "ABS", "pow": "POWER", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "floor": "FLOOR", "ceil": "CEIL", "round": "ROUND"}
 _CMP = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
-_ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
+_ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "%": exp.Mod}
 
 
 #: Functions whose float result may be non-finite (``1 / 0``, ``log(-1)``): such a value is undefined (SQL NULL).
@@ -68,9 +68,9 @@ def table_name(rel: str) -> str:
 def may_be_undefined(term: Term) -> bool:
     """Whether a term may have no value: it divides or calls ``exp``, ``log``, ``sqrt`` or ``pow``."""
     if isinstance(term, BinOp):
-        return term.op == "/" or may_be_undefined(term.left) or may_be_undefined(term.right)
+        return term.op in ("/", "%", "^") or may_be_undefined(term.left) or may_be_undefined(term.right)
     if isinstance(term, Call):
-        return term.func in _PARTIAL or any(may_be_undefined(a) for a in term.args)
+        return term.func in (*_PARTIAL, "to_number", "substr") or any(may_be_undefined(a) for a in term.args)
     return False
 
 
@@ -118,6 +118,10 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
         left, right = compile_term(term.left, env), compile_term(term.right, env)
         if term.op == "/":
             return _finite(exp.Div(this=cast(left, "float"), expression=right, typed=False, safe=False))
+        if term.op == "%":  # the remainder has the dividend's sign (C, Soufflé); x % 0 is undefined (NULL)
+            return exp.Paren(this=exp.Mod(this=left, expression=exp.Nullif(this=right, expression=exp.Literal.number(0))))
+        if term.op == "^":
+            return _finite(exp.func("POWER", cast(left, "float"), cast(right, "float")))
         return exp.Paren(this=_ARITH[term.op](this=left, expression=right))
     if isinstance(term, Call):
         args = [compile_term(a, env) for a in term.args]
@@ -127,6 +131,8 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
             return cast(exp.func(_FUNCS[term.func], cast(args[0], "float")), "number")
         if term.func in _DATE_SQL:
             return _DATE_SQL[term.func](*args)
+        if term.func in _STRING_SQL:
+            return _STRING_SQL[term.func](*args)
         value = exp.func(_FUNCS[term.func], *[cast(a, "float") for a in args])
         return _finite(value) if term.func in _PARTIAL else value
     raise TypeError(f"not a term: {term!r}")
@@ -168,6 +174,23 @@ _DATE_SQL: dict[str, Callable[..., exp.Expression]] = {
     "add_years": lambda d, n: _add_months(d, exp.Mul(this=exp.Literal.number(12), expression=n)),
     "years_between": lambda a, b: exp.IntDiv(this=exp.Paren(this=exp.Sub(this=_ymd(b), expression=_ymd(a))),
                                              expression=exp.Literal.number(10000)),
+}
+
+
+def _substr(text: exp.Expression, start: exp.Expression, length: exp.Expression) -> exp.Expression:
+    """Soufflé's ``substr(s, i, n)``: ``n`` characters from position ``i`` (from 0); undefined out of range."""
+    inside = exp.and_(exp.GTE(this=start, expression=exp.Literal.number(0)), exp.GTE(this=length, expression=exp.Literal.number(0)),
+                      exp.LTE(this=start, expression=exp.Length(this=text)))
+    value = exp.Substring(this=text, start=exp.Add(this=start, expression=exp.Literal.number(1)), length=length)
+    return exp.Case(ifs=[exp.If(this=inside, true=value)])
+
+
+_STRING_SQL: dict[str, Callable[..., exp.Expression]] = {
+    "cat": lambda *a: exp.func("CONCAT", *a),
+    "strlen": lambda s: exp.Length(this=s),
+    "substr": _substr,
+    "to_number": lambda s: exp.TryCast(this=s, to=exp.DataType.build("BIGINT")),
+    "to_string": lambda x: exp.Cast(this=x, to=exp.DataType.build("VARCHAR")),
 }
 
 

@@ -25,6 +25,10 @@ __all__ = ["infer_types", "join_types", "value_type"]
 
 _FLOAT_FUNCS = {"exp", "log", "sqrt", "pow"}
 _INT_FUNCS = {"floor", "ceil", "round"}
+#: Soufflé's string functors: argument kinds (the last repeats) and result type.
+_STRING_FUNCS = {"cat": (("symbol",), "symbol"), "strlen": (("symbol",), "number"),
+                 "substr": (("symbol", "number", "number"), "symbol"), "to_number": (("symbol",), "number"),
+                 "to_string": (("any",), "symbol")}
 
 
 def value_type(value: object) -> str:
@@ -92,6 +96,8 @@ class _Inference:
             args = [self.term(rule, a, env) for a in term.args]
             if term.func in SIGNATURES:
                 return self.date_call(rule, term, args)
+            if term.func in _STRING_FUNCS:
+                return self.string_call(rule, term, args, env)
             self.numeric(*term.args, env=env)
             args = [self.term(rule, a, env) for a in term.args]
             for a, t in zip(term.args, args):
@@ -103,6 +109,18 @@ class _Inference:
                 return "number"
             return "float" if "float" in args else ("number" if all(args) else None)
         raise TypeError(term)
+
+    def string_call(self, rule: Rule, term: Call, args: list[str | None], env: dict[str, str | None]) -> str:
+        """A string functor: its arguments' kinds (``symbol``, ``number`` or ``any`` number) and its result."""
+        wants, result = _STRING_FUNCS[term.func]
+        for k, (a, t) in enumerate(zip(term.args, args)):
+            want = wants[min(k, len(wants) - 1)]
+            if isinstance(a, Var) and t is None:
+                env[a.name] = "symbol" if want == "symbol" else "number"
+            elif t is not None and (want == "symbol") != (t == "symbol"):
+                kind = "a string" if want == "symbol" else "a number"
+                raise self.error(rule, a, f"{term.func}() takes {kind} as argument {k + 1}, got a {t} ({a})")
+        return result
 
     @staticmethod
     def numeric(*terms: Term, env: dict[str, str | None]) -> None:

@@ -113,7 +113,7 @@ def test_write_csv_dir_through_the_database(tmp_path):
     program = Program.from_text('r(X, Y, S) :- e(X, Y, S). z :- e(_, _, _). none :- e(_, _, "absent").')
     model = program.evaluate({"e": [(0.1, 7.0, 'a"b c'), (1e20, -0.5, "tab\there"), (0.1, 7.0, 'a"b c')]})
     model.write_csv_dir(tmp_path)
-    assert (tmp_path / "r.csv").read_text() == '0.1\t7.0\ta"b c\n1e+20\t-0.5\ttab\there\n'
+    assert (tmp_path / "r.csv").read_text() == '0.1\t7\ta"b c\n1e+20\t-0.5\ttab\there\n'
     assert (tmp_path / "z.csv").read_text() == "()\n" and (tmp_path / "none.csv").read_text() == ""
 
 
