@@ -54,7 +54,7 @@ def souffle_dialect(text: str) -> bool:
     >>> souffle_dialect(".decl edge(x: number, y: number)"), souffle_dialect("path(X, Y) :- edge(X, Y).")
     (True, False)
     """
-    return _DIALECT.search(text) is not None
+    return _DIALECT.search(text) is not None and re.search(r"^\s*%", text, re.MULTILINE) is None  # '%' comment lines: plain
 
 
 def tokenize(text: str, path: str = "<text>", souffle: bool | None = None) -> list[Token]:
