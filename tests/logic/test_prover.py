@@ -98,8 +98,8 @@ def test_rule_library_proofs_for_a_cohort():
     assert (out["probability"] == 1.0).all() and out["fact_ids"].map(len).min() >= 1
     first = out.iloc[0]
     resolved = prover.facts(first["fact_ids"].tolist())
-    assert set(resolved["relation"]) <= {"lab", "condition", "index_day", "is_a", "patient", "drug"}
-    assert all(f'"{first["patient"]}"' in a or "is_a" in a for a in resolved["atom"])
+    assert set(resolved["relation"]) <= {"lab_record", "condition", "index_day", "is_a", "patient", "drug", "drug_class", "glycemic_test"}
+    assert all(f'"{first["patient"]}"' in a or a.startswith(("is_a", "drug_class", "glycemic_test")) for a in resolved["atom"])
     one = prover.proofs("glycemic_status", k=2, where={"patient": first["patient"]}).to_pandas()
     expected = out[out["patient"] == first["patient"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(one, expected)
