@@ -37,7 +37,12 @@ Systems
                 for closures, joins / ``GROUP BY`` for the clinical rules
 
 Every workload checks that all systems that finished produce the same number
-of tuples per output relation.  The native run at 100k patients also records
+of tuples per output relation.  For the graph workloads the benchmark also times
+whole processes on the same files: ``neurosym rules run`` (a subprocess, from
+reading ``<rel>.facts`` to writing the sorted ``<rel>.csv``) against a hand-written
+DuckDB script run the same way (``read_csv``, ``WITH RECURSIVE``, ``COPY``),
+checks the output files are byte-identical and prints both ratios (in-process
+native / SQL and whole-process) against the 1.5× goal.  The native run at 100k patients also records
 peak RSS and ``model.explain`` latency (20 different patients).
 
 Usage::
@@ -854,6 +859,54 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+# ---------------------------------------------------------------------------
+# Whole processes: `neurosym rules run` vs a hand-written DuckDB script, same files in and out
+# ---------------------------------------------------------------------------
+#: The hand-written script: DuckDB reads the tab-separated facts, evaluates and COPYs the sorted result.
+_SQL_SCRIPT = """
+import sys, duckdb
+facts, out, rel, target = sys.argv[1:5]
+con = duckdb.connect()
+con.execute(f"CREATE TABLE {rel} AS SELECT DISTINCT * FROM read_csv('{facts}/{rel}.facts', delim='\\t', header=false, "
+            "columns={'a': 'BIGINT', 'b': 'BIGINT'})")
+rec = {"path": "SELECT a, b FROM edge UNION SELECT e.a, p.b FROM edge e JOIN p ON e.b = p.a",
+       "sg": "SELECT x.a, y.a FROM par x JOIN par y ON x.b = y.b AND x.a <> y.a "
+             "UNION SELECT x.a, y.a FROM p JOIN par x ON x.b = p.a JOIN par y ON y.b = p.b"}[target]
+con.execute(f"COPY (WITH RECURSIVE p(a, b) AS ({rec}) SELECT a, b FROM p ORDER BY a, b) TO '{out}/{target}.csv' "
+            "(FORMAT csv, DELIMITER '\\t', HEADER false)")
+"""
+
+
+def whole_process(spec: dict, workdir: Path) -> dict | None:
+    """Seconds of ``neurosym rules run`` and of the hand-written script as whole processes (best of two), same outputs."""
+    if spec["kind"] not in ("tc_random", "tc_chain", "sg"):
+        return None
+    rel, frame = next(iter(graph_facts(spec).items()))
+    target = outputs(spec)[0]
+    base = workdir / f"whole_{spec['name']}"
+    (base / "facts").mkdir(parents=True, exist_ok=True)
+    frame.to_csv(base / "facts" / f"{rel}.facts", sep="\t", header=False, index=False)
+    (base / "program.dl").write_text(_program_text(spec))
+    (base / "script.py").write_text(_SQL_SCRIPT)
+    commands = {
+        "rules_run": [sys.executable, "-m", "neurosym", "rules", "run", str(base / "program.dl"), "--facts", str(base / "facts"),
+                      "--output", str(base / "out_rules_run")],
+        "duckdb_script": [sys.executable, str(base / "script.py"), str(base / "facts"), str(base / "out_duckdb_script"), rel, target],
+    }
+    result: dict = {}
+    for name, command in commands.items():
+        (base / f"out_{name}").mkdir(exist_ok=True)
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, cwd=REPO)
+            times.append(time.perf_counter() - t0)
+        result[name] = min(times)
+    same = (base / "out_rules_run" / f"{target}.csv").read_bytes() == (base / "out_duckdb_script" / f"{target}.csv").read_bytes()
+    result.update(ratio=result["rules_run"] / result["duckdb_script"], same_output=same)
+    return result
+
+
 def speedups(systems: dict) -> dict:
     """Time of each baseline divided by the native time (> 1: native is faster)."""
     native = systems.get("native", {})
@@ -916,6 +969,18 @@ def render(report: dict, console) -> None:
                       *[_fmt_ratio(w["speedup"].get(s)) for s in SYSTEMS[1:]],
                       "ok" if w["counts_agree"] else "[red]MISMATCH[/red]")
     console.print(table)
+    ratios = Table(title="time / hand-written DuckDB SQL (goal: <= 1.5x)")
+    for column in ("workload", "in-process native / SQL", "rules run (s)", "DuckDB script (s)", "whole-process ratio", "same output"):
+        ratios.add_column(column, justify="left" if column == "workload" else "right")
+    for name, w in report["workloads"].items():
+        native, sql, whole = w["systems"].get("native", {}), w["systems"].get("duckdb_sql", {}), w.get("whole_process")
+        inproc = f"{native['seconds'] / sql['seconds']:.2f}×" if native.get("status") == sql.get("status") == "ok" else "-"
+        if whole:
+            ratios.add_row(name, inproc, f"{whole['rules_run']:.2f}", f"{whole['duckdb_script']:.2f}", f"{whole['ratio']:.2f}×",
+                           "yes" if whole["same_output"] else "[red]NO[/red]")
+        else:
+            ratios.add_row(name, inproc, "-", "-", "-", "-")
+    console.print(ratios)
     for key, value in report.get("native_at_scale", {}).items():
         console.print(f"[bold]{key}[/bold]: {value}")
 
@@ -1034,6 +1099,8 @@ def main(argv: list[str] | None = None) -> int:
                 entry["systems"][system] = res
                 console.print(f"  {spec['name']:<22} {system:<11} {_fmt_seconds(res):>10}  "
                               f"{res.get('error', '') or res.get('note', '')}")
+            with console.status(f"{spec['name']}: whole processes"):
+                entry["whole_process"] = whole_process(spec, workdir)
             entry["counts_agree"], entry["tuples"] = check_counts(entry["systems"])
             entry["speedup"] = speedups(entry["systems"])
             if not entry["counts_agree"]:
