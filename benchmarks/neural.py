@@ -167,14 +167,15 @@ def _versions() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=20000, help="patients per cohort (default 20000)")
+    parser.add_argument("--n", type=int, help="patients per cohort (default 20000, 2000 with --quick)")
     parser.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping decides)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--curve-seeds", type=int, default=3, help="training seeds of the data-efficiency curve")
-    parser.add_argument("--quick", action="store_true", help="2,000 patients, 3 epochs: a smoke run")
+    parser.add_argument("--quick", action="store_true", help="3 epochs, one curve seed, 2,000 patients: a smoke run")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    n, epochs, seeds = (2000, 3, 1) if args.quick else (args.n, args.epochs, args.curve_seeds)
+    epochs, seeds = (3, 1) if args.quick else (args.epochs, args.curve_seeds)
+    n = args.n or (2000 if args.quick else 20000)
     started = time.perf_counter()
     print(f"main table: synthetic_cohort({n}, seed={args.seed}), 3-year incident T2D", flush=True)
     rows, ceilings = main_table(n, epochs, args.seed)
