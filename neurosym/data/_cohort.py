@@ -184,7 +184,7 @@ class Cohort:
         >>> from neurosym.data import synthetic_cohort
         >>> facts = synthetic_cohort(3, seed=0).to_facts()
         >>> sorted(facts)[:4]
-        ['activity', 'condition', 'death', 'drug']
+        ['activity', 'birth', 'condition', 'death']
         """
         from neurosym.facts import cohort_facts
 

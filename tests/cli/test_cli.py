@@ -52,6 +52,12 @@ def graph(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Usage boxes as wide as a long temporary path, so that no path is broken across lines."""
+    monkeypatch.setenv("COLUMNS", "400")
+
+
 def run(capsys, *args: str) -> tuple[int, str]:
     """Exit status and stdout + stderr of ``neurosym args``, with usage boxes and line breaks flattened to spaces."""
     status = main(list(args))
