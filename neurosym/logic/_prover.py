@@ -54,7 +54,6 @@ from neurosym.logic._ast import Rule
 from neurosym.logic._lookup import atom_text, find, relation_types
 from neurosym.logic._native import DIALECT
 from neurosym.logic._parser import parse_atom
-from neurosym.logic._semiring import TopKProofs
 from neurosym.logic._sql import compile_body, compile_term, literal, table_name
 
 if TYPE_CHECKING:
@@ -115,7 +114,7 @@ class Prover:
             ``rule_ids`` (list of rule ids, sorted by rule position); sorted
             by tuple, then rank.
         """
-        k = k if k is not None else (self._semiring.k if isinstance(self._semiring, TopKProofs) else 1)
+        k = k if k is not None else (self._semiring.k if self._semiring.on_demand else 1)
         if k < 1:
             raise EvaluationError(f"k must be >= 1, got {k}")
         arity = len(relation_types(self._plan, relation))
@@ -183,7 +182,7 @@ class Prover:
         found = find(self._con, self._plan, parsed, limit=1)
         if not found:
             return 0.0
-        if not isinstance(self._semiring, TopKProofs):
+        if not self._semiring.on_demand:
             return float(found[0][3])
         names = self._model.columns(parsed.rel)
         table = self.proofs(parsed.rel, k=self._semiring.k, where=dict(zip(names, found[0][0]))).to_pydict()
@@ -199,7 +198,7 @@ class Prover:
         tuple); other semirings give the probability the engine computed.
         """
         names = self._model.columns(relation)
-        if not isinstance(self._semiring, TopKProofs):
+        if not self._semiring.on_demand:
             cols = [f"c{i}" for i in range(len(names))]
             frame = self._con.execute(f"SELECT {', '.join(cols)}{', ' if cols else ''}MAX(_p) AS probability FROM {table_name(relation)} "
                                       + (f"GROUP BY {', '.join(cols)} ORDER BY {', '.join(cols)}" if cols else "")).df()

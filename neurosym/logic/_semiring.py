@@ -17,6 +17,8 @@ compiler change.  Two attributes tell an engine how to evaluate:
     Probabilities are not computed by evaluation but asked of the
     :class:`~neurosym.logic.Prover` when queried; evaluation computes the best
     proof with the semiring's SQL forms, from which the prover's search starts.
+    Such a semiring also gives ``k`` (proofs kept per tuple), ``method`` and
+    ``combine(proofs, fact_prob)``, as :class:`TopKProofs` does.
 
 Instances:
 
