@@ -15,6 +15,7 @@ from neurosym import __version__
 from neurosym._errors import NeurosymError
 from neurosym.cli._data import data_app
 from neurosym.cli._demo import demo
+from neurosym.cli._models import explain, predict, train
 from neurosym.cli._rules import rules_app
 
 __all__ = ["USER_ERRORS", "app", "main"]
@@ -43,6 +44,9 @@ def _root(
 
 
 app.command("demo")(demo)
+app.command("train")(train)
+app.command("predict")(predict)
+app.command("explain")(explain)
 app.add_typer(data_app, name="data")
 app.add_typer(rules_app, name="rules")
 

@@ -15,6 +15,7 @@ Examples
 from neurosym.tasks._codes import expand_codes, match_codes, resolve_ontologies
 from neurosym.tasks._landmarks import as_landmarks, before_landmark, row_landmarks, row_positions
 from neurosym.tasks._onset import LABEL_COLUMNS, T2D_EXCLUDE_RULES, DiseaseOnset, t2d_3y
+from neurosym.tasks._split import split_patients
 from neurosym.tasks._truth import ground_truth_labels
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "resolve_ontologies",
     "row_landmarks",
     "row_positions",
+    "split_patients",
     "t2d_3y",
 ]
