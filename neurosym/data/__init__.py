@@ -26,6 +26,7 @@ from neurosym.data._schema import (
 )
 from neurosym.data._store import load_cohort, save_cohort
 from neurosym.data._synthetic import synthetic_cohort
+from neurosym.data._sites import SITE_CODINGS, partition, synthetic_sites
 from neurosym.data._units import canonical_code, convert
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "Lifelog",
     "LoadReport",
     "PATIENT_COLUMNS",
+    "SITE_CODINGS",
     "Patient",
     "canonical_code",
     "convert",
@@ -49,7 +51,9 @@ __all__ = [
     "load_fitbit",
     "load_mimic_demo",
     "load_omop",
+    "partition",
     "read_omop_vocabulary",
     "save_cohort",
     "synthetic_cohort",
+    "synthetic_sites",
 ]
