@@ -76,6 +76,10 @@ def _finite(name: str, i: int, values: pd.Series) -> pd.Series:
 
 def normalize_relation(name: str, data: object, arity: int | None = None) -> InputRelation:
     """Normalise one relation's facts; ``arity`` (when the program knows it) is checked."""
+    if isinstance(data, InputRelation):  # typed already: a table an engine reads in place (Spark, PostgreSQL)
+        if arity is not None and len(data.types) != arity:
+            raise EvaluationError(f"relation {name}: the program uses {arity} arguments but {data.name} has {len(data.types)} columns")
+        return data
     if isinstance(data, pd.DataFrame):
         frame = data
     elif hasattr(data, "to_pandas"):
