@@ -29,6 +29,7 @@ __all__ = [
     "InputError",
     "UnknownIdError",
     "ResourceNotFoundError",
+    "TraceError",
 ]
 
 
@@ -158,3 +159,7 @@ class UnknownIdError(NeurosymError, KeyError):
 
 class ResourceNotFoundError(NeurosymError, FileNotFoundError):
     """A shipped resource (rule library, ontologies) that is not where neurosym looks; also a FileNotFoundError."""
+
+
+class TraceError(NeurosymError):
+    """A trace that breaks an invariant of the Trace model (e.g. contributions that do not add up to the logit)."""

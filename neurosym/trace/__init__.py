@@ -6,11 +6,16 @@
 ['rule', 'fact']
 """
 
-from neurosym.trace._codec import TRACE_VERSION, schema, to_dict, validate
+from neurosym._errors import TraceError
+from neurosym.trace._codec import TRACE_VERSION, from_dict, schema, to_dict, validate
+from neurosym.trace._faithful import check_faithful
 from neurosym.trace._fold import fold
 from neurosym.trace._nodes import (
+    MODIFIABLE_FACTS,
     Aggregate,
+    Change,
     Check,
+    Counterfactual,
     Elided,
     FactLeaf,
     Negation,
@@ -28,9 +33,12 @@ from neurosym.trace._nodes import (
 )
 
 __all__ = [
+    "MODIFIABLE_FACTS",
     "TRACE_VERSION",
     "Aggregate",
+    "Change",
     "Check",
+    "Counterfactual",
     "Elided",
     "FactLeaf",
     "Negation",
@@ -42,10 +50,13 @@ __all__ = [
     "RuleApplication",
     "RuleAttempt",
     "SourceRef",
+    "TraceError",
     "Value",
     "WhyNot",
+    "check_faithful",
     "children_of",
     "fold",
+    "from_dict",
     "schema",
     "to_dict",
     "validate",

@@ -3,7 +3,9 @@
 The document lists every node once, depth first from the root, with ids
 ``n0`` (the root), ``n1``, ...; a node names its children by id, so a shared
 subproof appears once and is referenced twice.  Dates are ISO strings
-(``2023-01-17``); empty and missing fields are left out.
+(``2023-01-17``); empty and missing fields are left out.  :func:`from_dict`
+reads a document back into nodes; values that are ISO date strings come back
+as dates.
 
 Examples
 --------
@@ -13,11 +15,15 @@ Examples
 >>> [(n["id"], n["kind"], n.get("children")) for n in doc["nodes"]]
 [('n0', 'rule', ['n1', 'n2', 'n1']), ('n1', 'fact', None), ('n2', 'comparison', None)]
 >>> validate(doc)
+>>> back = from_dict(doc)
+>>> [n.atom for n in back.children], back.children[0] is back.children[2]
+(['edge(1, 2)', '1 < 2', 'edge(1, 2)'], True)
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields, is_dataclass
 from datetime import date
 from functools import lru_cache
@@ -25,14 +31,21 @@ from importlib import resources
 from typing import Any
 
 from neurosym._errors import InputError
-from neurosym.trace._nodes import Node
+from neurosym.trace import _nodes
+from neurosym.trace._nodes import Change, Node, OntologyStep, SourceRef, Value
 
-__all__ = ["TRACE_VERSION", "schema", "to_dict", "validate"]
+__all__ = ["TRACE_VERSION", "from_dict", "schema", "to_dict", "validate"]
 
 #: Version of the document layout; the schema's ``trace_version`` constant.
 TRACE_VERSION = "1"
 
-_LISTS_OF_NODES = ("children", "attempts")
+_LISTS_OF_NODES = ("children", "attempts", "counterfactuals", "why_not")
+
+#: Node classes by their ``kind``.
+_KINDS: dict[str, type[Node]] = {cls.kind: cls for cls in vars(_nodes).values()
+                                 if isinstance(cls, type) and issubclass(cls, Node) and cls is not Node}
+_DATES = ("landmark", "window_start", "window_end")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def to_dict(root: Node) -> dict[str, Any]:
@@ -68,6 +81,52 @@ def _json(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
+
+
+def from_dict(document: dict[str, Any]) -> Node:
+    """The root node of a document made by :func:`to_dict` (or read from its JSON); shared nodes stay shared.
+
+    Raises
+    ------
+    InputError
+        A node of unknown kind, or a node that names a child id no node has.
+    """
+    nodes: dict[str, Node] = {}
+    for doc in document["nodes"]:
+        cls = _KINDS.get(doc["kind"])
+        if cls is None:
+            raise InputError(f"trace node {doc['id']} has unknown kind {doc['kind']!r}; known: {', '.join(sorted(_KINDS))}")
+        nodes[doc["id"]] = cls(**{k: _field(k, v) for k, v in doc.items() if k not in ("id", "kind", *_LISTS_OF_NODES)})
+    for doc in document["nodes"]:
+        for key in _LISTS_OF_NODES:
+            if key in doc:
+                missing = [c for c in doc[key] if c not in nodes]
+                if missing:
+                    raise InputError(f"trace node {doc['id']} names unknown {key} {missing}")
+                setattr(nodes[doc["id"]], key, [nodes[c] for c in doc[key]])
+    return nodes[document["root"]]
+
+
+def _field(name: str, value: Any) -> Any:
+    if name == "source":
+        return SourceRef(**value)
+    if name == "path":
+        return [OntologyStep(**step) for step in value]
+    if name == "changes":
+        return [Change(**change) for change in value]
+    if name in _DATES:
+        return date.fromisoformat(value)
+    if name in ("values", "value"):
+        return [_value(v) for v in value] if isinstance(value, list) else _value(value)
+    if name == "bindings":
+        return {k: _value(v) for k, v in value.items()}
+    if name == "partial_bindings":
+        return [{k: _value(v) for k, v in b.items()} for b in value]
+    return value
+
+
+def _value(value: Value) -> Value:
+    return date.fromisoformat(value) if isinstance(value, str) and _ISO_DATE.match(value) else value
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from neurosym.trace._nodes import Aggregate, Elided, FactLeaf, NeuralLeaf, Node, OntologyLeaf, RuleApplication, children_of
+from neurosym.trace._nodes import (Aggregate, Elided, FactLeaf, NeuralLeaf, Node, OntologyLeaf, Prediction, RuleApplication,
+                                   children_of)
 
 __all__ = ["fold"]
 
@@ -55,13 +56,14 @@ def fold(root: Node, *, helpers: bool = True, max_depth: int | None = None) -> N
         if isinstance(node, RuleApplication):
             if max_depth is not None and depth > max_depth:
                 out: list[Node] = [Elided(node.atom, sorted({n.rule_id for n in node.walk() if isinstance(n, RuleApplication)}),
-                                          node.probability, _unique([n for n in node.walk() if isinstance(n, _EVIDENCE)]))]
+                                          node.probability, _unique([n for n in node.walk() if isinstance(n, _EVIDENCE)]),
+                                          node.contribution)]
             elif helpers and node.helper and not top:
                 out = _unique([x for child in node.children if isinstance(child, (RuleApplication, *_EVIDENCE))
                                for x in expand(child, depth)])
             else:
                 out = [replace(node, children=_unique([x for child in node.children for x in expand(child, depth + 1)]))]
-        elif isinstance(node, Aggregate):
+        elif isinstance(node, (Aggregate, Prediction)):
             out = [replace(node, children=_unique([x for child in node.children for x in expand(child, depth + 1)]))]
         else:
             out = [node]

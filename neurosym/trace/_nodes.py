@@ -27,8 +27,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Union
 
-__all__ = ["Aggregate", "Check", "Elided", "FactLeaf", "Negation", "NeuralLeaf", "Node", "OntologyLeaf", "OntologyStep",
-           "Prediction", "RuleApplication", "RuleAttempt", "SourceRef", "Value", "WhyNot", "children_of"]
+from neurosym._errors import TraceError
+
+__all__ = ["MODIFIABLE_FACTS", "Aggregate", "Change", "Check", "Counterfactual", "Elided", "FactLeaf", "Negation", "NeuralLeaf",
+           "Node", "OntologyLeaf", "OntologyStep", "Prediction", "RuleApplication", "RuleAttempt", "SourceRef", "Value", "WhyNot",
+           "children_of"]
 
 #: A value in a trace: a symbol, a number, a date (an epoch day of a date column) or missing.
 Value = Union[str, int, float, bool, date, None]
@@ -125,6 +128,7 @@ class RuleApplication(Node):
     helper: bool = False
     children: list[Node] = field(default_factory=list)
     height: int | None = None
+    contribution: float | None = None
 
 
 @dataclass(eq=False)
@@ -143,6 +147,7 @@ class FactLeaf(Node):
     rule_id: str | None = None
     cite: str | None = None
     doc: str | None = None
+    contribution: float | None = None
 
 
 @dataclass(eq=False)
@@ -153,6 +158,7 @@ class OntologyLeaf(Node):
     atom: str
     path: list[OntologyStep] = field(default_factory=list)
     probability: float | None = None
+    contribution: float | None = None
 
     @property
     def text(self) -> str:
@@ -176,6 +182,7 @@ class NeuralLeaf(Node):
     window_start: date | None = None
     window_end: date | None = None
     attributions: dict[str, float] = field(default_factory=dict)
+    contribution: float | None = None
 
 
 @dataclass(eq=False)
@@ -207,6 +214,7 @@ class Aggregate(Node):
     text: str
     value: Value = None
     children: list[Node] = field(default_factory=list)
+    contribution: float | None = None
 
     @property
     def atom(self) -> str:
@@ -223,11 +231,21 @@ class Elided(Node):
     rule_ids: list[str] = field(default_factory=list)
     probability: float | None = None
     children: list[Node] = field(default_factory=list)
+    contribution: float | None = None
 
 
 @dataclass(eq=False)
 class Prediction(Node):
-    """A model's prediction: risk of ``target`` within ``horizon_days`` of the ``landmark``, and why."""
+    """A model's prediction: risk of ``target`` within ``horizon_days`` of the ``landmark``, and why.
+
+    The children are the reasons, each with its additive ``contribution`` to the model's ``logit``;
+    ``bias`` is the intercept and ``residual`` the residual neural term's share (None: the model has
+    none).  Faithful traces satisfy ``logit == bias + residual + sum(contributions)`` and
+    ``risk == sigmoid(logit)`` (:func:`neurosym.trace.check_faithful`).  ``threshold`` is the
+    "high risk" cut-off, ``calibration`` context for a clinician (``percentile``, ``bin_low``,
+    ``bin_high``, ``observed_rate``, ``n``), ``counterfactuals`` the smallest changes that take the
+    risk below the threshold and ``why_not`` reports on conclusions that did not fire.
+    """
 
     kind: ClassVar[str] = "prediction"
     target: str
@@ -236,6 +254,13 @@ class Prediction(Node):
     landmark: date | None = None
     model_version: str | None = None
     children: list[Node] = field(default_factory=list)
+    logit: float | None = None
+    bias: float | None = None
+    residual: float | None = None
+    threshold: float | None = None
+    calibration: dict[str, float] | None = None
+    counterfactuals: list[Counterfactual] = field(default_factory=list)
+    why_not: list[WhyNot] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -261,9 +286,47 @@ class WhyNot(Node):
     note: str | None = None
 
 
+#: The facts a counterfactual may change (the modifiable risk factors).
+MODIFIABLE_FACTS = ("hba1c", "bmi", "weight", "steps", "sbp", "dbp", "sleep_hours", "ldl", "smoking")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to a modifiable fact: its value ``before`` and ``after``, the unit and a phrase for people.
+
+    Examples
+    --------
+    >>> Change("steps", 4100.0, 6100.0, "steps/day", "walk 2,000 more steps a day").text
+    'walk 2,000 more steps a day'
+    """
+
+    fact: str
+    before: float | str | None
+    after: float | str
+    unit: str | None = None
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.fact not in MODIFIABLE_FACTS:
+            raise TraceError(f"a counterfactual cannot change {self.fact!r}; modifiable facts: {', '.join(MODIFIABLE_FACTS)}")
+
+
+@dataclass(eq=False)
+class Counterfactual(Node):
+    """What would change the risk: a set of changes, the risk after them (re-running the model) and whether it
+    is below the prediction's threshold."""
+
+    kind: ClassVar[str] = "counterfactual"
+    changes: list[Change]
+    risk: float
+    below_threshold: bool
+
 
 def children_of(node: Node) -> list[Node]:
-    """The nodes below ``node`` (none for leaves; a why-not report's rule attempts)."""
+    """The nodes below ``node``: none for leaves, a why-not report's rule attempts, a prediction's reasons
+    followed by its counterfactuals and why-not reports."""
     if isinstance(node, WhyNot):
         return list(node.attempts)
+    if isinstance(node, Prediction):
+        return [*node.children, *node.counterfactuals, *node.why_not]
     return list(getattr(node, "children", ()))

@@ -76,7 +76,7 @@ def test_unknown_child_id_is_an_input_error():
 def test_schema_is_package_data_and_names_every_kind():
     kinds = {ref["$ref"].rsplit("/", 1)[1] for ref in schema()["$defs"]["node"]["oneOf"]}
     assert kinds == {"rule", "fact", "ontology", "neural", "comparison", "negation", "aggregate", "elided", "prediction",
-                     "why_not", "attempt"}
+                     "why_not", "attempt", "counterfactual"}
 
 
 def test_source_ref_from_a_facts_description():
