@@ -8,6 +8,7 @@
 """
 
 from neurosym.data._cohort import Cohort, Event, Patient
+from neurosym.data._edits import MODIFIABLE_FACTS, clone_patients, drop_records, edit_facts, modifiable_facts
 from neurosym.data._fhir import load_fhir
 from neurosym.data._fitbit import load_fitbit
 from neurosym.data._mimic import load_mimic_demo
@@ -39,18 +40,23 @@ __all__ = [
     "HOURLY_COLUMNS",
     "Lifelog",
     "LoadReport",
+    "MODIFIABLE_FACTS",
     "PATIENT_COLUMNS",
     "SITE_CODINGS",
     "Patient",
     "canonical_code",
+    "clone_patients",
     "convert",
     "date_to_day",
     "day_to_date",
+    "drop_records",
+    "edit_facts",
     "load_cohort",
     "load_fhir",
     "load_fitbit",
     "load_mimic_demo",
     "load_omop",
+    "modifiable_facts",
     "partition",
     "read_omop_vocabulary",
     "save_cohort",
