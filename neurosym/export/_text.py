@@ -1,5 +1,8 @@
 """Traces as indented text trees (``├─ └─``), plain text that ``rich`` prints as is (``markup=False``).
 
+A prediction shows each reason's contribution to the logit (``Δlogit``), then how the logit splits (bias, residual
+term and its share, reasons), the threshold and calibration context, what would change the risk and why-not reports.
+
 Examples
 --------
 >>> from neurosym.trace import Check, FactLeaf, RuleApplication, SourceRef
@@ -13,10 +16,9 @@ dm(a)
 
 from __future__ import annotations
 
-from datetime import date
-
+from neurosym.export._summary import calibration_text, change_text, contribution_of, fmt, logit_line
 from neurosym.trace import (Aggregate, Check, Elided, FactLeaf, Negation, NeuralLeaf, Node, OntologyLeaf, Prediction,
-                            RuleApplication, SourceRef, Value, WhyNot, fold)
+                            RuleApplication, SourceRef, WhyNot, fold)
 
 __all__ = ["to_text"]
 
@@ -38,7 +40,21 @@ def to_text(trace: Node, *, unfold_helpers: bool = False, max_depth: int | None 
     root = fold(trace, helpers=not unfold_helpers, max_depth=max_depth)
     lines = [_label(root)]
     _below(root, lines, "", set())
+    if isinstance(root, Prediction):
+        lines.extend(_prediction_notes(root))
     return "\n".join(lines)
+
+
+def _prediction_notes(prediction: Prediction) -> list[str]:
+    lines = [text for text in (logit_line(prediction), calibration_text(prediction)) if text]
+    if prediction.counterfactuals:
+        lines.append("What would change the risk:")
+        for cf in prediction.counterfactuals:
+            below = " (below threshold)" if cf.below_threshold else ""
+            lines.append(f"- {'; '.join(map(change_text, cf.changes))}: risk {cf.risk:.3g}{below}")
+    for report in prediction.why_not:
+        lines.append("Why not: " + _why_not(report))
+    return lines
 
 
 def _below(node: Node, lines: list[str], indent: str, seen: set[int]) -> None:
@@ -56,11 +72,16 @@ def _below(node: Node, lines: list[str], indent: str, seen: set[int]) -> None:
 
 
 def _rule_line(node: RuleApplication) -> str:
-    bindings = ", ".join(f"{k}={_value(v)}" for k, v in node.bindings.items())
+    bindings = ", ".join(f"{k}={fmt(v)}" for k, v in node.bindings.items())
     return f"rule {node.rule_id}" + (f" — {node.cite}" if node.cite else "") + (f"  {{{bindings}}}" if bindings else "")
 
 
 def _label(node: Node) -> str:
+    contribution = contribution_of(node)
+    return _plain_label(node) + ("" if contribution is None else f"  Δlogit {contribution:+.3g}")
+
+
+def _plain_label(node: Node) -> str:
     if isinstance(node, RuleApplication):
         return node.atom + _prob(node.probability)
     if isinstance(node, FactLeaf):
@@ -68,7 +89,7 @@ def _label(node: Node) -> str:
     if isinstance(node, OntologyLeaf):
         return node.atom + _prob(node.probability) + f"  ⟵ {node.text}"
     if isinstance(node, NeuralLeaf):
-        window = f", window {_value(node.window_start)}..{_value(node.window_end)}" if node.window_start or node.window_end else ""
+        window = f", window {fmt(node.window_start)}..{fmt(node.window_end)}" if node.window_start or node.window_end else ""
         top = sorted(node.attributions.items(), key=lambda kv: (-abs(kv[1]), kv[0]))[:3]
         attributions = ("; " + ", ".join(f"{k} {v:+.3g}" for k, v in top)) if top else ""
         return f"{node.atom}{_prob(node.probability)}  ⟵ model {node.model}{window}{attributions}"
@@ -83,7 +104,7 @@ def _label(node: Node) -> str:
         return f"{node.atom}{_prob(node.probability)}  … subproof elided{rules}"
     if isinstance(node, Prediction):
         horizon = f" within {node.horizon_days} days" if node.horizon_days is not None else ""
-        landmark = f" of {_value(node.landmark)}" if node.landmark else ""
+        landmark = f" of {fmt(node.landmark)}" if node.landmark else ""
         version = f" (model {node.model_version})" if node.model_version else ""
         return f"risk of {node.target}{horizon}{landmark}: {node.risk:.3g}{version}"
     raise TypeError(f"not a trace node: {node!r}")
@@ -98,20 +119,12 @@ def _why_not(report: WhyNot) -> str:
         if attempt.failed_literal:
             lines.append(f"    fails at: {attempt.failed_literal}")
         for bindings in attempt.partial_bindings:
-            lines.append("    closest: {" + ", ".join(f"{k}={_value(v)}" for k, v in bindings.items()) + "}")
+            lines.append("    closest: {" + ", ".join(f"{k}={fmt(v)}" for k, v in bindings.items()) + "}")
     return "\n".join(lines)
 
 
 def _prob(p: float | None) -> str:
     return "" if p is None else f"  [p={p:.4g}]"
-
-
-def _value(v: Value) -> str:
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return str(v)
 
 
 def _source(leaf: FactLeaf) -> str:
@@ -126,5 +139,5 @@ def _source(leaf: FactLeaf) -> str:
     if s.id:
         text += f" (id {s.id})"
     if s.value is not None:
-        text += f": {_value(s.value)}" + (f" {s.unit}" if s.unit else "")
+        text += f": {fmt(s.value)}" + (f" {s.unit}" if s.unit else "")
     return f"  ⟵ {text}"

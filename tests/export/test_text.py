@@ -11,7 +11,7 @@ from neurosym.logic import Program
 from neurosym.trace import validate
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "trace"))
-from sample_traces import every_kind  # noqa: E402
+from sample_traces import every_kind, faithful_prediction  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -43,6 +43,10 @@ def check(name: str, text: str) -> None:
 
 def test_prediction_trace_golden():
     check("prediction.txt", to_text(every_kind()) + "\n")
+
+
+def test_prediction_with_contributions_counterfactuals_and_why_not_golden():
+    check("prediction_faithful.txt", to_text(faithful_prediction()) + "\n")
 
 
 def test_explanation_golden_folds_helpers_and_shows_iso_dates(model):
