@@ -1,0 +1,127 @@
+"""The site side: a Flower ``ClientApp`` that answers statistics and count queries, trains and evaluates.
+
+A SuperNode finds its site folder in its node config (``data-dir``, written
+by :meth:`Site.save`); under the simulation engine the folder is
+``site_dirs[partition-id]``.  Replies carry only:
+
+* ``query`` / ``statistics``: code, analyte and lifelog aggregates with small
+  cells left out (:func:`~neurosym.federated.local_statistics`);
+* ``query`` / ``counts``: :class:`~neurosym.federated.SiteCounts` of a rule program;
+* ``train``: the model's floating-point weights, the number of training
+  patients, a constant ``site-weight`` and the last training loss;
+* ``evaluate``: loss and AUROC on the site's validation patients and their number.
+
+:func:`~neurosym.federated.audit_mod` logs every reply; with differential
+privacy, Flower's ``fixedclipping_mod`` clips the update before it leaves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from neurosym._errors import InputError
+from neurosym.federated._audit import audit_mod
+from neurosym.federated._counts import site_counts
+from neurosym.federated._local import build_module, evaluate_local, load_weights, site_data, train_local, weights
+from neurosym.federated._plan import featurizer_digest, featurizer_from_config, local_statistics
+from neurosym.federated._site import Site
+from neurosym.neural import CohortDataModule, RiskModule
+
+__all__ = ["client_app"]
+
+
+def _site_dir(node: Mapping[str, object], site_dirs: Sequence[str]) -> str:
+    if "data-dir" in node:
+        return str(node["data-dir"])
+    part = int(node.get("partition-id", -1))
+    if not 0 <= part < len(site_dirs):
+        raise InputError(f"this SuperNode has no site: set --node-config 'data-dir=<folder>' (partition {part})")
+    return site_dirs[part]
+
+
+_CACHE: dict[tuple[str, str], CohortDataModule] = {}
+
+
+def _prepare(config: Mapping[str, object], folder: str) -> tuple[dict, RiskModule, CohortDataModule]:
+    """Params, a module built from the shared featurizer, and the site's tensors (kept while the plan is the same)."""
+    params = json.loads(str(config["model"]))
+    featurizer = featurizer_from_config(config)
+    key = (folder, featurizer_digest(config) + str(config["model"]))
+    if key not in _CACHE:
+        _CACHE.clear()
+        site = Site.load(folder)
+        _CACHE[key] = site_data(site.cohort, site.labels, featurizer, params)
+    _, module = build_module(params, featurizer, int(params["seed"]))
+    return params, module, _CACHE[key]
+
+
+def _clipping_mod(msg, context, call_next):
+    """Flower's ``fixedclipping_mod`` on training messages that carry a clipping norm; a pass-through otherwise."""
+    from flwr.app import MessageType
+    from flwr.clientapp.mod import fixedclipping_mod
+
+    config = next(iter(msg.content.config_records.values()), {})
+    if msg.metadata.message_type == MessageType.TRAIN and "clipping_norm" in config:
+        return fixedclipping_mod(msg, context, call_next)
+    return call_next(msg, context)
+
+
+def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | None = None):
+    """The site's Flower ``ClientApp``.
+
+    Parameters
+    ----------
+    site_dirs : sequence of path, optional
+        Site folders by partition id (simulation); a deployed SuperNode sets
+        ``data-dir`` in its node config instead.
+    audit_dir : path, optional
+        Where :func:`~neurosym.federated.audit_mod` writes (node config
+        ``audit-dir`` wins).
+
+    Returns
+    -------
+    flwr.clientapp.ClientApp
+    """
+    from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
+    from flwr.clientapp import ClientApp
+
+    folders = [str(Path(d).resolve()) for d in site_dirs]
+    app = ClientApp(mods=[audit_mod(audit_dir), _clipping_mod])
+
+    @app.query()
+    def query(msg, context):
+        config = msg.content["config"]
+        folder = _site_dir(context.node_config, folders)
+        site = Site.load(folder)
+        name = str(context.node_config.get("site-name", site.name))
+        if config["step"] == "statistics":
+            reply = local_statistics(site.cohort, site.labels, int(config["min-cell"]))
+        else:
+            eps = float(config["dp-epsilon"])
+            reply = site_counts(site.cohort, str(config["program"]), list(config["criteria"]),
+                                min_cell=int(config["min-cell"]), dp_epsilon=eps if eps > 0 else None,
+                                seed=int(config["seed"])).to_config()
+        return Message(RecordDict({"reply": ConfigRecord(reply | {"site": name})}), reply_to=msg)
+
+    @app.train()
+    def train(msg, context):
+        config = msg.content["config"]
+        params, module, data = _prepare(config, _site_dir(context.node_config, folders))
+        load_weights(module, msg.content["arrays"].to_torch_state_dict())
+        seed = int(params["seed"]) + 1000 * int(config["server-round"]) + int(context.node_config.get("partition-id", 0))
+        loss = train_local(module, data, epochs=int(config["local-epochs"]),
+                           proximal_mu=float(config.get("proximal-mu", 0.0)), seed=seed)
+        metrics = MetricRecord({"num-examples": len(data.train_idx), "site-weight": 1, "train-loss": loss})
+        return Message(RecordDict({"arrays": ArrayRecord(weights(module)), "metrics": metrics}), reply_to=msg)
+
+    @app.evaluate()
+    def evaluate(msg, context):
+        params, module, data = _prepare(msg.content["config"], _site_dir(context.node_config, folders))
+        load_weights(module, msg.content["arrays"].to_torch_state_dict())
+        loss, auroc, n = evaluate_local(module, data)
+        metrics = MetricRecord({"num-examples": n, "site-weight": 1, "eval-loss": loss, "eval-auroc": auroc})
+        return Message(RecordDict({"metrics": metrics}), reply_to=msg)
+
+    return app

@@ -1,0 +1,177 @@
+"""The coordinating side: a Flower ``ServerApp`` for federated training or federated counts.
+
+Training (``task = "train"``):
+
+1. wait for ``min-sites`` SuperNodes;
+2. the vocabulary step: a ``query`` message asks every site for its
+   aggregates and :func:`~neurosym.federated.merge_statistics` builds the one
+   featurizer all sites use;
+3. Flower's FedAvg or FedProx (``flwr.serverapp.strategy``) runs ``rounds``
+   rounds; with differential privacy it is wrapped in
+   ``DifferentialPrivacyClientSideFixedClipping`` (sites clip their update,
+   the server adds Gaussian noise to the average) with Flower's RDP
+   accountant (client-level DP: neighbouring federations differ by one site);
+4. the global :class:`~neurosym.neural.RiskModel` is written to
+   ``<output-dir>/model.pt`` and the per-round metrics to ``rounds.json``.
+
+Counts (``task = "counts"``): one ``query`` carries the rule program and
+criteria, each site answers with :class:`~neurosym.federated.SiteCounts` and
+the combined tables go to ``<output-dir>/counts.json``.
+
+Settings come from the run config (``flwr run``) and the ``settings``
+given to :func:`server_app` (simulation); see :data:`SERVER_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from neurosym._errors import NeurosymError
+from neurosym.federated._counts import SiteCounts, combine_counts
+from neurosym.federated._local import build_module, load_weights, weights
+from neurosym.federated._plan import featurizer_to_config, merge_statistics, model_params
+from neurosym.neural import RiskModel
+
+__all__ = ["SERVER_DEFAULTS", "server_app"]
+
+#: Run-config keys of the ServerApp and their defaults.
+SERVER_DEFAULTS: dict[str, object] = {
+    "task": "train", "output-dir": "", "min-sites": 2, "wait-seconds": 120.0, "seed": 0, "min-cell": 5,
+    "model": "", "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1,
+    "dp-noise-multiplier": 0.0, "dp-clipping-norm": 0.0, "dp-delta": 1e-5,
+    "program": "", "criteria": "", "dp-epsilon": 0.0,
+}
+
+
+def _wait_for_sites(grid, count: int, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while True:
+        nodes = sorted(grid.get_node_ids())
+        if len(nodes) >= count:
+            return nodes
+        if time.monotonic() > deadline:
+            raise NeurosymError(f"only {len(nodes)} of {count} sites connected within {seconds:.0f} s")
+        time.sleep(0.5)
+
+
+def _query(grid, nodes: list[int], config: dict[str, object]) -> list[dict[str, object]]:
+    """Send one query to every site and return their reply configs (an error reply raises)."""
+    from flwr.app import ConfigRecord, Message, MessageType, RecordDict
+
+    messages = [Message(RecordDict({"config": ConfigRecord(config)}), dst_node_id=n, message_type=MessageType.QUERY)
+                for n in nodes]
+    replies = list(grid.send_and_receive(messages, timeout=3600))
+    failed = [r for r in replies if r.has_error()]
+    if failed or len(replies) < len(nodes):
+        reason = failed[0].error.reason if failed else f"{len(nodes) - len(replies)} sites did not answer"
+        raise NeurosymError(f"the {config['step']} query failed at a site: {reason}")
+    return [dict(r.content["reply"]) for r in replies]
+
+
+def _strategy(cfg: Mapping[str, object], n_sites: int):
+    """FedAvg or FedProx, wrapped for differential privacy when a noise multiplier is set."""
+    from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedProx
+
+    noise = float(cfg["dp-noise-multiplier"])
+    common = {"min_train_nodes": n_sites, "min_evaluate_nodes": n_sites, "min_available_nodes": n_sites,
+              "weighted_by_key": "site-weight" if noise > 0 else "num-examples"}
+    name = str(cfg["strategy"]).lower()
+    if name not in ("fedavg", "fedprox"):
+        raise NeurosymError(f"strategy must be 'fedavg' or 'fedprox'; got {cfg['strategy']!r}")
+    base = FedProx(proximal_mu=float(cfg["proximal-mu"]), **common) if name == "fedprox" else FedAvg(**common)
+    if noise <= 0:
+        return base
+    from flwr.supercore.privacy_accounting import NeighboringRelation, PrivacyConfig, SamplingMethod
+    from flwr.supercore.privacy_accounting.rdp_accountant import RdpAccountant
+
+    accountant = RdpAccountant(PrivacyConfig(target_delta=float(cfg["dp-delta"]), population_size=n_sites,
+                                             neighboring_relation=NeighboringRelation.ADD_OR_REMOVE_ONE,
+                                             sampling_method=SamplingMethod.NO_AMPLIFICATION))
+    return DifferentialPrivacyClientSideFixedClipping(base, noise_multiplier=noise,
+                                                      clipping_norm=float(cfg["dp-clipping-norm"]),
+                                                      num_sampled_clients=n_sites, accountant=accountant)
+
+
+def _train(grid, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
+    from flwr.app import ArrayRecord, ConfigRecord
+
+    params = json.loads(str(cfg["model"])) if cfg["model"] else model_params(RiskModel())
+    min_cell = int(cfg["min-cell"])
+    stats = _query(grid, nodes, {"step": "statistics", "min-cell": min_cell})
+    featurizer = merge_statistics(stats, params, min_cell)
+    concepts, module = build_module(params, featurizer, int(cfg["seed"]))
+    strategy = _strategy(cfg, len(nodes))
+    plan = featurizer_to_config(featurizer) | {"model": json.dumps(params), "local-epochs": int(cfg["local-epochs"])}
+    ticks = [time.perf_counter()]
+
+    def tick(server_round: int, arrays) -> None:  # Flower calls it after every round: per-round wall time
+        ticks.append(time.perf_counter())
+
+    result = strategy.start(grid, ArrayRecord(weights(module)), num_rounds=int(cfg["rounds"]),
+                            train_config=ConfigRecord(dict(plan)), evaluate_config=ConfigRecord(dict(plan)),
+                            evaluate_fn=tick)
+    load_weights(module.eval(), result.arrays.to_torch_state_dict())
+    rounds = []
+    for r in range(1, int(cfg["rounds"]) + 1):
+        train = dict(result.train_metrics_clientapp.get(r, {}))
+        evaluation = dict(result.evaluate_metrics_clientapp.get(r, {}))
+        rounds.append({"round": r, "train_loss": train.get("train-loss"), "eval_loss": evaluation.get("eval-loss"),
+                       "eval_auroc": evaluation.get("eval-auroc"), "seconds": ticks[r + 1] - ticks[r]})
+    privacy = None
+    if float(cfg["dp-noise-multiplier"]) > 0:
+        spent = strategy.privacy_spent()
+        privacy = {"epsilon": spent.epsilon, "delta": spent.delta, "releases": spent.num_releases,
+                   "noise_multiplier": float(cfg["dp-noise-multiplier"]),
+                   "clipping_norm": float(cfg["dp-clipping-norm"]), "unit": "site (client-level DP)"}
+    model = RiskModel(**params)
+    model.featurizer_, model.concepts_, model.module_ = featurizer, concepts, module
+    model.history_, model.best_epoch_ = rounds, len(rounds)
+    model.save(out / "model.pt")
+    (out / "rounds.json").write_text(json.dumps({"rounds": rounds, "privacy": privacy, "sites": len(nodes),
+                                                 "vocabulary": len(featurizer.vocabulary_)}, indent=1))
+
+
+def _counts(grid, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
+    criteria = [c.strip() for c in str(cfg["criteria"]).split(",") if c.strip()]
+    replies = _query(grid, nodes, {"step": "counts", "program": str(cfg["program"]), "criteria": criteria,
+                                   "min-cell": int(cfg["min-cell"]), "dp-epsilon": float(cfg["dp-epsilon"]),
+                                   "seed": int(cfg["seed"])})
+    eps = float(cfg["dp-epsilon"]) or None
+    counts = {str(r["site"]): SiteCounts.from_config(r, eps) for r in sorted(replies, key=lambda r: str(r["site"]))}
+    summary = combine_counts(counts)
+    tables = {k: json.loads(getattr(summary, k).to_json(orient="records")) for k in ("relations", "rules", "attrition")}
+    (out / "counts.json").write_text(json.dumps(tables | {"eligible": summary.eligible,
+                                                          "most_excluding": summary.most_excluding}, indent=1))
+
+
+def server_app(settings: Mapping[str, object] | None = None):
+    """The coordinating Flower ``ServerApp``.
+
+    Parameters
+    ----------
+    settings : dict, optional
+        Overrides of :data:`SERVER_DEFAULTS` on top of the run config.
+
+    Returns
+    -------
+    flwr.serverapp.ServerApp
+    """
+    from flwr.serverapp import ServerApp
+
+    app = ServerApp()
+
+    @app.main()
+    def main(grid, context) -> None:
+        cfg = SERVER_DEFAULTS | dict(context.run_config) | dict(settings or {})
+        out = Path(str(cfg["output-dir"]) or ".").resolve()
+        out.mkdir(parents=True, exist_ok=True)
+        nodes = _wait_for_sites(grid, int(cfg["min-sites"]), float(cfg["wait-seconds"]))
+        if cfg["task"] == "counts":
+            _counts(grid, cfg, nodes, out)
+        else:
+            _train(grid, cfg, nodes, out)
+
+    return app
