@@ -15,6 +15,7 @@ from neurosym import __version__
 from neurosym._errors import NeurosymError
 from neurosym.cli._data import data_app
 from neurosym.cli._demo import demo
+from neurosym.cli._federated import federated_app
 from neurosym.cli._models import explain, predict, train
 from neurosym.cli._rules import rules_app
 
@@ -49,6 +50,7 @@ app.command("predict")(predict)
 app.command("explain")(explain)
 app.add_typer(data_app, name="data")
 app.add_typer(rules_app, name="rules")
+app.add_typer(federated_app, name="federated")
 
 
 def _message(err: BaseException) -> str:
