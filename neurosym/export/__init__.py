@@ -1,4 +1,4 @@
-"""Renderers of traces for people and machines: text trees and JSON (HTML and FHIR to come).
+"""Renderers of traces for people and machines: text trees, JSON, FHIR R4 bundles and self-contained HTML reports.
 
 >>> from neurosym.trace import Check, RuleApplication
 >>> print(to_text(RuleApplication("p(1)", "r1", children=[Check("1 < 2")])))
@@ -7,7 +7,10 @@ p(1)
    └─ 1 < 2  ✓
 """
 
+from neurosym.export._fhir import to_fhir
+from neurosym.export._html import to_html, write_html
 from neurosym.export._json import to_json
 from neurosym.export._text import to_text
+from neurosym.export._timeline import TIMELINE_COLUMNS, patient_timeline, timeline_png
 
-__all__ = ["to_json", "to_text"]
+__all__ = ["TIMELINE_COLUMNS", "patient_timeline", "timeline_png", "to_fhir", "to_html", "to_json", "to_text", "write_html"]

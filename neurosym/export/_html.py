@@ -1,0 +1,215 @@
+"""A self-contained HTML report of a trace for clinicians: one file, inline CSS, JS and images, no network.
+
+It shows the risk with its threshold and calibration context, the reasons with their contributions, the
+collapsible proof tree (``<details>``) with rule ids, citations, probabilities, source records, ontology paths and
+neural-predicate attributions, a timeline of labs and daily steps (:func:`~neurosym.export.patient_timeline`), what
+would change the risk and why-not reports.  Every text from the trace or the patient's data is HTML-escaped.
+
+Examples
+--------
+>>> from neurosym.trace import Check, RuleApplication
+>>> page = to_html(RuleApplication("dm(<b>)", "ada.a1c", cite="ADA 2025", children=[Check("7.1 >= 6.5")]))
+>>> page.startswith("<!DOCTYPE html>"), "dm(&lt;b&gt;)" in page, "<b>" in page, "http" in page
+(True, True, False, False)
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from neurosym.export._summary import calibration_text, change_text, contribution_of, fmt, logit_line, top_contributions
+from neurosym.export._timeline import timeline_png
+from neurosym.trace import (Aggregate, Check, Elided, FactLeaf, Negation, NeuralLeaf, Node, OntologyLeaf, Prediction,
+                            RuleApplication, WhyNot, fold)
+
+__all__ = ["to_html", "write_html"]
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:72rem;color:#1a202c;padding:0 1rem}
+h1{font-size:1.5rem;margin:0 0 .3rem}h2{font-size:1.15rem;border-bottom:1px solid #e2e8f0;padding-bottom:.2rem;margin-top:1.8rem}
+.muted{color:#4a5568}.risk{font-size:2.4rem;font-weight:700}.high{color:#c53030}.low{color:#2f855a}
+.bar{position:relative;height:14px;background:#edf2f7;border-radius:7px;max-width:36rem;margin:.4rem 0}
+.bar .fill{position:absolute;left:0;top:0;bottom:0;background:#3182ce;border-radius:7px}
+.bar .cut{position:absolute;top:-4px;bottom:-4px;width:2px;background:#1a202c}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border-bottom:1px solid #e2e8f0;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.pos{color:#c53030}.neg{color:#2f855a}
+details{margin:.15rem 0 .15rem 1.1rem}summary{cursor:pointer}.leaf{margin:.15rem 0 .15rem 1.1rem}
+.tree>details{margin-left:0}code,.atom{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
+.tag{display:inline-block;font-size:.75em;padding:0 .4em;border-radius:.6em;background:#edf2f7;color:#2d3748;margin-left:.3em}
+.cite{color:#4a5568;font-style:italic}.src{color:#2c5282}img{max-width:100%}
+button{font:inherit;margin-right:.4rem}
+"""
+
+_JS = """
+document.querySelectorAll("[data-toggle]").forEach(function (b) {
+  b.addEventListener("click", function () {
+    var open = b.getAttribute("data-toggle") === "open";
+    document.querySelectorAll(".tree details").forEach(function (d) { d.open = open; });
+  });
+});
+document.body.setAttribute("data-ready", "1");
+"""
+
+
+def to_html(trace: Node, *, timeline: pd.DataFrame | None = None, title: str | None = None, max_depth: int | None = None,
+            open_depth: int = 2) -> str:
+    """The report as one HTML document.
+
+    Parameters
+    ----------
+    trace : Node
+        A prediction (risk, reasons, counterfactuals, why-not) or any other trace (a proof, a why-not report).
+    timeline : pandas.DataFrame, optional
+        A :func:`~neurosym.export.patient_timeline` frame, plotted as an inline PNG.
+    title : str, optional
+        Default: the prediction's target, else the traced atom.
+    max_depth : int, optional
+        Elide rule applications deeper than this (their evidence leaves stay), as :func:`neurosym.trace.fold`.
+    open_depth : int
+        Levels of the proof tree shown open.
+    """
+    if title is None:
+        title = f"Risk of {trace.target}" if isinstance(trace, Prediction) else f"Why {getattr(trace, 'atom', trace.kind)}"
+    sections = [f"<h1>{escape(title)}</h1>"]
+    if isinstance(trace, Prediction):
+        sections += _risk(trace)
+    if timeline is not None:
+        sections.append(_timeline(timeline))
+    if isinstance(trace, WhyNot):
+        sections.append(_why_not(trace))
+    else:
+        root = fold(trace, max_depth=max_depth)
+        tree = _node(root, 0, open_depth, set()) if not isinstance(root, Prediction) else \
+            "".join(_node(child, 0, open_depth, set()) for child in root.children)
+        sections.append('<h2>Proof</h2><p><button type="button" data-toggle="open">Expand all</button>'
+                        '<button type="button" data-toggle="close">Collapse all</button></p>'
+                        f'<div class="tree" id="proof">{tree}</div>')
+    if isinstance(trace, Prediction):
+        sections += _counterfactuals(trace)
+        sections += [_why_not(report) for report in trace.why_not]
+    sections.append('<p class="muted">Generated by neurosym from a trace (schema version 1). Decision support only: '
+                    'read it with the patient\'s full record.</p>')
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n"
+            + "\n".join(sections) + f"\n<script>{_JS}</script></body></html>\n")
+
+
+def write_html(trace: Node, path: str | Path, **options: object) -> Path:
+    """Write :func:`to_html` of ``trace`` (same options) to ``path`` as UTF-8; returns the path."""
+    path = Path(path)
+    path.write_text(to_html(trace, **options), encoding="utf-8")  # type: ignore[arg-type]
+    return path
+
+
+def _risk(p: Prediction) -> list[str]:
+    level = "" if p.threshold is None else (" high" if p.risk >= p.threshold else " low")
+    facts = [f"within {p.horizon_days} days" if p.horizon_days is not None else "",
+             f"of {fmt(p.landmark)}" if p.landmark else "", f"model {p.model_version}" if p.model_version else ""]
+    cut = "" if p.threshold is None else f'<div class="cut" style="left:{100 * p.threshold:.1f}%" title="threshold"></div>'
+    out = ["<h2>Risk</h2>",
+           f'<div class="risk{level}" id="risk">{100 * p.risk:.1f}%</div>',
+           f'<p class="muted">{escape(" ".join(f for f in facts if f))}</p>',
+           f'<div class="bar"><div class="fill" style="width:{100 * p.risk:.1f}%"></div>{cut}</div>']
+    for text in (calibration_text(p), logit_line(p)):
+        if text:
+            out.append(f"<p>{escape(text)}</p>")
+    reasons = top_contributions(p, len(p.children))
+    if reasons:
+        rows = "".join(f'<tr><td class="atom">{escape(atom)}</td><td class="num {"pos" if c > 0 else "neg"}">{c:+.3f}</td></tr>'
+                       for atom, c in reasons)
+        out.append(f"<h2>Reasons</h2><table id=\"reasons\"><tr><th>reason</th><th>contribution to the logit</th></tr>{rows}</table>")
+    return out
+
+
+def _timeline(frame: pd.DataFrame) -> str:
+    png = base64.b64encode(timeline_png(frame)).decode("ascii")
+    return ('<h2>Timeline before the landmark</h2><p class="muted">Labs and vitals; daily steps, where grey bands are '
+            f'days the wearable was not worn or sent no data (gaps, not zeros).</p><img id="timeline" alt="timeline of '
+            f'labs and daily steps" src="data:image/png;base64,{png}">')
+
+
+def _node(node: Node, depth: int, open_depth: int, seen: set[int]) -> str:
+    inner = list(getattr(node, "children", ()))
+    summary = _summary(node)
+    if not inner:
+        return f'<div class="leaf">{summary}{_detail(node)}</div>'
+    if id(node) in seen:
+        return f'<div class="leaf">{summary} <span class="muted">(shown above)</span></div>'
+    seen.add(id(node))
+    body = _detail(node) + "".join(_node(child, depth + 1, open_depth, seen) for child in inner)
+    return f'<details{" open" if depth < open_depth else ""}><summary>{summary}</summary>{body}</details>'
+
+
+def _summary(node: Node) -> str:
+    text = f'<span class="atom">{escape(getattr(node, "atom", None) or getattr(node, "text", node.kind))}</span>'
+    p = getattr(node, "probability", None)
+    if p is not None:
+        text += f'<span class="tag">p = {p:.3g}</span>'
+    c = contribution_of(node)
+    if c is not None:
+        text += f'<span class="tag {"pos" if c > 0 else "neg"}">logit {c:+.3f}</span>'
+    if isinstance(node, RuleApplication):
+        text += f' <span class="tag">rule {escape(node.rule_id)}</span>'
+    elif isinstance(node, Check):
+        text += ' <span class="tag">✓</span>'
+    elif isinstance(node, Negation):
+        text = f'<span class="atom">not {escape(node.atom)}</span> <span class="tag">✓ absent</span>'
+    return text
+
+
+def _detail(node: Node) -> str:
+    if isinstance(node, RuleApplication):
+        parts = [f'<span class="cite">{escape(node.cite)}</span>' if node.cite else "",
+                 escape(node.doc) if node.doc else "",
+                 "bindings: <code>" + escape(", ".join(f"{k}={fmt(v)}" for k, v in node.bindings.items())) + "</code>"
+                 if node.bindings else ""]
+        parts = [p for p in parts if p]
+        return f'<div class="leaf muted">{" · ".join(parts)}</div>' if parts else ""
+    if isinstance(node, FactLeaf):
+        s = node.source
+        if s is None:
+            return ""
+        where = "/".join(x for x in (s.dataset, s.table) if x) + (f" row {s.row}" if s.row is not None else "") + \
+            (f" id {s.id}" if s.id else "") + (f": {fmt(s.value)}{' ' + s.unit if s.unit else ''}" if s.value is not None else "")
+        text = where if (s.dataset or s.table) else (s.text or "")
+        return f' <span class="src">⟵ {escape(text)}</span>' if text else ""
+    if isinstance(node, OntologyLeaf):
+        return f' <span class="src">⟵ ontology path {escape(node.text)}</span>'
+    if isinstance(node, NeuralLeaf):
+        window = f"window {fmt(node.window_start)} to {fmt(node.window_end)}" if node.window_start or node.window_end else ""
+        rows = "".join(f'<tr><td>{escape(k)}</td><td class="num {"pos" if v > 0 else "neg"}">{v:+.3f}</td></tr>'
+                       for k, v in sorted(node.attributions.items(), key=lambda kv: (-abs(kv[1]), kv[0])))
+        table = f"<table><tr><th>input</th><th>attribution</th></tr>{rows}</table>" if rows else ""
+        return f' <span class="src">⟵ model {escape(node.model)} {escape(window)}</span>{table}'
+    if isinstance(node, Aggregate) and node.value is not None:
+        return f' <span class="muted">value {escape(fmt(node.value))}</span>'
+    if isinstance(node, Elided):
+        return f' <span class="muted">subproof elided (rules {escape(", ".join(node.rule_ids))})</span>'
+    return ""
+
+
+def _counterfactuals(p: Prediction) -> list[str]:
+    if not p.counterfactuals:
+        return []
+    rows = "".join(f"<tr><td>{escape('; '.join(map(change_text, cf.changes)))}</td><td class=\"num\">{100 * cf.risk:.1f}%</td>"
+                   f"<td>{'yes' if cf.below_threshold else 'no'}</td></tr>" for cf in p.counterfactuals)
+    return ["<h2>What would change the risk</h2><table id=\"counterfactuals\"><tr><th>change</th><th>new risk</th>"
+            f"<th>below threshold</th></tr>{rows}</table>"]
+
+
+def _why_not(report: WhyNot) -> str:
+    if report.holds:
+        return f'<h2>Why not {escape(report.atom)}?</h2><p>It holds.</p>'
+    items = []
+    for attempt in report.attempts:
+        closest = "".join(f"<li>closest: <code>{escape(', '.join(f'{k}={fmt(v)}' for k, v in b.items()))}</code></li>"
+                          for b in attempt.partial_bindings)
+        fails = f"<li>fails at <code>{escape(attempt.failed_literal)}</code></li>" if attempt.failed_literal else ""
+        items.append(f"<li>rule <code>{escape(attempt.rule_id)}</code>: {escape(attempt.reason)}<ul>{fails}{closest}</ul></li>")
+    note = f"<p>{escape(report.note)}</p>" if report.note else ""
+    return f'<h2>Why not {escape(report.atom)}?</h2>{note}<ul class="why-not">{"".join(items)}</ul>'
