@@ -1,0 +1,388 @@
+"""``NeuroSymbolicModel``: neural predicates in rules, trained end to end through differentiable top-k proofs."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytorch_lightning as pl
+import torch
+
+from neurosym import __version__
+from neurosym._errors import NeurosymError, NotFittedError
+from neurosym.data import Cohort
+from neurosym.logic import Program
+from neurosym.ontology import Ontology
+from neurosym.neural import STATIC_FEATURES, DAILY_CHANNELS, Featurizer, RiskModule, ancestor_table, to_tensors, usable_labels
+from neurosym.neural._risk_model import _KeepBest, _quiet_lightning
+from neurosym.reasoning._grounding import Grounding, compile_proofs, ground, proof_atoms
+from neurosym.reasoning._module import ProofDataModule, ReasonerModule
+from neurosym.reasoning._predicates import neural_predicate, observed_enough, predicate_inputs
+from neurosym.reasoning._program import RELEVANT_RELATIONS, default_program, split_program
+from neurosym.tasks import as_landmarks, before_landmark, resolve_ontologies
+from neurosym.tasks._codes import OntologySpec
+from neurosym.tasks._landmarks import LandmarkSpec
+from neurosym.trace import Prediction
+
+__all__ = ["NeuroSymbolicModel"]
+
+_FEATURIZER_PARAMS = ("max_codes", "max_analytes", "lab_steps", "lifelog_days")
+#: Neural predicates the default model uses.
+DEFAULT_PREDICATES = ("rising_glycemic_trajectory", "low_activity_pattern", "short_sleep_pattern")
+
+
+class NeuroSymbolicModel:
+    """Risk from rules over record facts, ontology subsumption and neural predicates, with a faithful trace.
+
+    The program (default: the rule library plus ``rules/neural/*.dl``) is
+    grounded once per cohort; the top-k proofs of the prediction-relevant
+    relations (default ``t2d_risk_factor(P, F)`` and ``at_risk_t2d(P)``)
+    become tensors, and training runs through them
+    (:class:`~neurosym.reasoning.TopKProofs`): neural predicate heads and rule
+    weights learn from the outcome label only.  The risk is
+    ``sigmoid(bias + sum_j w_j p_j + residual)``, so each atom's ``w_j p_j``
+    is its exact contribution in :meth:`explain`'s trace.  Scikit-learn style:
+    ``__init__`` stores parameters, learned state ends in ``_``, only records
+    strictly before each landmark are read, and a seed makes runs identical.
+
+    Parameters
+    ----------
+    program : Program, optional
+        Default :func:`default_program`.
+    relations : sequence of str, default ("t2d_risk_factor", "at_risk_t2d")
+        Relations whose atoms enter the risk head (first argument: the patient).
+    predicates : sequence of str
+        Registered neural predicates (:func:`register_predicate`) the program reads.
+    k : int, default 3
+        Proofs kept per atom (at most 4), re-selected from ``candidates`` by current probability.
+    candidates : int, default 6
+        Candidate proofs per atom asked of the prover.
+    residual : bool, default True
+        Add a small :class:`~neurosym.neural.RiskModule` logit (its share is shown in traces).
+    residual_inputs : sequence of str, default ("record", "labs", "lifelog")
+    residual_dim : int, default 16
+    ontologies : sequence of str or Ontology, default ("clinical",)
+    max_codes, max_analytes, lab_steps, lifelog_days : int
+        Passed to :class:`~neurosym.neural.Featurizer`.
+    batch_size, max_epochs, patience : int
+    lr, weight_decay, val_fraction : float
+    threshold : float, default 0.15
+        The "high risk" cut-off traces report against.
+    target : str, default "type 2 diabetes"
+    horizon_days : int, default 1096
+    seed, num_threads : int
+    progress_bar : bool, default True
+
+    Attributes
+    ----------
+    featurizer_ : Featurizer
+    atoms_ : list of str
+        Risk-head atoms (:func:`atom_key`), in weight order.
+    rules_ : list of str
+        Rule ids with a learned weight.
+    module_ : ReasonerModule
+    history_ : list of dict
+    best_epoch_ : int
+    train_risk_ : numpy.ndarray
+        Sorted risks of the training patients (calibration context).
+    train_label_ : numpy.ndarray
+        Their labels, in the same order.
+    model_version_ : str
+
+    Examples
+    --------
+    >>> from neurosym.data import synthetic_cohort
+    >>> from neurosym.tasks import ground_truth_labels
+    >>> cohort = synthetic_cohort(150, seed=0)
+    >>> model = NeuroSymbolicModel(max_epochs=1, lifelog_days=28, progress_bar=False)
+    >>> list(model.fit(cohort, ground_truth_labels(cohort)).predict_proba(cohort, "2024-01-01").columns)
+    ['patient_id', 'landmark', 'risk']
+    """
+
+    def __init__(self, *, program: Program | None = None, relations: Sequence[str] = RELEVANT_RELATIONS,
+                 predicates: Sequence[str] = DEFAULT_PREDICATES, k: int = 3, candidates: int = 6,
+                 residual: bool = True, residual_inputs: Sequence[str] = ("record", "labs", "lifelog"),
+                 residual_dim: int = 16, ontologies: Sequence[OntologySpec] = ("clinical",), max_codes: int = 64,
+                 max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
+                 max_epochs: int = 30, patience: int = 4, lr: float = 1e-2, weight_decay: float = 1e-4,
+                 val_fraction: float = 0.2, threshold: float = 0.15, target: str = "type 2 diabetes",
+                 horizon_days: int = 1096, seed: int = 0, num_threads: int = 1, progress_bar: bool = True) -> None:
+        self.program = program
+        self.relations = relations
+        self.predicates = predicates
+        self.k = k
+        self.candidates = candidates
+        self.residual = residual
+        self.residual_inputs = residual_inputs
+        self.residual_dim = residual_dim
+        self.ontologies = ontologies
+        self.max_codes = max_codes
+        self.max_analytes = max_analytes
+        self.lab_steps = lab_steps
+        self.lifelog_days = lifelog_days
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.val_fraction = val_fraction
+        self.threshold = threshold
+        self.target = target
+        self.horizon_days = horizon_days
+        self.seed = seed
+        self.num_threads = num_threads
+        self.progress_bar = progress_bar
+
+    def get_params(self) -> dict[str, object]:
+        """The constructor parameters, as scikit-learn's ``get_params``."""
+        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
+
+    def __repr__(self) -> str:
+        return f"NeuroSymbolicModel(relations={tuple(self.relations)!r}, predicates={tuple(self.predicates)!r}, seed={self.seed})"
+
+    # ------------------------------------------------------------------ structure
+    def _program(self) -> Program:
+        if not hasattr(self, "_program_cache"):
+            self._program_cache = self.program if self.program is not None else default_program()
+            self._parts = split_program(self._program_cache, self.relations, self.predicates)
+            self._ontology = Ontology.load("clinical")
+        return self._program_cache
+
+    def _check_params(self) -> None:
+        if not 1 <= self.k <= 4 or self.candidates < self.k:
+            raise NeurosymError(f"need 1 <= k <= 4 and candidates >= k; got k={self.k}, candidates={self.candidates}")
+        for name in self.predicates:
+            neural_predicate(name)
+        unknown = set(self.predicates) - set(self._program().input_relations)
+        if unknown:
+            raise NeurosymError(f"neural predicates {sorted(unknown)} are not read by the program; "
+                                "add rules that use them or drop them from predicates")
+
+    def _prepare(self, cohort: Cohort, landmarks: LandmarkSpec, fit: bool = False
+                 ) -> tuple[dict[str, np.ndarray], dict[str, torch.Tensor], Grounding]:
+        """Features, model-input tensors (features + compiled proofs) and the grounding of a cohort at its landmarks."""
+        lm = as_landmarks(landmarks, cohort)[["patient_id", "landmark"]]
+        cut = before_landmark(cohort, lm)
+        features = (self.featurizer_.fit_transform if fit else self.featurizer_.transform)(cohort, lm)
+        tensors = to_tensors(features)
+        preds = [neural_predicate(p) for p in self.predicates]
+        candidates = {p.name: observed_enough(p, predicate_inputs(p, self.featurizer_.analytes_, tensors)) for p in preds}
+        grounding = ground(self._parts, cut, self._program(), candidates, self.relations, self.candidates, self._ontology)
+        if list(grounding.patient_ids) != [str(p) for p in features["patient_id"]]:
+            raise NeurosymError("features and facts disagree on the patients at the landmarks")  # pragma: no cover
+        if fit:
+            self.atoms_ = proof_atoms(grounding)
+            self.rules_ = [r.id for r in self._parts[1].rules if not r.is_fact]
+        compiled = compile_proofs(grounding, self.atoms_, self.rules_, self.predicates, self.candidates)
+        tensors.update(var=torch.from_numpy(compiled.var), valid=torch.from_numpy(compiled.valid),
+                       const=torch.from_numpy(compiled.const))
+        return features, tensors, grounding
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, cohort: Cohort, labels: pd.DataFrame) -> "NeuroSymbolicModel":
+        """Train on the labelled patients of ``cohort`` (rows with an ``excluded`` reason are skipped).
+
+        Parameters
+        ----------
+        cohort : Cohort
+        labels : pandas.DataFrame
+            ``patient_id, landmark, label[, excluded]``.
+
+        Returns
+        -------
+        NeuroSymbolicModel
+            ``self``.
+        """
+        self._check_params()
+        train = usable_labels(labels)
+        if train["label"].nunique() < 2:
+            raise NeurosymError(f"fit needs both classes among the usable labels; got {len(train)} rows "
+                                f"with labels {sorted(train['label'].unique().tolist())}")
+        torch.set_num_threads(self.num_threads)
+        pl.seed_everything(self.seed, verbose=False)
+        onts = resolve_ontologies(self.ontologies) if "record" in self.residual_inputs and self.residual else []
+        self.featurizer_ = Featurizer(**{k: getattr(self, k) for k in _FEATURIZER_PARAMS}, ontologies=onts)
+        features, tensors, _ = self._prepare(cohort, train, fit=True)
+        order = pd.Index(train["patient_id"].astype(str)).get_indexer(features["patient_id"].astype(str))
+        tensors["label"] = torch.as_tensor(train["label"].to_numpy(dtype=np.float32)[order])
+        concepts, table = ancestor_table(self.featurizer_.vocabulary_, onts)
+        self.concepts_, self.ancestors_ = concepts, table
+        module = self._module(float(tensors["label"].mean()))
+        data = ProofDataModule(tensors, self.batch_size, self.val_fraction, self.seed)
+        keep = _KeepBest()
+        callbacks: list[pl.Callback] = [keep]
+        if self.val_fraction > 0:
+            callbacks.append(pl.callbacks.EarlyStopping("val_auroc", mode="max", patience=self.patience))
+        with _quiet_lightning():
+            trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=self.max_epochs, deterministic=True,
+                                 logger=False, enable_checkpointing=False, enable_model_summary=False,
+                                 enable_progress_bar=self.progress_bar, callbacks=callbacks, num_sanity_val_steps=0,
+                                 limit_val_batches=None if self.val_fraction > 0 else 0)
+            trainer.fit(module, datamodule=data)
+        if self.val_fraction > 0 and keep.state is not None:
+            module.load_state_dict(keep.state)
+        module.eval()
+        self.module_ = module
+        self.history_ = keep.history
+        self.best_epoch_ = (max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"] if keep.history
+                            else trainer.current_epoch)
+        risk = self._risk(tensors)
+        order = np.argsort(risk, kind="stable")
+        self.train_risk_, self.train_label_ = risk[order], tensors["label"].numpy()[order]
+        self.model_version_ = self._version()
+        return self
+
+    def _module(self, base_rate: float) -> ReasonerModule:
+        residual = None
+        if self.residual:
+            f = self.featurizer_
+            residual = RiskModule(self.ancestors_, n_concepts=len(self.concepts_), n_analytes=max(len(f.analytes_), 1),
+                                  n_static=len(STATIC_FEATURES), lifelog_days=self.lifelog_days,
+                                  n_channels=len(DAILY_CHANNELS), inputs=tuple(self.residual_inputs),
+                                  dim=self.residual_dim, dropout=0.1)
+        return ReasonerModule([neural_predicate(p) for p in self.predicates], list(self.featurizer_.analytes_),
+                              n_rules=len(self.rules_), n_atoms=len(self.atoms_), k=self.k,
+                              lifelog_days=self.lifelog_days, residual=residual, base_rate=base_rate, lr=self.lr,
+                              weight_decay=self.weight_decay)
+
+    def _version(self) -> str:
+        digest = hashlib.sha256()
+        for name, value in sorted(self.module_.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(value.detach().contiguous().numpy().tobytes())
+        return f"neurosym {__version__} NeuroSymbolicModel {digest.hexdigest()[:12]}"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "module_"):
+            raise NotFittedError("this NeuroSymbolicModel is not fitted yet; call fit(cohort, labels) first")
+
+    # ------------------------------------------------------------------ predict
+    def _parts_of(self, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The module's logit parts for every row, in chunks, without gradients."""
+        torch.set_num_threads(self.num_threads)
+        n = len(tensors["static"])
+        chunks = []
+        with torch.no_grad():
+            for start in range(0, n, 1024):
+                chunks.append(self.module_.parts({k: v[start:start + 1024] for k, v in tensors.items()}))
+        if not chunks:
+            return self.module_.parts({k: v[:0] for k, v in tensors.items()})
+        return {k: torch.cat([c[k] for c in chunks]) for k in chunks[0]}
+
+    def _risk(self, tensors: dict[str, torch.Tensor]) -> np.ndarray:
+        return torch.sigmoid(self._parts_of(tensors)["logit"]).double().numpy()
+
+    def predict_proba(self, cohort: Cohort, landmarks: LandmarkSpec) -> pd.DataFrame:
+        """Risk of every patient with a landmark, from what was recorded strictly before it.
+
+        Parameters
+        ----------
+        cohort : Cohort
+        landmarks : str, date, DataFrame or Series
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``patient_id, landmark, risk``, sorted by patient.
+        """
+        self._check_fitted()
+        features, tensors, _ = self._prepare(cohort, landmarks)
+        return pd.DataFrame({"patient_id": pd.array(features["patient_id"], dtype="string"),
+                             "landmark": features["landmark"], "risk": self._risk(tensors)})
+
+    def predict_atoms(self, cohort: Cohort, landmarks: LandmarkSpec) -> pd.DataFrame:
+        """Per patient, the probability of each risk-head atom and of each neural predicate (columns by name).
+
+        >>> # doctest: +SKIP
+        >>> model.predict_atoms(cohort, "2024-01-01")[["patient_id", "rising_glycemic_trajectory"]]
+        """
+        self._check_fitted()
+        features, tensors, _ = self._prepare(cohort, landmarks)
+        parts = self._parts_of(tensors)
+        frame = pd.DataFrame({"patient_id": pd.array(features["patient_id"], dtype="string"),
+                              "landmark": features["landmark"]})
+        for j, atom in enumerate(self.atoms_):
+            frame[atom] = parts["atoms"][:, j].double().numpy()
+        for q, name in enumerate(self.predicates):
+            frame[name] = parts["neural"][:, q].double().numpy()
+        return frame
+
+    # ------------------------------------------------------------------ explain
+    def explain(self, cohort: Cohort, patient_id: str, landmark: LandmarkSpec | None = None, *,
+                counterfactuals: bool = False, why_not: Sequence[str] = ()) -> Prediction:
+        """The prediction for one patient as a trace whose contributions add up to the logit.
+
+        Parameters
+        ----------
+        cohort : Cohort
+        patient_id : str
+        landmark : str or date, optional
+            Default: the patient's landmark in ``cohort.labels``.
+        counterfactuals : bool, default False
+            Add the smallest changes of modifiable facts that take the risk below :attr:`threshold`.
+        why_not : sequence of str
+            Atoms (e.g. ``'at_risk_t2d("S000001")'``) to report on when they do not hold.
+
+        Returns
+        -------
+        Prediction
+            Children: one subtree per atom with a non-zero contribution
+            (rule applications down to source records, ontology paths and
+            neural leaves), each with its ``contribution``.
+        """
+        from neurosym.reasoning._explain import explain_prediction
+
+        self._check_fitted()
+        return explain_prediction(self, cohort, patient_id, landmark, counterfactuals=counterfactuals, why_not=why_not)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> Path:
+        """Write parameters, rule text, featurizer and weights to ``path`` (a torch file); returns the path."""
+        self._check_fitted()
+        params = self.get_params()
+        params["ontologies"] = tuple(o if isinstance(o, str) else getattr(o, "name", str(o)) for o in self.ontologies)
+        params["program"] = None if self.program is None else _program_texts(self.program)
+        path = Path(path)
+        torch.save({"params": params, "featurizer": self.featurizer_.state(), "concepts": self.concepts_,
+                    "ancestors": self.ancestors_, "atoms": self.atoms_, "rules": self.rules_,
+                    "state_dict": self.module_.state_dict(), "history": self.history_, "best_epoch": self.best_epoch_,
+                    "train_risk": self.train_risk_, "train_label": self.train_label_,
+                    "model_version": self.model_version_}, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "NeuroSymbolicModel":
+        """A fitted model written by :meth:`save` (the file is unpickled: load only files you trust)."""
+        saved = torch.load(Path(path), weights_only=False)
+        params = dict(saved["params"])
+        if params["program"] is not None:
+            params["program"] = _program_from_texts(params["program"])
+        model = cls(**params)
+        model.featurizer_ = Featurizer.from_state(saved["featurizer"])
+        model.concepts_, model.ancestors_ = saved["concepts"], saved["ancestors"]
+        model.atoms_, model.rules_ = saved["atoms"], saved["rules"]
+        module = model._module(0.5)
+        module.load_state_dict(saved["state_dict"])
+        module.eval()
+        model.module_ = module
+        model.history_, model.best_epoch_ = saved["history"], saved["best_epoch"]
+        model.train_risk_, model.train_label_ = saved["train_risk"], saved["train_label"]
+        model.model_version_ = saved["model_version"]
+        return model
+
+
+def _program_texts(program: Program) -> dict[str, str]:
+    """The rule text of each source of ``program`` (path -> text)."""
+    return {path: "\n".join(lines) for path, lines in program.module.sources.items()}
+
+
+def _program_from_texts(texts: dict[str, str]) -> Program:
+    programs = [Program.from_text(text, path) for path, text in texts.items()]
+    out = programs[0]
+    for p in programs[1:]:
+        out = out + p
+    return out
