@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from neurosym._errors import InputError, NeurosymError, RuleError
 
@@ -30,7 +29,7 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     InputError
         When a directory holds no ``*.dl`` file.
     """
-    from neurosym.facts import RULE_TOPICS, library_files, rules_dir
+    from neurosym._resources import rules_dir
 
     try:
         library = rules_dir().resolve()
@@ -43,14 +42,20 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
             if not found:
                 raise InputError(f"directory {path} holds no rules (no *.dl files)")
             out.update(dict.fromkeys(found))
-        elif library is not None and path.parent.resolve() == library and path.stem in RULE_TOPICS:
-            out.update(dict.fromkeys(library_files([path.stem])))
+        elif library is not None and path.parent.resolve() == library:
+            from neurosym.facts import RULE_TOPICS, library_files  # only for the library's own files (it loads pandas)
+
+            out.update(dict.fromkeys(library_files([path.stem]) if path.stem in RULE_TOPICS else [path]))
         else:
             out[path] = None
     return list(out)
 
 
-def _check(files: list[Path]) -> tuple[list[RuleError], int]:
+_DIALECT_HELP = ("Rule dialect: plain, souffle, or auto (Soufflé's when a file has a .decl line and no line "
+                 "starting with %).")
+
+
+def _check(files: list[Path], dialect: str) -> tuple[list[RuleError], int]:
     """Every error of the rule files, and the number of rules read."""
     from neurosym.facts import BASE_RELATIONS
     from neurosym.logic import Program
@@ -62,7 +67,7 @@ def _check(files: list[Path]) -> tuple[list[RuleError], int]:
     module, errors = Module(), []
     for path in files:
         try:
-            part = parse(path.read_text(encoding="utf-8"), str(path))
+            part = parse(path.read_text(encoding="utf-8"), str(path), dialect)
         except ParseErrors as err:
             errors += err.errors
             part = err.module
@@ -83,10 +88,11 @@ def _check(files: list[Path]) -> tuple[list[RuleError], int]:
 
 
 @rules_app.command("check")
-def check(files: list[Path] = typer.Argument(..., exists=True, help="Rule files or directories of *.dl files.")) -> None:
+def check(files: list[Path] = typer.Argument(..., exists=True, help="Rule files or directories of *.dl files."),
+          dialect: str = typer.Option("auto", "--dialect", help=_DIALECT_HELP)) -> None:
     """Print every syntax, safety, arity, stratification, undefined-relation and type error; exit 1 if any."""
     paths = rule_files(files)
-    errors, n_rules = _check(paths)
+    errors, n_rules = _check(paths, dialect)
     for err in errors:
         typer.echo(f"{err}\n")
     if errors:
@@ -94,7 +100,7 @@ def check(files: list[Path] = typer.Argument(..., exists=True, help="Rule files 
         raise typer.Exit(1)
     from neurosym.logic import Program
     from neurosym.logic._checks import aggregate_warnings
-    for warning in aggregate_warnings(Program.from_files(paths).module):  # a lint: printed, exit code unchanged
+    for warning in aggregate_warnings(Program.from_files(paths, dialect=dialect).module):  # a lint: printed, exit code unchanged
         typer.secho(f"{warning}\n", fg="yellow")
     typer.secho(f"ok: {n_rules} rules in {len(paths)} file(s)", fg="green")
 
@@ -123,24 +129,24 @@ def run(
     engine: str = typer.Option("native", help="native or pydatalog."),
     explain: list[str] = typer.Option([], "--explain", help="Atom to explain, e.g. 'path(1, 3)' (repeatable)."),
     json_out: bool = typer.Option(False, "--json", help="Print explanations as JSON instead of text."),
+    dialect: str = typer.Option("auto", "--dialect", help=_DIALECT_HELP),
 ) -> None:
     """Evaluate rules on a facts directory and write one sorted TSV file per derived relation.
 
     A program with ``.input``/``.output`` directives (Soufflé's) reads exactly its inputs (``<rel>.facts``, or
     ``filename=``, tab separated or ``delimiter=``) and writes exactly its outputs (``<rel>.csv`` likewise).
+    DuckDB reads the facts and writes the results; the facts never pass through Python.
     """
-    from neurosym.export import to_json, to_text
     from neurosym.logic import Program, parse_atom
-    from neurosym.logic._factsio import read_facts_dir, read_facts_file
+    from neurosym.logic._factsio import facts_files, load_facts
 
     for atom in explain:
         parse_atom(atom)  # a malformed atom is reported before the work starts
-    console = Console(highlight=False, soft_wrap=True)
-    prog = Program.from_files(rule_files(program))
+    prog = Program.from_files(rule_files(program), dialect=dialect)
     declared = prog.module.inputs
-    inputs = ({rel: read_facts_file(_io_path(facts, rel, ".facts", params), _delimiter(params)) for rel, params in declared.items()}
-              if declared else read_facts_dir(facts))
-    model = prog.evaluate(inputs, engine=engine)
+    files = ({rel: (_io_path(facts, rel, ".facts", params), _delimiter(params)) for rel, params in declared.items()} if declared
+             else {rel: (path, "\t") for rel, path in facts_files(facts).items()})
+    model = prog.evaluate(load_facts(files), engine=engine)
     if prog.module.outputs:
         output.mkdir(parents=True, exist_ok=True)
         written = [(rel, model.write_csv(rel, _io_path(output, rel, ".csv", params), _delimiter(params)))
@@ -148,12 +154,20 @@ def run(
     else:
         written = [(path.stem, path) for path in model.write_csv_dir(output)]
     for rel, path in written:
-        console.print(f"{path}: {model.count(rel):,} tuples", markup=False)
-    for atom in explain:
+        typer.echo(f"{path}: {model.count(rel):,} tuples")
+    if explain:
+        _explain(model, explain, json_out)
+
+
+def _explain(model, atoms: list[str], json_out: bool) -> None:
+    """Print a proof of each atom, or why it was not derived."""
+    from neurosym.export import to_json, to_text
+
+    for atom in atoms:
         try:
             proof = model.explain(atom)
         except NeurosymError as err:
-            console.print(str(err), markup=False, style="yellow")
-            console.print(to_text(model.why_not(atom)), markup=False)
+            typer.secho(str(err), fg="yellow")
+            typer.echo(to_text(model.why_not(atom)))
             continue
-        console.print(to_json(proof) if json_out else to_text(proof), markup=False)
+        typer.echo(to_json(proof) if json_out else to_text(proof))

@@ -3,16 +3,35 @@
 >>> from neurosym.logic import Program
 >>> Program.from_text("p(X) :- q(X), not r(X).").evaluate({"q": [(1,), (2,)], "r": [(2,)]}).query("p").values.tolist()
 [[1]]
+
+The proof machinery (:class:`Explainer`, :class:`Prover`, which need pandas
+and pyarrow) is imported on first use, so evaluating a program and writing
+its results (``neurosym rules run``) loads neither.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from neurosym.logic._engine import ENGINES, Engine, Limits, Plan, register_engine, unregister_engine
-from neurosym.logic._explain import Explainer
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._program import Program
-from neurosym.logic._prover import FACT_ID_BITS, Prover
 from neurosym.logic._semiring import AddMult, MaxProduct, Semiring, TopKProofs
 from neurosym.logic._store import ResultStore
+
+if TYPE_CHECKING:
+    from neurosym.logic._explain import Explainer
+    from neurosym.logic._prover import FACT_ID_BITS, Prover
+
+#: Names imported on first use, and their modules.
+_LAZY = {"Explainer": "neurosym.logic._explain", "Prover": "neurosym.logic._prover", "FACT_ID_BITS": "neurosym.logic._prover"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'neurosym.logic' has no attribute {name!r}")
 
 __all__ = [
     "ENGINES",

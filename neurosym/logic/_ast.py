@@ -287,6 +287,7 @@ class Module:
     sources: dict[str, list[str]] = field(default_factory=dict)  # path -> lines, for error carets
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)  # .input rel(key=value, ...): relation -> parameters
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # .output rel(...)
+    dialects: dict[str, str] = field(default_factory=dict)  # path -> "plain" or "souffle", as the text was read
 
     def merge(self, other: "Module") -> None:
         """Add another module's statements to this one."""
@@ -295,3 +296,4 @@ class Module:
         self.sources.update(other.sources)
         self.inputs.update(other.inputs)
         self.outputs.update(other.outputs)
+        self.dialects.update(other.dialects)

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-
-import networkx as nx
+from dataclasses import dataclass
 
 from neurosym._errors import ArityError, RuleError, SafetyError, StratificationError, UnknownRelationError
 from neurosym.logic._ast import Aggregate, Assignment, Atom, Comparison, Literal, Module, Negation, Rule, Span, Var, term_vars
 
-__all__ = ["aggregate_warnings", "check_module", "dependency_graph", "strata", "bound_variables", "body_atoms"]
+__all__ = ["aggregate_warnings", "check_module", "components", "dependency_graph", "strata", "bound_variables", "body_atoms"]
 
 
 def _err(cls: type[RuleError], message: str, module: Module, rule: Rule | None, span: Span, **extra) -> RuleError:
@@ -142,46 +141,120 @@ def _aggregate_safety(module: Module, rule: Rule, agg: Aggregate, outer: set[str
     return errors
 
 
-def dependency_graph(module: Module) -> nx.DiGraph:
-    """Edges head -> body relation, labelled ``pos``/``neg``/``agg`` with the first rule and atom using them."""
-    graph = nx.DiGraph()
+@dataclass(frozen=True)
+class Dependency:
+    """How a head relation uses a body relation (``pos``, ``neg`` or ``agg``), with the first rule and atom doing so."""
+
+    how: str
+    rule: Rule
+    atom: Atom
+
+
+#: head relation -> body relation -> how it is used; every relation a node, in the order the rules mention them.
+Graph = dict[str, dict[str, Dependency]]
+
+
+def dependency_graph(module: Module) -> Graph:
+    """Edges head -> body relation, labelled ``pos``/``neg``/``agg`` (a negative use wins over a positive one).
+
+    >>> from neurosym.logic._parser import parse
+    >>> {h: {b: d.how for b, d in out.items()} for h, out in dependency_graph(parse("p(X) :- q(X), not r(X).")).items()}
+    {'p': {'q': 'pos', 'r': 'neg'}, 'q': {}, 'r': {}}
+    """
+    graph: Graph = {}
     for rule in module.rules:
-        graph.add_node(rule.head.rel)
+        uses = graph.setdefault(rule.head.rel, {})
         for atom, how in body_atoms(rule.body):
-            data = graph.get_edge_data(rule.head.rel, atom.rel)
-            if data is None or (data["how"] == "pos" and how != "pos"):
-                graph.add_edge(rule.head.rel, atom.rel, how=how, rule=rule, atom=atom)
+            graph.setdefault(atom.rel, {})
+            seen = uses.get(atom.rel)
+            if seen is None or (seen.how == "pos" and how != "pos"):
+                uses[atom.rel] = Dependency(how, rule, atom)
     return graph
 
 
-def _stratification_errors(module: Module, graph: nx.DiGraph) -> list[RuleError]:
+def components(graph: Graph) -> list[list[str]]:
+    """Strongly connected components (Tarjan), each listed after every component it reaches: evaluation order.
+
+    >>> components({"a": {"b": None}, "b": {"a": None, "c": None}, "c": {}})
+    [['c'], ['b', 'a']]
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(graph[root]))]
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = [stack.pop()]
+                    while component[-1] != node:
+                        component.append(stack.pop())
+                    on_stack.difference_update(component)
+                    out.append(component)
+    return out
+
+
+def _path(graph: Graph, within: set[str], start: str, goal: str) -> list[str]:
+    """A shortest path ``start .. goal`` inside one component (breadth first)."""
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier and goal not in previous and start != goal:
+        following = []
+        for node in frontier:
+            for nxt in graph[node]:
+                if nxt in within and nxt not in previous and nxt != start:
+                    previous[nxt] = node
+                    following.append(nxt)
+        frontier = following
+    path = [goal]
+    while path[-1] != start:
+        path.append(previous[path[-1]])
+    return path[::-1]
+
+
+def _stratification_errors(module: Module, graph: Graph) -> list[RuleError]:
     errors: list[RuleError] = []
-    for scc in nx.strongly_connected_components(graph):
-        for head, body in graph.subgraph(scc).edges:
-            data = graph.edges[head, body]
-            if data["how"] == "pos":
-                continue
-            back = nx.shortest_path(graph.subgraph(scc), body, head)
-            word = "negation" if data["how"] == "neg" else "aggregation"
-            cycle = f"{head} -> {'not ' if data['how'] == 'neg' else 'aggregate over '}{body}"
-            if len(back) > 1:
-                cycle += " -> " + " -> ".join(back[1:])
-            errors.append(_err(StratificationError, f"{word} through recursion: {cycle}; such a program has no stratified meaning", module, data["rule"], data["atom"].span))
+    for component in components(graph):
+        members = set(component)
+        for head in component:
+            for body, dep in graph[head].items():
+                if body not in members or dep.how == "pos":
+                    continue
+                back = _path(graph, members, body, head)
+                word = "negation" if dep.how == "neg" else "aggregation"
+                cycle = f"{head} -> {'not ' if dep.how == 'neg' else 'aggregate over '}{body}"
+                if len(back) > 1:
+                    cycle += " -> " + " -> ".join(back[1:])
+                errors.append(_err(StratificationError, f"{word} through recursion: {cycle}; such a program has no stratified meaning",
+                                   module, dep.rule, dep.atom.span))
     return errors
 
 
 def strata(module: Module) -> list[list[str]]:
     """Relations defined by rules, grouped into strata in evaluation order (each an SCC)."""
-    graph = dependency_graph(module)
     heads = {r.head.rel for r in module.rules if not r.is_fact}
-    cond = nx.condensation(graph)
-    order = list(reversed(list(nx.topological_sort(cond))))
-    result = []
-    for node in order:
-        members = sorted(m for m in cond.nodes[node]["members"] if m in heads)
-        if members:
-            result.append(members)
-    return result
+    return [sorted(m for m in component if m in heads) for component in components(dependency_graph(module))
+            if any(m in heads for m in component)]
 
 
 def _collision_errors(module: Module) -> list[RuleError]:

@@ -15,28 +15,78 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from neurosym._errors import DataLoadError
+from neurosym.logic._inputs import DatabaseTable
+from neurosym.logic._sql import sql_name
+from neurosym.logic._store import duckdb_connection
 
-__all__ = ["read_facts_dir", "read_facts_file", "MAX_FACTS_BYTES"]
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["facts_files", "load_facts", "read_facts_dir", "read_facts_file", "MAX_FACTS_BYTES"]
 
 #: Largest single facts file accepted.
 MAX_FACTS_BYTES = 2_000_000_000
 
 # Every line read whole (no quoting, escapes, comments or NULL spellings), each column typed by all its values.
 _READ = ("SELECT * FROM read_csv($path, delim=$delim, header=false, quote='', escape='', comment='', nullstr='\x01', "
-         "sample_size=-1, auto_type_candidates=['BIGINT', 'DOUBLE', 'VARCHAR'], strict_mode=true, null_padding=false)")
+         "skip=0, sample_size=-1, auto_type_candidates=['BIGINT', 'DOUBLE', 'VARCHAR'], strict_mode=true, null_padding=false)")
 _WIDTHS = ("SELECT n, len(string_split(line, $delim)) AS w FROM (SELECT line, row_number() OVER () AS n "
            "FROM read_csv($path, columns={'line': 'VARCHAR'}, delim='\x02', header=false, quote='', escape='', comment='', "
            "nullstr='\x01', strict_mode=false)) WHERE line <> '' ORDER BY n")
 
 
+def _read_into(con: duckdb.DuckDBPyConnection, table: str, path: Path, delimiter: str) -> bool:
+    """Read one facts file into table ``table`` (columns ``c0..``); False for an empty file (no table)."""
+    size = path.stat().st_size
+    if size > MAX_FACTS_BYTES:
+        raise DataLoadError(f"facts file larger than {MAX_FACTS_BYTES:,} bytes", source=str(path))
+    if size == 0:
+        return False
+    try:
+        con.execute(f"CREATE TABLE {table} AS {_READ}", {"path": str(path), "delim": delimiter})
+        for i, (name, *_) in enumerate(con.execute(f"DESCRIBE {table}").fetchall()):
+            con.execute(f'ALTER TABLE {table} RENAME COLUMN "{name}" TO c{i}')
+    except duckdb.Error as err:
+        raise _ragged(con, path, delimiter) or DataLoadError(f"cannot read the facts: {err}", source=str(path)) from None
+    return True
+
+
+def load_facts(files: Mapping[str, tuple[str | Path, str]]) -> dict[str, DatabaseTable]:
+    """Read facts files into one fresh DuckDB database; relation -> its table there (evaluated in place, once).
+
+    ``files`` maps a relation to its file and delimiter.  The native engine
+    evaluates inside this database, so the facts never pass through Python.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from neurosym.logic import Program
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "edge.facts").write_text("1\\t2\\n2\\t3\\n")
+    >>> facts = load_facts({"edge": (d / "edge.facts", "\\t")})
+    >>> Program.from_text("p(X, Z) :- edge(X, Y), edge(Y, Z).").evaluate(facts).count("p")
+    1
+    """
+    con = duckdb_connection()
+    tables = {}
+    for rel, (path, delimiter) in files.items():
+        table = f"facts_{sql_name(rel)}"
+        tables[rel] = DatabaseTable(con, table if _read_into(con, table, Path(path), delimiter) else None, str(path))
+    return tables
+
+
 def _arrow_strings(t: pa.DataType) -> pd.ArrowDtype | None:
+    import pandas as pd
+    import pyarrow as pa
+
     return pd.ArrowDtype(t) if pa.types.is_string(t) or pa.types.is_large_string(t) else None
 
 
@@ -46,22 +96,15 @@ def read_facts_file(path: str | Path, delimiter: str = "\t") -> pd.DataFrame:
     Strings stay Arrow-backed (no Python objects); an empty file is a relation with no columns yet (the
     program gives its arity).
     """
-    path = Path(path)
-    size = path.stat().st_size
-    if size > MAX_FACTS_BYTES:
-        raise DataLoadError(f"facts file larger than {MAX_FACTS_BYTES:,} bytes", source=str(path))
-    if size == 0:
-        return pd.DataFrame()
+    import pandas as pd
+
     con = duckdb.connect()
     try:
-        table = con.sql(_READ, params={"path": str(path), "delim": delimiter}).to_arrow_table()
-    except duckdb.Error as err:
-        raise _ragged(con, path, delimiter) or DataLoadError(f"cannot read the facts: {err}", source=str(path)) from None
+        if not _read_into(con, "facts", Path(path), delimiter):
+            return pd.DataFrame()
+        return con.table("facts").to_arrow_table().to_pandas(types_mapper=_arrow_strings)
     finally:
         con.close()
-    frame = table.to_pandas(types_mapper=_arrow_strings)
-    frame.columns = [f"c{i}" for i in range(len(frame.columns))]
-    return frame
 
 
 def _ragged(con, path: Path, delimiter: str) -> DataLoadError | None:
@@ -77,9 +120,14 @@ def _ragged(con, path: Path, delimiter: str) -> DataLoadError | None:
     return DataLoadError(f"line {line} has {width} fields but line 1 has {first}", source=str(path))
 
 
-def read_facts_dir(directory: str | Path) -> dict[str, pd.DataFrame]:
-    """Every ``<relation>.facts`` file of a directory."""
+def facts_files(directory: str | Path) -> dict[str, Path]:
+    """Every ``<relation>.facts`` file of a directory, by relation."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DataLoadError("facts directory not found", source=str(directory))
-    return {p.stem: read_facts_file(p) for p in sorted(directory.glob("*.facts"))}
+    return {p.stem: p for p in sorted(directory.glob("*.facts"))}
+
+
+def read_facts_dir(directory: str | Path) -> dict[str, pd.DataFrame]:
+    """Every ``<relation>.facts`` file of a directory, as frames."""
+    return {rel: read_facts_file(path) for rel, path in facts_files(directory).items()}

@@ -1,9 +1,12 @@
-"""Turn user facts (pandas, pyarrow, lists of tuples) into typed frames for the engines.
+"""Turn user facts (pandas, pyarrow, lists of tuples, tables read into DuckDB) into typed inputs for the engines.
 
 An input relation is a frame whose leading columns are the arguments; two
 optional columns carry metadata: ``_prob`` (probability in [0, 1], e.g. from
 a neural predicate) and ``_source`` (a reference to the source record, shown
-in proof trees).  Missing values are an error: Datalog has no nulls.
+in proof trees).  Missing values are an error: Datalog has no nulls.  Facts
+files read by :func:`~neurosym.logic._factsio.load_facts` stay in their DuckDB
+database (a :class:`DatabaseTable`): the native engine evaluates in that
+database and nothing passes through Python (pandas is not even imported).
 
 Examples
 --------
@@ -16,15 +19,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+import duckdb
 
 from neurosym._errors import EvaluationError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _INT64 = (-(2**63), 2**63 - 1)
 
-__all__ = ["InputRelation", "normalize_relation", "normalize_facts"]
+#: DuckDB column types of a facts table and the rule language's types.
+_DATABASE_TYPES = {"BIGINT": "number", "DOUBLE": "float", "VARCHAR": "symbol"}
+
+__all__ = ["DatabaseTable", "InputRelation", "normalize_relation", "normalize_facts"]
+
+
+@dataclass
+class DatabaseTable:
+    """Facts held by a DuckDB database: ``table`` of ``connection``, argument columns ``c0..`` (None: no rows, no columns).
+
+    The native engine evaluates inside ``connection`` and moves the rows into its relation table, so a
+    database table is evaluated once; other engines fetch it as a frame.
+    """
+
+    connection: duckdb.DuckDBPyConnection
+    table: str | None
+    source: str  # the file it was read from, for messages
+
+    def column_types(self) -> list[str]:
+        if self.table is None:
+            return []
+        try:
+            described = self.connection.execute(f"DESCRIBE {self.table}").fetchall()
+        except duckdb.CatalogException:
+            raise EvaluationError(f"the facts read from {self.source} were moved into an earlier evaluation; read them again") from None
+        return [_DATABASE_TYPES[str(row[1])] for row in described]
+
+    def rows(self) -> int:
+        return 0 if self.table is None else int(self.connection.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0])
 
 
 @dataclass
@@ -32,13 +66,30 @@ class InputRelation:
     """Arguments as columns ``c0..``, plus ``_p`` (probability) and ``_s`` (source reference) when given."""
 
     name: str
-    frame: pd.DataFrame
+    data: pd.DataFrame | DatabaseTable
     types: list[str | None]  # None: an empty relation, typed by the program
     has_prob: bool
     source_type: str | None  # "number" or "symbol" when a _source column is present
 
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The facts as a frame (a database table is fetched)."""
+        if not isinstance(self.data, DatabaseTable):
+            return self.data
+        import pandas as pd
+
+        if self.data.table is None:
+            return pd.DataFrame({f"c{i}": [] for i in range(len(self.types))})
+        return self.data.connection.execute(f"SELECT * FROM {self.data.table}").df()
+
+    def __len__(self) -> int:
+        return self.data.rows() if isinstance(self.data, DatabaseTable) else len(self.data)
+
 
 def _column_type(name: str, i: int, values: pd.Series) -> tuple[pd.Series, str]:
+    import numpy as np
+    import pandas as pd
+
     if values.isna().any():
         raise EvaluationError(f"relation {name}: column {i + 1} has {int(values.isna().sum())} missing values; facts cannot contain nulls")
     dtype = values.dtype
@@ -67,6 +118,8 @@ def _column_type(name: str, i: int, values: pd.Series) -> tuple[pd.Series, str]:
 
 
 def _finite(name: str, i: int, values: pd.Series) -> pd.Series:
+    import numpy as np
+
     bad = ~np.isfinite(values.to_numpy())
     if bad.any():
         raise EvaluationError(f"relation {name}: column {i + 1} holds {values[bad].iloc[0]} in row {int(bad.argmax()) + 1}; "
@@ -80,6 +133,10 @@ def normalize_relation(name: str, data: object, arity: int | None = None) -> Inp
         if arity is not None and len(data.types) != arity:
             raise EvaluationError(f"relation {name}: the program uses {arity} arguments but {data.name} has {len(data.types)} columns")
         return data
+    if isinstance(data, DatabaseTable):
+        return _database_relation(name, data, arity)
+    import pandas as pd
+
     if isinstance(data, pd.DataFrame):
         frame = data
     elif hasattr(data, "to_pandas"):
@@ -122,6 +179,24 @@ def normalize_relation(name: str, data: object, arity: int | None = None) -> Inp
         else:
             out["_s"], source_type = s.astype(str).astype(object), "symbol"
     return InputRelation(name, pd.DataFrame(out, index=pd.RangeIndex(len(frame))), types, has_prob, source_type)
+
+
+def _database_relation(name: str, data: DatabaseTable, arity: int | None) -> InputRelation:
+    """A relation read into DuckDB: its column types are the database's; non-finite floats are errors."""
+    types: list[str | None] = list(data.column_types())
+    if data.table is None:  # an empty file: the program gives the arity and types
+        types = [None] * (arity or 0)
+    elif arity is not None and len(types) != arity:
+        raise EvaluationError(f"relation {name}: the program uses {arity} arguments but {data.source} has {len(types)} columns")
+    for i, t in enumerate(types):
+        if t != "float":
+            continue
+        bad = data.connection.execute(f"SELECT c{i}, n FROM (SELECT c{i}, row_number() OVER () AS n FROM {data.table}) "
+                                      f"WHERE NOT isfinite(c{i}) ORDER BY n LIMIT 1").fetchone()
+        if bad is not None:
+            raise EvaluationError(f"relation {name}: column {i + 1} holds {bad[0]} in row {bad[1]} of {data.source}; "
+                                  "facts must be finite numbers")
+    return InputRelation(name, data, types, False, None)
 
 
 def normalize_facts(facts: Mapping[str, object] | None, arities: Mapping[str, int]) -> dict[str, InputRelation]:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from neurosym._errors import RuleSyntaxError
+from neurosym._errors import InputError, RuleSyntaxError
 
-__all__ = ["Token", "tokenize", "souffle_dialect", "MAX_TEXT_CHARS"]
+__all__ = ["DIALECTS", "Token", "tokenize", "souffle_dialect", "MAX_TEXT_CHARS"]
+
+#: The rule dialects: ``plain`` (upper-case variables, ``%`` comments), ``souffle`` (Soufflé's: lower-case
+#: variables, ``%`` is the remainder) and ``auto`` (Soufflé's when the text has a ``.decl`` line and no line
+#: starting with ``%``; otherwise plain).
+DIALECTS = ("auto", "plain", "souffle")
 
 #: Largest rule text accepted (characters); bigger inputs fail with a clear error.
 MAX_TEXT_CHARS = 20_000_000
@@ -48,30 +53,39 @@ class Token:
     col: int
 
 
-def souffle_dialect(text: str) -> bool:
-    """Whether a text is written in Soufflé's dialect: it declares its relations (a line starting with ``.decl``).
+def souffle_dialect(text: str, dialect: str = "auto") -> bool:
+    """Whether to read a text in Soufflé's dialect: as ``dialect`` says, or for ``auto`` when it declares its relations
+    (a line starting with ``.decl``) and has no line starting with ``%`` (a plain-dialect comment).
 
     >>> souffle_dialect(".decl edge(x: number, y: number)"), souffle_dialect("path(X, Y) :- edge(X, Y).")
     (True, False)
+    >>> souffle_dialect("% edges\\n.decl edge(x: number, y: number)"), souffle_dialect("p(X) :- q(X).", "souffle")
+    (False, True)
     """
-    return _DIALECT.search(text) is not None and re.search(r"^\s*%", text, re.MULTILINE) is None  # '%' comment lines: plain
+    if dialect not in DIALECTS:
+        raise InputError(f"unknown rule dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+    if dialect != "auto":
+        return dialect == "souffle"
+    return _DIALECT.search(text) is not None and re.search(r"^\s*%", text, re.MULTILINE) is None
 
 
-def tokenize(text: str, path: str = "<text>", souffle: bool | None = None) -> list[Token]:
+def tokenize(text: str, path: str = "<text>", dialect: str = "auto") -> list[Token]:
     """Split rule text into tokens; raise :class:`RuleSyntaxError` at the first bad character.
 
     An identifier followed by ``(`` is a relation or function name (kind ``ident``) in both dialects.
     Otherwise, in the plain dialect an upper-case (or ``_``) identifier is a variable and a lower-case one a
-    constant; in Soufflé's dialect (``souffle``, by default when the text has ``.decl`` lines) every
-    identifier is a variable, except the aggregate keywords, and ``%`` is the modulo operator.
+    constant; in Soufflé's dialect (see :func:`souffle_dialect` for ``auto``) every identifier is a variable,
+    except the aggregate keywords, and ``%`` is the remainder operator.  A construct of the other dialect is a
+    :class:`RuleSyntaxError` at its position: a line starting with ``%`` in Soufflé's dialect, a Soufflé
+    directive other than ``.decl`` when the plain dialect is asked for.
 
     >>> [t.value for t in tokenize('a(X, "s") :- b(X).')][:6]
     ['a', '(', 'X', ',', 's', ')']
-    >>> [t.kind for t in tokenize("Edge(x, y)", souffle=True)][:4]
+    >>> [t.kind for t in tokenize("Edge(x, y)", dialect="souffle")][:4]
     ['ident', 'punct', 'var', 'punct']
     """
-    souffle = souffle_dialect(text) if souffle is None else souffle
-    tokens = _tokens(text, path, souffle)
+    souffle = souffle_dialect(text, dialect)
+    tokens = _tokens(text, path, souffle, strict=dialect != "auto")
     for k, tok in enumerate(tokens[:-1]):
         call = tokens[k + 1].kind == "punct" and tokens[k + 1].value == "("
         if tok.kind == "var" and call and tok.value != "_":
@@ -83,7 +97,7 @@ def tokenize(text: str, path: str = "<text>", souffle: bool | None = None) -> li
     return tokens
 
 
-def _tokens(text: str, path: str, souffle: bool) -> list[Token]:
+def _tokens(text: str, path: str, souffle: bool, strict: bool) -> list[Token]:
     if len(text) > MAX_TEXT_CHARS:
         raise RuleSyntaxError(f"rule text too large ({len(text):,} characters; limit {MAX_TEXT_CHARS:,})", path=path, line=1, col=1)
     lines = text.split("\n")
@@ -102,6 +116,10 @@ def _tokens(text: str, path: str, souffle: bool) -> list[Token]:
             pos = m.end()
             continue
         if kind == "comment":
+            if souffle and m.group().startswith("%") and not text[line_start:pos].strip():
+                raise RuleSyntaxError("a line starting with '%' is a comment only in the plain dialect (Soufflé's comments "
+                                      "are // and /* */); read the file with dialect='plain'", path=path, line=line, col=col,
+                                      source_line=lines[line - 1])
             if souffle and m.group().startswith("%"):
                 tokens.append(Token("punct", "%", line, col))
                 pos += 1
@@ -123,6 +141,9 @@ def _tokens(text: str, path: str, souffle: bool) -> list[Token]:
             tokens.append(Token("string", value, line, col))
             continue
         raw = m.group()
+        if kind == "directive" and strict and not souffle and raw != ".decl":
+            raise RuleSyntaxError(f"{raw} is a directive of Soufflé's dialect; read the file with dialect='souffle' (or 'auto')",
+                                  path=path, line=line, col=col, source_line=lines[line - 1])
         value: object = raw
         if kind == "int":
             value = int(raw)

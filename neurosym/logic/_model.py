@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Module, Var
@@ -45,9 +44,12 @@ from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._semiring import Semiring
 from neurosym.logic._sql import literal, table_name
 from neurosym.logic._store import LOOKUP_ROWS, ResultStore
-from neurosym.trace import Node, WhyNot
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from neurosym.trace import Node, WhyNot
+
     from neurosym.logic._program import Program
 
 __all__ = ["Model"]
@@ -142,6 +144,8 @@ class Model:
                 else:
                     frame["probability"] = probs["probability"].to_numpy()
         if provenance:
+            import pandas as pd
+
             frame["_rule"] = [("input" if pd.isna(r) or r < 0 else self.plan.rules[int(r)].id) for r in frame.pop("_r")]
             frame["_height"] = frame.pop("_h")
         return frame
@@ -210,7 +214,7 @@ class Model:
         path = Path(path)
         module = self.program.module
         sources = list(module.sources)
-        reparsed = [r.id for text_path in sources for r in parse("\n".join(module.sources[text_path]), text_path).rules]
+        reparsed = [r.id for text_path in sources for r in parse("\n".join(module.sources[text_path]), text_path, module.dialects.get(text_path, "auto")).rules]
         if reparsed != [r.id for r in self.plan.rules]:
             raise EvaluationError("cannot save this model: its rules do not come from distinct rule texts "
                                   "(give each Program.from_text a distinct path before adding programs)")
@@ -219,7 +223,7 @@ class Model:
             (path / "program" / f"{k}.dl").write_text("\n".join(module.sources[text_path]), encoding="utf-8")
         self.store.save(path / "tables")
         meta = {"format": _FORMAT, "engine": self.engine, "semiring": _describe_semiring(self.semiring),
-                "sources": sources, "types": self.plan.types, "strata": self.plan.strata, "prob": self.plan.prob,
+                "sources": sources, "dialects": [module.dialects.get(p, "auto") for p in sources], "types": self.plan.types, "strata": self.plan.strata, "prob": self.plan.prob,
                 "input_columns": self._input_columns, "rule_ids": reparsed}
         (path / "model.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         return path
@@ -237,11 +241,13 @@ class Model:
         if meta.get("format") != _FORMAT:
             raise EvaluationError(f"{path}: saved model format {meta.get('format')!r}, this version reads {_FORMAT}")
         module = Module()
+        dialects = meta.get("dialects", ["auto"] * len(meta["sources"]))  # models saved before dialects were recorded: auto
         for k, text_path in enumerate(meta["sources"]):
-            part = parse((path / "program" / f"{k}.dl").read_text(encoding="utf-8"), text_path)
+            part = parse((path / "program" / f"{k}.dl").read_text(encoding="utf-8"), text_path, dialects[k])
             module.rules += part.rules
             module.decls += part.decls
             module.sources.update(part.sources)
+            module.dialects.update(part.dialects)
         program = Program(module)
         if [r.id for r in program.module.rules] != meta["rule_ids"]:
             raise EvaluationError(f"{path}: the saved rule files do not match the saved rule ids")

@@ -28,16 +28,15 @@ import time
 from collections.abc import Callable, Mapping
 
 import duckdb
-import pyarrow as pa
 from sqlglot import exp
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Assignment, Atom, Const, Rule, Var
 from neurosym.logic._checks import body_atoms
 from neurosym.logic._engine import Limits, Plan
-from neurosym.logic._inputs import InputRelation
+from neurosym.logic._inputs import DatabaseTable, InputRelation
 from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, may_be_undefined, sql_name, table_name
-from neurosym.logic._store import ResultStore, duckdb_connection, relation_schema
+from neurosym.logic._store import ResultStore, duckdb_connection
 
 __all__ = ["DIALECT", "NativeEngine", "Plan"]
 
@@ -206,8 +205,11 @@ class NativeEngine:
         self.threads = threads
 
     def run(self, plan: Plan, inputs: Mapping[str, InputRelation], limits: Limits = Limits()) -> ResultStore:
-        """Evaluate and return the result store (which adopts the database and exports Arrow tables from it when needed)."""
-        con = duckdb_connection(self.threads)
+        """Evaluate and return the result store (which adopts the database and exports Arrow tables from it when needed).
+
+        Facts read into a database (:func:`~neurosym.logic._factsio.load_facts`) are evaluated in that database.
+        """
+        con = self._connection(inputs)
         if limits.memory_limit:
             con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='neurosym-duckdb-')}'")
             con.execute(f"SET memory_limit = '{_memory_size(limits.memory_limit)}'")
@@ -234,8 +236,18 @@ class NativeEngine:
         finally:
             if timer is not None:
                 timer.cancel()
-        schemas = {rel: relation_schema(types, inputs[rel].source_type if rel in inputs else None) for rel, types in plan.types.items()}
-        return ResultStore(None, plan.types, connection=con, schemas=schemas)
+        return ResultStore(None, plan.types, connection=con, sources={rel: data.source_type for rel, data in inputs.items()})
+
+    def _connection(self, inputs: Mapping[str, InputRelation]) -> duckdb.DuckDBPyConnection:
+        """The database the facts were read into (when they all are in one), else a fresh one."""
+        databases = {id(d.data.connection): d.data.connection for d in inputs.values()
+                     if isinstance(d.data, DatabaseTable) and d.data.table is not None}
+        if len(databases) != 1:
+            return duckdb_connection(self.threads)
+        con = next(iter(databases.values()))
+        if self.threads:
+            con.execute(f"SET threads = {int(self.threads)}")
+        return con
 
     def _create_tables(self, con, plan: Plan, inputs: Mapping[str, InputRelation]) -> None:
         for rel, types in plan.types.items():
@@ -258,10 +270,9 @@ class NativeEngine:
         aggregated = {atom.rel for rule in plan.rules for lit in rule.body if isinstance(lit, Assignment)
                       and lit.aggregate.func in ("count", "sum", "mean") for atom, _ in body_atoms(lit.aggregate.body)}
         for rel, data in inputs.items():
-            if not len(data.frame):
+            if not len(data):
                 continue
-            view = f"input_{sql_name(rel)}"
-            con.register(view, pa.Table.from_pandas(data.frame, preserve_index=False))
+            view = self._input_view(con, rel, data)
             args = [f"c{i}" for i in range(len(plan.types[rel]))]
             typed = [f"CAST(c{i} AS {SQL_TYPES[t]}) AS c{i}" for i, t in enumerate(plan.types[rel])]
             inner = f"SELECT {', '.join(typed + (['_p'] if data.has_prob else []) + (['_s'] if data.source_type else []))} FROM {view}"
@@ -273,7 +284,21 @@ class NativeEngine:
             else:
                 src = "_s" if data.source_type else "NULL"
                 con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', '1.0', src])} FROM ({inner}) AS i")
-            con.unregister(view)
+            if isinstance(data.data, DatabaseTable) and data.data.connection is con:
+                con.execute(f"DROP TABLE {view}")  # the rows now live in the relation's table
+            else:
+                con.unregister(view)
+
+    @staticmethod
+    def _input_view(con, rel: str, data: InputRelation) -> str:
+        """The name under which ``con`` sees the facts: their own table, or a registered Arrow view of them."""
+        if isinstance(data.data, DatabaseTable) and data.data.connection is con:
+            return data.data.table
+        import pyarrow as pa
+
+        view = f"input_{sql_name(rel)}"
+        con.register(view, pa.Table.from_pandas(data.frame, preserve_index=False))
+        return view
 
     def _load_rule_facts(self, con, plan: Plan) -> None:
         for index, rule in enumerate(plan.rules):

@@ -33,7 +33,7 @@ from neurosym.logic._ast import (
     Term,
     Var,
 )
-from neurosym.logic._lexer import Token, tokenize
+from neurosym.logic._lexer import Token, souffle_dialect, tokenize
 
 __all__ = ["parse", "parse_atom", "ParseErrors", "MAX_DEPTH"]
 
@@ -60,10 +60,11 @@ class ParseErrors(RuleSyntaxError):
 
 
 class _Parser:
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, dialect: str = "auto") -> None:
         self.path = path
         self.lines = text.split("\n")
-        self.tokens = tokenize(text, path)
+        self.tokens = tokenize(text, path, dialect)
+        self.dialect = "souffle" if souffle_dialect(text, dialect) else "plain"
         self.i = 0
         self.depth = 0
         self.anon = 0
@@ -120,6 +121,7 @@ class _Parser:
                 errors.append(err)
                 self.recover(start)
         module.inputs, module.outputs = self.inputs, self.outputs
+        module.dialects[self.path] = self.dialect
         if errors:
             raise ParseErrors(errors, module)
         return module
@@ -454,13 +456,25 @@ def _describe(tok: Token) -> str:
     return repr(str(tok.value))
 
 
-def parse(text: str, path: str = "<text>") -> Module:
+def parse(text: str, path: str = "<text>", dialect: str = "auto") -> Module:
     """Parse rule text into a :class:`~neurosym.logic._ast.Module`.
 
-    Raises :class:`ParseErrors` (a :class:`~neurosym.RuleSyntaxError`) listing
-    every syntax error found, each with file, line, column and a caret.
+    ``dialect`` is ``"plain"``, ``"souffle"`` or ``"auto"`` (Soufflé's when the
+    text has a ``.decl`` line and no line starting with ``%``; see
+    :data:`~neurosym.logic._lexer.DIALECTS`).  Raises :class:`ParseErrors` (a
+    :class:`~neurosym.RuleSyntaxError`) listing every syntax error found, each
+    with file, line, column and a caret.
+
+    >>> [str(r) for r in parse("p(x) :- q(x).", dialect="souffle").rules]
+    ['p(x) :- q(x).']
+    >>> print(parse("% a comment\\np(X) :- q(X).", dialect="souffle"))
+    Traceback (most recent call last):
+    ...
+    neurosym._errors.RuleSyntaxError: <text>:1:1: a line starting with '%' is a comment only in the plain dialect (Soufflé's comments are // and /* */); read the file with dialect='plain'
+        % a comment
+        ^
     """
-    return _Parser(text, path).module()
+    return _Parser(text, path, dialect).module()
 
 
 def parse_atom(text: str) -> Atom:

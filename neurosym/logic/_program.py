@@ -53,21 +53,28 @@ class Program:
 
     # -- construction ----------------------------------------------------
     @classmethod
-    def from_text(cls, text: str, path: str = "<text>") -> "Program":
-        """Parse and check rule text (``path`` is used in error messages)."""
-        return cls(parse(text, path))
+    def from_text(cls, text: str, path: str = "<text>", *, dialect: str = "auto") -> "Program":
+        """Parse and check rule text (``path`` is used in error messages).
+
+        ``dialect``: ``"plain"``, ``"souffle"`` or ``"auto"`` (Soufflé's when the text has a ``.decl`` line
+        and no line starting with ``%``), as for :func:`~neurosym.logic.parse`.
+
+        >>> Program.from_text("Path(x, y) :- edge(x, y).", dialect="souffle").evaluate({"edge": [(1, 2)]}).count("Path")
+        1
+        """
+        return cls(parse(text, path, dialect))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Program":
+    def from_file(cls, path: str | Path, *, dialect: str = "auto") -> "Program":
         """Parse and check one rule file."""
-        return cls.from_files([path])
+        return cls.from_files([path], dialect=dialect)
 
     @classmethod
-    def from_files(cls, paths: Iterable[str | Path]) -> "Program":
-        """Parse several rule files (or directories of ``*.dl`` files) into one program."""
+    def from_files(cls, paths: Iterable[str | Path], *, dialect: str = "auto") -> "Program":
+        """Parse several rule files (or directories of ``*.dl`` files) into one program (each file in ``dialect``)."""
         module = Module()
         for path in _expand(paths):
-            module.merge(parse(Path(path).read_text(encoding="utf-8"), str(path)))
+            module.merge(parse(Path(path).read_text(encoding="utf-8"), str(path), dialect))
         return cls(module)
 
     def __add__(self, other: "Program") -> "Program":
@@ -128,7 +135,8 @@ class Program:
         ----------
         facts : mapping
             Relation name -> pandas DataFrame, pyarrow Table or list of tuples
-            (e.g. ``Cohort.to_facts()``).  Optional columns ``_prob`` and
+            (e.g. ``Cohort.to_facts()``), or the tables of facts files read into DuckDB by
+            :func:`~neurosym.logic._factsio.load_facts` (evaluated in that database).  Optional columns ``_prob`` and
             ``_source`` carry a probability and a source reference.
         engine : str
             A registered engine (:data:`~neurosym.logic.ENGINES`, :func:`~neurosym.logic.register_engine`):

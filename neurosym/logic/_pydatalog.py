@@ -69,7 +69,7 @@ from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Comparison, 
 from neurosym.logic._dates import DATE_FUNCTIONS
 from neurosym.logic._engine import Limits, Plan
 from neurosym.logic._inputs import InputRelation
-from neurosym.logic._store import ARROW_TYPES, ResultStore, relation_schema
+from neurosym.logic._store import ResultStore, arrow_type, relation_schema
 
 __all__ = ["PyDatalogEngine"]
 
@@ -824,7 +824,7 @@ def _input_table(plan: Plan, rel: str, data: InputRelation) -> pa.Table:
     types = plan.types[rel]
     frame = data.frame if types else data.frame.iloc[:1]
     n = len(frame)
-    columns = {f"c{i}": pa.array(frame[f"c{i}"], type=ARROW_TYPES[t], from_pandas=True) for i, t in enumerate(types)}
+    columns = {f"c{i}": pa.array(frame[f"c{i}"], type=arrow_type(t), from_pandas=True) for i, t in enumerate(types)}
     schema = relation_schema(types, data.source_type)
     columns |= {"_h": pa.array(np.zeros(n, dtype="int32")), "_r": pa.array(np.full(n, -1, dtype="int32")),
                 "_p": pa.array(np.ones(n)), "_s": pa.array(frame["_s"], type=schema.field("_s").type) if data.source_type
@@ -836,7 +836,7 @@ def _table(types: list[str], data: InputRelation | None, rows: list[tuple], heig
     """Tuples with one height for all (NULL for derived ones) and their rule indexes (NULL when unknown)."""
     schema = relation_schema(types, data.source_type if data is not None else None)
     n = len(rows)
-    columns = {f"c{i}": pa.array([row[i] for row in rows], type=ARROW_TYPES[t]) for i, t in enumerate(types)}
+    columns = {f"c{i}": pa.array([row[i] for row in rows], type=arrow_type(t)) for i, t in enumerate(types)}
     columns |= {"_h": pa.array([height] * n, type=pa.int32()), "_r": pa.array(rules if rules is not None else [None] * n, type=pa.int32()),
                 "_p": pa.array(np.ones(n)), "_s": pa.nulls(n, schema.field("_s").type)}
     return pa.table(columns, schema=schema)

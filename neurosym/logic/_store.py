@@ -29,26 +29,41 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import pyarrow as pa
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._sql import table_name
 
-__all__ = ["ARROW_TYPES", "LOOKUP_ROWS", "ResultStore", "duckdb_connection", "relation_schema"]
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-ARROW_TYPES = {"symbol": pa.string(), "number": pa.int64(), "float": pa.float64()}
+__all__ = ["LOOKUP_ROWS", "ResultStore", "arrow_type", "duckdb_connection", "relation_schema"]
 
 #: Relations with at least this many rows are stored sorted by their arguments in a rebuilt connection, so
 #: point lookups (explain, why_not) prune storage blocks with DuckDB's min/max zone maps.
 LOOKUP_ROWS = 100_000
 
 
+def arrow_type(type_name: str) -> pa.DataType:
+    """The Arrow type of a column type (``symbol``, ``number``, ``float``); pyarrow is imported when first needed.
+
+    >>> arrow_type("number")
+    DataType(int64)
+    """
+    import pyarrow as pa
+
+    return {"symbol": pa.string(), "number": pa.int64(), "float": pa.float64()}[type_name]
+
+
 def relation_schema(types: list[str], source_type: str | None) -> pa.Schema:
     """Arrow schema of a relation table: arguments ``c0..`` then ``_h``, ``_r``, ``_p``, ``_s``."""
-    fields = [pa.field(f"c{i}", ARROW_TYPES[t]) for i, t in enumerate(types)]
+    import pyarrow as pa
+
+    fields = [pa.field(f"c{i}", arrow_type(t)) for i, t in enumerate(types)]
     fields += [pa.field("_h", pa.int32()), pa.field("_r", pa.int32()), pa.field("_p", pa.float64()),
-               pa.field("_s", ARROW_TYPES[source_type or "symbol"])]
+               pa.field("_s", arrow_type(source_type or "symbol"))]
     return pa.schema(fields)
 
 
@@ -77,23 +92,23 @@ class ResultStore:
     connection : duckdb.DuckDBPyConnection, optional
         An engine's database already holding the relation tables (instead of
         ``tables``): :meth:`connect` adopts it in this process and the Arrow
-        tables are exported from it, with the ``schemas`` given, when first
-        needed (pickling, :meth:`save`, :attr:`tables`), so evaluation does not
-        pay for the export.
-    schemas : mapping, optional
-        Relation -> Arrow schema of the exported tables (with ``connection``).
+        tables are exported from it (laid out by :func:`relation_schema`) when
+        first needed (pickling, :meth:`save`, :attr:`tables`), so evaluation
+        does not pay for the export.
+    sources : mapping, optional
+        Relation -> type of its ``_s`` source references (``number`` or
+        ``symbol``; ``symbol`` when absent), for the exported tables.
     """
 
     def __init__(self, tables: Mapping[str, pa.Table] | None, types: Mapping[str, list[str]], *,
-                 connection: duckdb.DuckDBPyConnection | None = None, schemas: Mapping[str, pa.Schema] | None = None) -> None:
-        if tables is None and (connection is None or schemas is None):
-            raise EvaluationError("a result store needs its tables, or an engine connection and the tables' schemas")
+                 connection: duckdb.DuckDBPyConnection | None = None, sources: Mapping[str, str | None] | None = None) -> None:
+        if tables is None and connection is None:
+            raise EvaluationError("a result store needs its tables or an engine connection holding them")
         self.types = {rel: list(t) for rel, t in types.items()}
         self._tables = dict(tables) if tables is not None else None
-        missing = sorted(set(self.types) - set(self._tables if self._tables is not None else schemas or {}))
-        if missing:
+        if self._tables is not None and (missing := sorted(set(self.types) - set(self._tables))):
             raise EvaluationError(f"the result store has no table for {', '.join(missing)}")
-        self._schemas = dict(schemas or {})
+        self._sources = dict(sources or {})
         self._con = connection
         self._pid = os.getpid()
         self._adopted = connection is not None
@@ -109,9 +124,10 @@ class ResultStore:
             self._tables = {}
             reader = con.cursor()  # its own result set: an unfinished fetch on the connection does not block it
             try:
-                for rel in self.types:
+                for rel, types in self.types.items():
+                    schema = relation_schema(types, self._sources.get(rel))
                     table = reader.sql(f"SELECT * FROM {table_name(rel)}").to_arrow_table()
-                    self._tables[rel] = table if table.schema == self._schemas[rel] else table.cast(self._schemas[rel])
+                    self._tables[rel] = table if table.schema == schema else table.cast(schema)
             finally:
                 reader.close()
         return self._tables
@@ -173,6 +189,8 @@ class ResultStore:
 
     def save(self, directory: str | Path) -> None:
         """One Arrow IPC file (zstd) per relation: ``<directory>/<relation>.arrow``."""
+        import pyarrow as pa
+
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         options = pa.ipc.IpcWriteOptions(compression="zstd")
@@ -183,6 +201,8 @@ class ResultStore:
     @classmethod
     def load(cls, directory: str | Path, types: Mapping[str, list[str]]) -> "ResultStore":
         """Read the tables written by :meth:`save` for the relations of ``types``."""
+        import pyarrow as pa
+
         directory = Path(directory)
         tables = {}
         for rel in types:

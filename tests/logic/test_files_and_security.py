@@ -48,6 +48,21 @@ def test_rules_run_writes_sorted_tsv_and_explains(tmp_path):
     assert "path(4, 1) does not hold" in result.output
 
 
+def test_rules_run_and_check_take_the_dialect(tmp_path):
+    write(tmp_path / "facts" / "edge.facts", "1\t2\n2\t3\n")
+    prog = write(tmp_path / "tc.dl", "path(x, y) :- edge(x, y).\npath(x, z) :- path(x, y), edge(y, z).\n")
+    args = ["rules", "run", str(prog), "--facts", str(tmp_path / "facts"), "--output", str(tmp_path / "out")]
+    result = runner.invoke(app, [*args, "--dialect", "souffle"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "path.csv").read_text() == "1\t2\n1\t3\n2\t3\n"
+    closed = write(tmp_path / "closed.dl", "edge(1, 2).\npath(x, y) :- edge(x, y).\n")
+    result = runner.invoke(app, ["rules", "check", str(closed), "--dialect", "souffle"])
+    assert result.exit_code == 0 and "ok: 2 rules in 1 file(s)" in result.output
+    bad = write(tmp_path / "bad.dl", "% lower-case variables\nedge(1, 2).\npath(x, y) :- edge(x, y).\n")
+    result = runner.invoke(app, ["rules", "check", str(bad), "--dialect", "souffle"])
+    assert result.exit_code == 1 and f"{bad}:1:1: a line starting with '%' is a comment only in the plain dialect" in result.output
+
+
 @pytest.mark.parametrize("engine", ["native", "pydatalog"])
 def test_rules_run_engines_agree(tmp_path, engine):
     write(tmp_path / "facts" / "edge.facts", "1\t2\n2\t3\n")

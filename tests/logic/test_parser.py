@@ -2,8 +2,8 @@
 
 import pytest
 
-from neurosym import RuleSyntaxError
-from neurosym.logic import Program, parse, parse_atom
+from neurosym import NeurosymError, RuleError, RuleSyntaxError, SafetyError
+from neurosym.logic import Model, Program, parse, parse_atom
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Negation, Var
 from neurosym.logic._parser import MAX_DEPTH, ParseErrors
 
@@ -169,3 +169,34 @@ def test_relation_names_in_any_case_in_the_plain_dialect():
     model = Program.from_text("A(1). a(2). Both(X) :- A(X). Both(X) :- a(X). pP(X) :- a(X).").evaluate({})
     assert model.query("Both").values.tolist() == [[1], [2]] and model.query("A").values.tolist() == [[1]]
     assert model.query("pP").values.tolist() == [[2]]
+
+
+def test_the_dialect_can_be_named():
+    """auto reads '.decl' without '%' lines as Soufflé's; naming a dialect overrides the guess."""
+    text = "edge(1, 2).\npath(x, y) :- edge(x, y).\n"
+    assert Program.from_text(text, dialect="souffle").evaluate({}).query("path").values.tolist() == [[1, 2]]
+    with pytest.raises(RuleError, match=r"<text>:2:20: type error: constant x does not match column 1 of edge \(number\)"):
+        Program.from_text(text).evaluate({})  # auto, no .decl: plain, where x and y are constants
+    with pytest.raises(SafetyError, match="variable X in the head is not bound"):
+        Program.from_text("path(X, y) :- edge(x, y).", dialect="plain")
+    assert parse(".decl e(a: number)\ne(7 % 4).", dialect="souffle").rules[0].head.args[0].op == "%"
+    assert parse(".decl e(a: number)\ne(7). % a comment", dialect="plain").rules[0].head.args[0].value == 7
+
+
+@pytest.mark.parametrize("text, dialect, message", [
+    ("// edges\n  % old comment\np(x) :- q(x).", "souffle",
+     r"<text>:2:3: a line starting with '%' is a comment only in the plain dialect \(Soufflé's comments are // and /\* \*/\); "
+     r"read the file with dialect='plain'"),
+    ("p(X) :- q(X).\n.input q\n", "plain", r"<text>:2:1: .input is a directive of Soufflé's dialect; read the file with "
+     r"dialect='souffle' \(or 'auto'\)"),
+    ("p(X) :- q(X).", "datalog", r"unknown rule dialect 'datalog'; choose one of auto, plain, souffle"),
+])
+def test_a_construct_of_the_other_dialect_is_located(text, dialect, message):
+    with pytest.raises(NeurosymError, match=message):
+        parse(text, dialect=dialect)
+
+
+def test_a_saved_model_keeps_its_dialect(tmp_path):
+    program = Program.from_text("// comment\nedge(1, 2).\np(x) :- edge(x, _).", dialect="souffle")
+    program.evaluate({}).save(tmp_path / "m")
+    assert Model.load(tmp_path / "m").query("p").values.tolist() == [[1]]
