@@ -8,7 +8,7 @@
 """
 
 from neurosym.data._cohort import Cohort, Event, Patient
-from neurosym.data._edits import MODIFIABLE_FACTS, clone_patients, drop_records, edit_facts, modifiable_facts
+from neurosym.data._edits import MODIFIABLE_FACTS, WHAT_IF_DATASET, clone_patients, drop_records, edit_facts, modifiable_facts
 from neurosym.data._fhir import load_fhir
 from neurosym.data._fitbit import load_fitbit
 from neurosym.data._mimic import load_mimic_demo
@@ -43,6 +43,7 @@ __all__ = [
     "MODIFIABLE_FACTS",
     "PATIENT_COLUMNS",
     "SITE_CODINGS",
+    "WHAT_IF_DATASET",
     "Patient",
     "canonical_code",
     "clone_patients",

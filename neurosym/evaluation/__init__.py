@@ -9,6 +9,7 @@ Examples
 """
 
 from neurosym.evaluation._baselines import EngineeredGBM, LastValueLogistic
+from neurosym.evaluation._deletion import DeletionReport, deletion_test
 from neurosym.evaluation._metrics import AurocCI, Calibration, auprc, auroc, auroc_ci, brier, calibration
 from neurosym.evaluation._plots import plot_calibration, plot_roc
 from neurosym.evaluation._report import REPORT_COLUMNS, report
@@ -16,6 +17,7 @@ from neurosym.evaluation._report import REPORT_COLUMNS, report
 __all__ = [
     "AurocCI",
     "Calibration",
+    "DeletionReport",
     "EngineeredGBM",
     "LastValueLogistic",
     "REPORT_COLUMNS",
@@ -24,6 +26,7 @@ __all__ = [
     "auroc_ci",
     "brier",
     "calibration",
+    "deletion_test",
     "plot_calibration",
     "plot_roc",
     "report",
