@@ -12,7 +12,7 @@ Examples
 --------
 >>> from neurosym.logic import ENGINES, Program
 >>> list(ENGINES)
-['native', 'pydatalog']
+['native', 'pydatalog', 'spark', 'postgres']
 >>> class Counting:
 ...     name = "counting"
 ...     def run(self, plan, inputs, limits):
@@ -112,7 +112,7 @@ class _Registered(Sequence[str]):
         return repr(tuple(_REGISTRY))
 
 
-#: Names of the registered engines (``"native"``, ``"pydatalog"``, and any registered later).
+#: Names of the registered engines (``"native"``, ``"pydatalog"``, ``"spark"``, ``"postgres"`` and any registered later).
 ENGINES: Sequence[str] = _Registered()
 
 
@@ -128,5 +128,19 @@ def _pydatalog() -> Engine:
     return PyDatalogEngine()
 
 
+def _spark() -> Engine:
+    from neurosym.logic._spark import SparkEngine  # pyspark is imported only when used
+
+    return SparkEngine()
+
+
+def _postgres() -> Engine:
+    from neurosym.logic._postgres import PostgresEngine  # psycopg is imported only when used
+
+    return PostgresEngine()
+
+
 register_engine("native", _native)
 register_engine("pydatalog", _pydatalog)
+register_engine("spark", _spark)
+register_engine("postgres", _postgres)

@@ -1,0 +1,157 @@
+"""Engine-specific SQL in one place: the compiled SQLGlot trees rewritten for Spark SQL and PostgreSQL.
+
+The compiler (:mod:`neurosym.logic._sql`) builds trees with DuckDB's
+semantics: ``x / 0`` is infinite (so undefined), ``ISFINITE`` tells a number
+from ``inf`` and ``NaN``, ``ln(-1)`` is NaN, ``round`` is half away from zero.
+SQLGlot translates the syntax; :func:`to_sql` also translates what SQLGlot
+leaves alone, so every engine derives the same tuples:
+
+* every dialect: a division by zero gives NULL (PostgreSQL and ANSI Spark
+  raise), ``ISFINITE(v)`` becomes ``v - v = 0`` (false for ``inf`` and ``NaN``);
+* PostgreSQL: ``ln``, ``sqrt``, ``exp`` and ``power`` outside their domain give
+  NULL instead of an error, ``round`` rounds half away from zero, ``%`` is
+  taken on ``NUMERIC`` (PostgreSQL has none for doubles), ``mean``
+  averages doubles, ``to_number`` of a non-integer text is NULL, epoch days
+  become dates by ``DATE '1970-01-01' + n``;
+* Spark: epoch days through ``DATE_FROM_UNIX_DATE`` / ``UNIX_DATE``.
+
+Examples
+--------
+>>> to_sql("SELECT a / b FROM t", "postgres")
+'SELECT CAST(a AS DOUBLE PRECISION) / NULLIF(b, 0) FROM t'
+>>> to_sql("SELECT ROUND(x) FROM t", "postgres")
+'SELECT TRUNC(x) + TRUNC(2 * (x - TRUNC(x))) FROM t'
+>>> to_sql("SELECT CASE WHEN ISFINITE(LN(x / y)) THEN 1 END FROM t", "spark")
+'SELECT CASE WHEN (LN(x / NULLIF(y, 0)) - LN(x / NULLIF(y, 0)) = 0) THEN 1 END FROM t'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlglot
+from sqlglot import exp
+
+from neurosym._errors import EvaluationError
+
+__all__ = ["DIALECTS", "to_sql"]
+
+#: The SQLGlot dialects the rewrites know.
+DIALECTS = ("duckdb", "spark", "postgres")
+
+_ZERO = exp.Literal.number(0)
+_EPOCH = exp.Cast(this=exp.Literal.string("1970-01-01"), to=exp.DataType.build("DATE"))
+_MAX_EXP = exp.Literal.number("709.782712893384")  # exp(x) overflows a double beyond this
+_MIN_EXP = exp.Literal.number("-745.1332191019412")  # and underflows to 0 below this
+
+
+def _when(condition: exp.Expression, value: exp.Expression, default: exp.Expression | None = None) -> exp.Case:
+    case = exp.Case(ifs=[exp.If(this=condition, true=value)])
+    if default is not None:
+        case.set("default", default)
+    return case
+
+
+def _double(value: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=value, to=exp.DataType.build("DOUBLE"))
+
+
+def _common(node: exp.Expression) -> exp.Expression:
+    """Rewrites every non-DuckDB engine needs."""
+    if isinstance(node, exp.Div) and not isinstance(node.expression, exp.Nullif):
+        node.set("expression", exp.Nullif(this=node.expression, expression=_ZERO.copy()))
+        return node
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ISFINITE":
+        value = node.expressions[0]
+        return exp.Paren(this=exp.EQ(this=exp.Sub(this=value, expression=value.copy()), expression=_ZERO.copy()))
+    return node
+
+
+def _postgres(node: exp.Expression) -> exp.Expression:
+    node = _common(node)
+    if isinstance(node, exp.Ln):
+        x = node.this
+        return exp.Ln(this=_when(exp.GT(this=x, expression=_ZERO.copy()), x.copy()))
+    if isinstance(node, exp.Sqrt):
+        x = node.this
+        return exp.Sqrt(this=_when(exp.GTE(this=x, expression=_ZERO.copy()), x.copy()))
+    if isinstance(node, exp.Exp):
+        x = node.this
+        return _when(exp.GT(this=x, expression=_MAX_EXP.copy()), exp.Null(),
+                     _when(exp.LT(this=x, expression=_MIN_EXP.copy()), exp.Literal.number("0.0"), exp.Exp(this=x.copy())))
+    if isinstance(node, exp.Pow):
+        base, power = node.this, node.expression
+        bad = exp.or_(exp.and_(exp.EQ(this=base, expression=_ZERO.copy()), exp.LT(this=power, expression=_ZERO.copy())),
+                      exp.and_(exp.LT(this=base.copy(), expression=_ZERO.copy()),
+                               exp.NEQ(this=power.copy(), expression=exp.Floor(this=power.copy()))),
+                      exp.GT(this=exp.Mul(this=power.copy(), expression=exp.Ln(this=_when(
+                          exp.GT(this=exp.Abs(this=base.copy()), expression=_ZERO.copy()), exp.Abs(this=base.copy())))),
+                          expression=_MAX_EXP.copy()))
+        return _when(bad, exp.Null(), exp.Pow(this=base.copy(), expression=power.copy()))
+    if isinstance(node, exp.Round) and node.args.get("decimals") is None:
+        x = node.this
+        trunc = lambda v: exp.func("TRUNC", v)  # noqa: E731
+        frac = exp.Paren(this=exp.Sub(this=x.copy(), expression=trunc(x.copy())))
+        return exp.Add(this=trunc(x.copy()), expression=trunc(exp.Mul(this=exp.Literal.number(2), expression=frac)))
+    if isinstance(node, exp.Mod):  # PostgreSQL has no remainder of doubles; NUMERIC's is exact (integers stay integers)
+        numeric = exp.DataType.build("DECIMAL")
+        return exp.Mod(this=exp.Cast(this=node.this, to=numeric), expression=exp.Cast(this=node.expression, to=numeric.copy()))
+    if isinstance(node, exp.Avg):
+        return exp.Avg(this=_double(node.this))
+    if isinstance(node, exp.TryCast):
+        if node.to.is_type("bigint"):
+            text = node.this
+            integral = exp.RegexpLike(this=exp.Cast(this=text, to=exp.DataType.build("TEXT")),
+                                      expression=exp.Literal.string(r"^\s*[-+]?[0-9]+\s*$"))
+            return _when(integral, exp.Cast(this=text.copy(), to=node.to.copy()))
+        return exp.Cast(this=node.this, to=node.to)
+    if isinstance(node, exp.Substring):
+        for key in ("start", "length"):
+            if node.args.get(key) is not None:
+                node.set(key, exp.Cast(this=node.args[key], to=exp.DataType.build("INT")))
+        return node
+    if isinstance(node, exp.DateFromUnixDate):
+        return exp.Paren(this=exp.Add(this=_EPOCH.copy(), expression=exp.Cast(this=node.this, to=exp.DataType.build("INT"))))
+    if isinstance(node, exp.UnixDate):
+        return exp.Paren(this=exp.Sub(this=exp.Cast(this=node.this, to=exp.DataType.build("DATE")), expression=_EPOCH.copy()))
+    if isinstance(node, exp.DayOfWeekIso):
+        return exp.Extract(this=exp.var("ISODOW"), expression=node.this)
+    if isinstance(node, (exp.Year, exp.Month, exp.Day)):
+        unit = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Day: "DAY"}[type(node)]
+        return exp.Cast(this=exp.Extract(this=exp.var(unit), expression=node.this), to=exp.DataType.build("BIGINT"))
+    return node
+
+
+def _spark(node: exp.Expression) -> exp.Expression:
+    node = _common(node)
+    if isinstance(node, exp.UnixDate):
+        return exp.Anonymous(this="UNIX_DATE", expressions=[node.this])
+    return node
+
+
+_REWRITES: dict[str, Callable[[exp.Expression], exp.Expression]] = {"duckdb": lambda node: node, "spark": _spark,
+                                                                    "postgres": _postgres}
+
+
+def to_sql(tree: exp.Expression | str, dialect: str) -> str:
+    """SQL text of a compiled tree (or of DuckDB SQL text) for ``dialect``, with the rewrites above.
+
+    Parameters
+    ----------
+    tree : sqlglot.exp.Expression or str
+        A tree built by the compiler, or SQL text in DuckDB's dialect.
+    dialect : str
+        One of :data:`DIALECTS`.
+    """
+    if dialect not in _REWRITES:
+        raise EvaluationError(f"no SQL rewrites for dialect {dialect!r}; known: {', '.join(DIALECTS)}")
+    root = sqlglot.parse_one(tree, read="duckdb") if isinstance(tree, str) else tree.copy()
+    rewrite = _REWRITES[dialect]
+    for node in reversed(list(root.dfs())):  # children first, so a rewritten node holds rewritten children
+        new = rewrite(node)
+        if new is not node:
+            if node is root:
+                root = new
+            else:
+                node.replace(new)
+    return root.sql(dialect)
