@@ -93,13 +93,19 @@ def _same_tuple(rel: str, plan: Plan, a: str, b: str) -> exp.Expression:
 _PACK = 1 << 20
 
 
-def _dedup(rel: str, plan: Plan, selects: list[exp.Select]) -> exp.Select:
-    """Best candidate per tuple that is new (or, with probabilities, better than the stored one)."""
+def _dedup(rel: str, plan: Plan, selects: list[exp.Select], *, fresh: bool = False, distinct: bool = False) -> exp.Select:
+    """Best candidate per tuple that is new (or, with probabilities, better than the stored one).
+
+    ``fresh``: the relation's table is still empty, so nothing is compared with it; ``distinct``: the selects
+    derive no tuple twice (:func:`distinct_heads`), so a fresh relation takes a single select's rows as they are.
+    """
     union = selects[0] if len(selects) == 1 else exp.union(*selects, distinct=False)
     if plan.prob:
         return _dedup_choice(rel, plan, union)
+    if plan.types[rel] and fresh and distinct and len(selects) == 1:
+        return selects[0]
     if plan.types[rel]:
-        return _dedup_grouped(rel, plan, union)
+        return _dedup_grouped(rel, plan, union, fresh)
     order = exp.Order(expressions=[exp.Ordered(this=exp.column("_h")), exp.Ordered(this=exp.column("_r"))])
     window = exp.Window(this=exp.RowNumber(), partition_by=[], order=order)
     keep = [exp.column("_h"), exp.column("_r"), exp.column("_p")]
@@ -142,21 +148,45 @@ def _dedup_choice(rel: str, plan: Plan, union: exp.Expression) -> exp.Select:
     return query.with_("cand", as_=cand).with_("cand_keys", as_=keys)
 
 
-def _dedup_grouped(rel: str, plan: Plan, union: exp.Expression) -> exp.Select:
+def _dedup_grouped(rel: str, plan: Plan, union: exp.Expression, fresh: bool) -> exp.Select:
     """New tuples, one per argument tuple, with the (height, rule) of their first derivation."""
     cand = exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("cand")))
-    stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
-    exists = exp.select(exp.Literal.number(1)).from_(stored).where(_same_tuple(rel, plan, "x", "cand"))
     packed = exp.Add(this=exp.Mul(this=cast(exp.column("_h"), "number"), expression=exp.Literal.number(_PACK)),
                      expression=exp.column("_r"))
-    grouped = (exp.select(*_args(rel, plan), exp.alias_(exp.Min(this=packed), "_k")).from_(cand)
-               .where(exp.Not(this=exp.Exists(this=exists))).group_by(*_args(rel, plan)))
+    grouped = exp.select(*_args(rel, plan), exp.alias_(exp.Min(this=packed), "_k")).from_(cand).group_by(*_args(rel, plan))
+    if not fresh:
+        stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
+        exists = exp.select(exp.Literal.number(1)).from_(stored).where(_same_tuple(rel, plan, "x", "cand"))
+        grouped = grouped.where(exp.Not(this=exp.Exists(this=exists)))
     key = exp.column("_k")
     return exp.select(*_args(rel, plan),
                       exp.alias_(exp.IntDiv(this=key, expression=exp.Literal.number(_PACK)), "_h"),
                       exp.alias_(exp.Mod(this=key, expression=exp.Literal.number(_PACK)), "_r"),
                       exp.alias_(exp.Literal.number(1.0), "_p")).from_(
         exp.Subquery(this=grouped, alias=exp.TableAlias(this=exp.to_identifier("g"))))
+
+
+def distinct_heads(rule: Rule, sets: set[str]) -> bool:
+    """Whether a rule derives no head tuple twice: its positive atoms read relations stored as sets (``sets``)
+    and every argument of them is a constant or a named variable that is a head argument, so distinct
+    groundings give distinct heads (an aggregate joins one row per group, a negation only filters).
+
+    >>> from neurosym.logic._parser import parse
+    >>> r1, r2 = parse("h(P, W, N) :- w(P, W), N = count : { d(P, D), D < W }. g(P) :- w(P, _).").rules
+    >>> distinct_heads(r1, {"w"}), distinct_heads(r2, {"w"}), distinct_heads(r1, set())
+    (True, False, False)
+    """
+    head = {arg.name for arg in rule.head.args if isinstance(arg, Var)}
+    return all(atom.rel in sets and all(isinstance(t, Const) or (isinstance(t, Var) and not t.anonymous and t.name in head)
+                                        for t in atom.args) for atom in rule.positive_atoms())
+
+
+def deduplicated_inputs(plan: Plan) -> set[str]:
+    """Input relations whose duplicate rows are removed on loading: those read inside ``count``, ``sum`` and
+    ``mean``, all with probabilities, and the nullary ones (elsewhere duplicates change no result)."""
+    aggregated = {atom.rel for rule in plan.rules for lit in rule.body if isinstance(lit, Assignment)
+                  and lit.aggregate.func in ("count", "sum", "mean") for atom, _ in body_atoms(lit.aggregate.body)}
+    return set(plan.types) if plan.prob else aggregated | {rel for rel, types in plan.types.items() if not types}
 
 
 def _linear(plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]]) -> bool:
@@ -224,8 +254,10 @@ class NativeEngine:
             self._create_tables(con, plan, inputs)
             self._load_inputs(con, plan, inputs)
             self._load_rule_facts(con, plan)
+            sets = (set(plan.types) - set(inputs)) | deduplicated_inputs(plan)  # relations stored without duplicates
+            empty = set(plan.types) - set(inputs) - {r.head.rel for r in plan.rules if r.is_fact}  # until derived
             for stratum in plan.strata:
-                self._stratum(con, plan, stratum, start, limits)
+                self._stratum(con, plan, stratum, start, limits, sets, empty)
         except duckdb.InterruptException as err:
             raise EvaluationError(f"evaluation exceeded the time-out of {limits.timeout} s (stratum {stratum})") from err
         except duckdb.OutOfMemoryException as err:
@@ -261,14 +293,12 @@ class NativeEngine:
 
         Relations are sets, but removing duplicate input rows costs a hash
         aggregate over every column; it is done only where duplicates could
-        change a result: inside ``count``, ``sum`` and ``mean`` and with
-        probabilities (a tuple keeps its highest probability, so a semiring
-        counts it once); ``min`` and ``max`` do not care.
-        Elsewhere rule evaluation and
-        :class:`Model` queries deduplicate.
+        change a result (:func:`deduplicated_inputs`): inside ``count``,
+        ``sum`` and ``mean`` and with probabilities (a tuple keeps its highest
+        probability, so a semiring counts it once); ``min`` and ``max`` do not
+        care.  Elsewhere rule evaluation and :class:`Model` queries deduplicate.
         """
-        aggregated = {atom.rel for rule in plan.rules for lit in rule.body if isinstance(lit, Assignment)
-                      and lit.aggregate.func in ("count", "sum", "mean") for atom, _ in body_atoms(lit.aggregate.body)}
+        deduplicated = deduplicated_inputs(plan)
         for rel, data in inputs.items():
             if not len(data):
                 continue
@@ -276,7 +306,7 @@ class NativeEngine:
             args = [f"c{i}" for i in range(len(plan.types[rel]))]
             typed = [f"CAST(c{i} AS {SQL_TYPES[t]}) AS c{i}" for i, t in enumerate(plan.types[rel])]
             inner = f"SELECT {', '.join(typed + (['_p'] if data.has_prob else []) + (['_s'] if data.source_type else []))} FROM {view}"
-            if rel in aggregated or plan.prob or not args:
+            if rel in deduplicated:
                 prob = "MAX(_p)" if data.has_prob else "1.0"
                 src = "MIN(_s)" if data.source_type else "NULL"
                 group = f" GROUP BY {', '.join(args)}" if args else ""
@@ -319,16 +349,22 @@ class NativeEngine:
                     select = select.where(exp.Not(this=exp.Is(this=value, expression=exp.Null())))
             con.execute(f"INSERT INTO {table_name(rel)} {select.sql(DIALECT)}")
 
-    def _stratum(self, con, plan: Plan, stratum: list[str], start: float, limits: Limits) -> None:
+    def _stratum(self, con, plan: Plan, stratum: list[str], start: float, limits: Limits, sets: set[str], empty: set[str]) -> None:
+        """Evaluate one stratum; ``sets`` are the relations stored without duplicates, ``empty`` those without stated facts."""
         members = set(stratum)
         rules = [(i, r) for i, r in enumerate(plan.rules) if r.head.rel in members and not r.is_fact]
         if plan.prob and not plan.semiring.idempotent:
             self._all_derivations(con, plan, stratum, rules, start, limits)
             return
         full = lambda k, atom: table_name(atom.rel)  # noqa: E731
-        first = {rel: [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel] for rel in stratum}
-        first_sql = {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in first.items() if sels}
         recursive = any(atom.rel in members for _, r in rules for atom in r.positive_atoms())
+        first_sql = {}
+        for rel in stratum:
+            own = [r for _, r in rules if r.head.rel == rel]
+            if own:
+                first_sql[rel] = _dedup(rel, plan, [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel],
+                                        fresh=not recursive and rel in empty,
+                                        distinct=all(distinct_heads(r, sets) for r in own)).sql(DIALECT)
         if not recursive:
             for rel, sql in first_sql.items():
                 self._insert(con, plan, rel, sql)
