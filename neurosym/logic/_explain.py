@@ -218,20 +218,56 @@ class Explainer:
             return describe(rel, source)
         return {"text": str(source)}
 
-    def why_not(self, atom: str) -> WhyNot:
-        """Why ``atom`` was not derived: per rule, the first body literal that fails and the closest bindings."""
-        parsed = parse_atom(atom)
-        values = coerce(self._plan, parsed)
-        text = str(parsed)
-        self._model.prepare_lookups()
-        if self._lookup(parsed, limit=1):
-            return WhyNot(text, True)
-        rules = [r for r in self._plan.rules if r.head.rel == parsed.rel and not r.is_fact]
-        if not rules:
-            return WhyNot(text, False, note=f"{parsed.rel} is an input relation and this fact is not among the inputs")
-        return WhyNot(text, False, [self._attempt(rule, values) for rule in rules])
+    def why_not(self, atom: str, depth: int = 1) -> WhyNot:
+        """Why ``atom`` was not derived: per rule, the first body literal that fails and the closest bindings.
 
-    def _attempt(self, rule: Rule, values: list[Term]) -> RuleAttempt:
+        With ``depth`` > 1, where that literal is a derived atom the attempt's
+        ``children`` say in turn why it does not hold, bound by the first
+        closest bindings, down to ``depth`` levels.  An atom already being
+        explained higher up is not explained again: its report has a note.
+        """
+        if depth < 1:
+            raise EvaluationError(f"why_not depth must be >= 1, got {depth}")
+        parsed = parse_atom(atom)
+        self._model.prepare_lookups()
+        return self._why_not(parsed, str(parsed), depth, frozenset(), {})
+
+    def _why_not(self, parsed: Atom, text: str, depth: int, stack: frozenset, memo: dict) -> WhyNot:
+        key = (str(parsed), depth)
+        if key in memo:
+            return memo[key]
+        values = coerce(self._plan, parsed)
+        rules = [r for r in self._plan.rules if r.head.rel == parsed.rel and not r.is_fact]
+        if self._lookup(parsed, limit=1):
+            report = WhyNot(text, True)
+        elif not rules:
+            report = WhyNot(text, False, note=f"{parsed.rel} is an input relation and this fact is not among the inputs")
+        else:
+            report = WhyNot(text, False, [])
+            for rule in rules:
+                attempt, failed, bindings = self._attempt(rule, values)
+                below = self._deeper(rule, failed, bindings) if depth > 1 else None
+                if below is not None and str(below[0]) in stack | {key[0]}:
+                    attempt.children.append(WhyNot(below[1], False, note="already being explained above (a cycle)"))
+                elif below is not None:
+                    attempt.children.append(self._why_not(*below, depth - 1, stack | {key[0]}, memo))
+                report.attempts.append(attempt)
+        memo[key] = report
+        return report
+
+    def _deeper(self, rule: Rule, failed: Literal | None, bindings: dict) -> tuple[Atom, str] | None:
+        """The failing literal as an atom to explain in turn (values from ``bindings``, and its text), if derived."""
+        if not isinstance(failed, Atom) or not any(r.head.rel == failed.rel and not r.is_fact for r in self._plan.rules):
+            return None
+        if not all(isinstance(a, (Var, Const)) for a in failed.args):
+            return None
+        days = self._rule_days[id(rule)]
+        atom = Atom(failed.rel, tuple(Const(bindings[a.name]) if isinstance(a, Var) and a.name in bindings else a
+                                      for a in failed.args))
+        return atom, _substitute_atom(failed, {k: as_date(v) if k in days else v for k, v in bindings.items()})
+
+    def _attempt(self, rule: Rule, values: list[Term]) -> tuple[RuleAttempt, Literal | None, dict]:
+        """The attempt, the failing literal and the first closest bindings (raw values)."""
         days = self._rule_days[id(rule)]
         fixed: dict[str, object] = {}
         for arg, v in zip(rule.head.args, values):
@@ -239,11 +275,12 @@ class Explainer:
                 continue
             if isinstance(arg, Var):
                 if arg.name in fixed and fixed[arg.name] != v.value:
-                    return RuleAttempt(rule.id, str(rule), None, f"the head needs {arg} to be both {fixed[arg.name]} and {v.value}")
+                    return RuleAttempt(rule.id, str(rule), None, f"the head needs {arg} to be both {fixed[arg.name]} and {v.value}"), None, {}
                 fixed[arg.name] = v.value
             elif isinstance(arg, Const) and arg.value != v.value:
-                return RuleAttempt(rule.id, str(rule), None, f"the head has constant {arg} where the atom has {format_value(v.value)}")
+                return RuleAttempt(rule.id, str(rule), None, f"the head has constant {arg} where the atom has {format_value(v.value)}"), None, {}
         previous: list[dict] = []
+        first = dict(fixed)
         body = list(rule.body)
         for i, lit in enumerate(body):
             prefix = body[: i + 1]
@@ -260,9 +297,10 @@ class Explainer:
                 if isinstance(lit, Negation):
                     reason = "the negated fact exists for every binding so far"
                 closest = previous or [{k: (as_date(v) if k in days else v) for k, v in fixed.items()}]
-                return RuleAttempt(rule.id, str(rule), str(lit), reason, closest)
+                return RuleAttempt(rule.id, str(rule), str(lit), reason, closest), lit, first
             previous = [{n: (as_date(r[k]) if n in days else r[k]) for k, n in enumerate(named)} for r in rows] if named else []
-        return RuleAttempt(rule.id, str(rule), None, "the body holds for some bindings but none produce this head")
+            first = {**fixed, **{n: rows[0][k] for k, n in enumerate(named)}}
+        return RuleAttempt(rule.id, str(rule), None, "the body holds for some bindings but none produce this head"), None, {}
 
 
 def _checkable(prefix: list[Literal]) -> bool:

@@ -270,11 +270,11 @@ class Model:
 
         return Explainer(self).explain(atom, max_depth=max_depth)
 
-    def why_not(self, atom: str) -> WhyNot:
-        """Why ``atom`` was not derived; see :meth:`Explainer.why_not <neurosym.logic.Explainer.why_not>`."""
+    def why_not(self, atom: str, depth: int = 1) -> WhyNot:
+        """Why ``atom`` was not derived, ``depth`` levels deep; see :meth:`Explainer.why_not <neurosym.logic.Explainer.why_not>`."""
         from neurosym.logic._explain import Explainer
 
-        return Explainer(self).why_not(atom)
+        return Explainer(self).why_not(atom, depth)
 
 
 def _describe_semiring(semiring: Semiring) -> dict[str, Any]:

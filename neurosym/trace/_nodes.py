@@ -265,7 +265,8 @@ class Prediction(Node):
 
 @dataclass(eq=False)
 class RuleAttempt(Node):
-    """Why one rule did not derive an atom: the first failing body literal and the closest bindings."""
+    """Why one rule did not derive an atom: the first failing body literal and the closest bindings;
+    ``children``: why that literal does not hold in turn (:class:`WhyNot` reports, ``why_not(..., depth=)``)."""
 
     kind: ClassVar[str] = "attempt"
     rule_id: str
@@ -273,6 +274,7 @@ class RuleAttempt(Node):
     failed_literal: str | None
     reason: str
     partial_bindings: list[dict[str, Value]] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
 
 @dataclass(eq=False)
