@@ -28,5 +28,5 @@ def source(request) -> Source:
 
 @pytest.fixture(scope="session")
 def traces(source) -> list:
-    """(patient, proof) of up to three conclusions of each explained relation of the source."""
-    return rule_traces(source, per_relation=3)
+    """(patient, proof) of up to two conclusions of each explained relation of the source."""
+    return rule_traces(source, per_relation=2)
