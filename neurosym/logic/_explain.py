@@ -78,7 +78,6 @@ class Explainer:
         if nothing matches; :meth:`why_not` says why.
         """
         parsed = parse_atom(atom)
-        self._model.prepare_lookups()
         found = self._lookup(parsed, limit=1)
         if not found:
             raise EvaluationError(f"{atom} is not derived; use why_not({atom!r}) to see which rule body fails")
@@ -229,7 +228,6 @@ class Explainer:
         if depth < 1:
             raise EvaluationError(f"why_not depth must be >= 1, got {depth}")
         parsed = parse_atom(atom)
-        self._model.prepare_lookups()
         return self._why_not(parsed, str(parsed), depth, frozenset(), {})
 
     def _why_not(self, parsed: Atom, text: str, depth: int, stack: frozenset, memo: dict) -> WhyNot:

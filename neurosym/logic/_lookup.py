@@ -53,7 +53,7 @@ def coerce(plan: Plan, atom: Atom) -> list[Term]:
 
 
 def find(con: duckdb.DuckDBPyConnection, plan: Plan, atom: Atom, limit: int | None = None) -> list[tuple]:
-    """Tuples matching an atom pattern, ordered by all arguments: ``(values, height, rule, probability, source)``."""
+    """Tuples matching an atom pattern, ordered by all columns: ``(values, height, rule, probability, source)``."""
     args = coerce(plan, atom)
     conds = [exp.EQ(this=col("t", f"c{i}"), expression=literal(a.value)) for i, a in enumerate(args) if isinstance(a, Const)]
     seen: dict[str, int] = {}
@@ -66,7 +66,7 @@ def find(con: duckdb.DuckDBPyConnection, plan: Plan, atom: Atom, limit: int | No
     q = exp.select(*cols).from_(exp.alias_(exp.to_table(table_name(atom.rel)), "t", table=True))
     if conds:
         q = q.where(exp.and_(*conds))
-    q = q.order_by(*[col("t", f"c{i}") for i in range(len(args))]) if args else q
+    q = q.order_by(*cols)  # every column: duplicates of a tuple (two sources) come in the same order in any process
     if limit:
         q = q.limit(limit)
     n = len(args)

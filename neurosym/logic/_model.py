@@ -192,9 +192,8 @@ class Model:
     def prepare_lookups(self, min_rows: int = LOOKUP_ROWS) -> float:
         """Sort large relations by their arguments so point lookups prune storage blocks; returns seconds spent.
 
-        ``explain`` and ``why_not`` call this on first use; see
-        :meth:`ResultStore.sort_for_lookups <neurosym.logic.ResultStore.sort_for_lookups>`.
-        Evaluation itself does not pay for the sort.
+        Optional: ``explain`` and ``why_not`` do not call it (at 10k patients the sort took 10 s and proofs were
+        not faster); see :meth:`ResultStore.sort_for_lookups <neurosym.logic.ResultStore.sort_for_lookups>`.
         """
         return self.store.sort_for_lookups(min_rows)
 
