@@ -1,79 +1,69 @@
 """``neurosym demo``: the main job on the embedded synthetic cohort.
 
-It generates the cohort, prints its summary and load report, evaluates the
-clinical rule library with the ontology, prints how many patients fall into
-each guideline category, explains one conclusion down to its source records
-and compares the rule-flagged risk group with the cohort's ground truth.
+It generates the cohort, trains the neuro-symbolic model and its baselines on
+three quarters of the patients, prints their held-out metrics next to the
+generator's true-risk ceiling, explains the prediction of one held-out patient
+as a trace and writes that trace as a self-contained HTML report.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
-
-#: Derived relations ``rel(P, Category)`` whose categories the demo counts.
-CATEGORIES = ("glycemic_status", "ckd_g_stage", "ckd_a_stage", "bp_category", "bmi_class")
 
 
 def demo(
     patients: int = typer.Option(2000, "--patients", "-n", min=1, help="Size of the synthetic cohort."),
-    seed: int = typer.Option(0, help="Random seed of the synthetic cohort."),
-    explain: str = typer.Option("at_risk_t2d", help="Relation whose first conclusion is explained."),
+    seed: int = typer.Option(0, help="Seed of the cohort, the split and the models."),
+    html: Path = typer.Option(Path("neurosym-report.html"), "--html", help="Where to write the HTML report."),
+    epochs: int = typer.Option(30, "--epochs", min=1, help="Maximum training epochs of the neural models."),
 ) -> None:
-    """Synthetic cohort -> facts + ontology -> clinical rules -> conclusions with proof trees."""
-    from neurosym.cli._render import print_cohort
+    """Synthetic cohort -> neuro-symbolic model and baselines -> held-out metrics -> one patient's trace and report."""
+    from neurosym.cli._metrics import metrics_table, model_predictions
     from neurosym.data import synthetic_cohort
-    from neurosym.export import to_text
-    from neurosym.facts import clinical_facts, load_rule_library
+    from neurosym.evaluation import LastValueLogistic
+    from neurosym.export import patient_timeline, to_text, write_html
+    from neurosym.facts import load_rule_library
+    from neurosym.neural import RiskModel
+    from neurosym.reasoning import NeuroSymbolicModel
+    from neurosym.tasks import ground_truth_labels, split_patients
 
     console = Console(soft_wrap=True)
     start = time.perf_counter()
     cohort = synthetic_cohort(patients, seed=seed, progress=True)
-    console.print(f"[bold]Synthetic cohort[/bold]: {len(cohort):,} patients in {time.perf_counter() - start:.1f} s")
-    print_cohort(cohort, console)
+    labels = ground_truth_labels(cohort)
+    train, test = split_patients(labels, 0.25, seed)
+    if test["label"].nunique() < 2:
+        raise typer.BadParameter(f"{patients} patients leave too few held-out events to compare models; use more",
+                                 param_hint="--patients")
+    console.print(f"[bold]Synthetic cohort[/bold]: {len(cohort):,} patients, {len(cohort.events):,} events, "
+                  f"{len(cohort.lifelog.daily):,} wearable days; training on {len(train):,}, testing on {len(test):,}")
 
-    start = time.perf_counter()
-    program = load_rule_library()
-    facts = clinical_facts(cohort)
-    model = program.evaluate(facts)
-    console.print(f"[bold]Rule library[/bold]: {len(program.rules)} rules evaluated in {time.perf_counter() - start:.1f} s "
-                  f"(facts + ontology + evaluation)")
-    console.print(_category_table(model, len(cohort)))
-    _print_risk_vs_truth(console, model, cohort)
-    conclusions = model.query(explain)
-    if len(conclusions):
-        patient = conclusions.iloc[0, 0]
-        rest = "".join(f", V{k}" for k in range(1, len(model.columns(explain))))
-        console.print(f"\n[bold]Why {explain} for patient {patient}?[/bold]")
-        trace = model.explain(f'{explain}("{patient}"{rest})')
-        console.print(to_text(trace, max_depth=5), markup=False, highlight=False)
+    models = {
+        "neurosym": NeuroSymbolicModel(seed=seed, max_epochs=epochs),
+        "rules only": NeuroSymbolicModel(program=load_rule_library(), predicates=(), residual=False, seed=seed,
+                                         max_epochs=epochs, progress_bar=False),
+        "neural only": RiskModel(seed=seed, max_epochs=epochs),
+        "LR (last values)": LastValueLogistic(),
+    }
+    for name, model in models.items():
+        console.print(f"training {name} ...")
+        model.fit(cohort, train)
+    predictions = model_predictions(cohort, models, test)
+    truth = cohort.labels.set_index("patient_id").loc[test["patient_id"].to_numpy(), "risk_t2d"].to_numpy()
+    predictions["true risk (ceiling)"] = (test["label"].to_numpy(), truth)
+    console.print(metrics_table(predictions))
 
-
-def _category_table(model, n: int) -> Table:
-    table = Table(title="Guideline categories (patients)")
-    table.add_column("relation")
-    table.add_column("category")
-    table.add_column("patients", justify="right")
-    table.add_column("share", justify="right")
-    for rel in CATEGORIES:
-        counts = model.query(rel).iloc[:, 1].value_counts().sort_index()
-        for category, count in counts.items():
-            table.add_row(rel, str(category), f"{count:,}", f"{count / n:.1%}")
-    at_risk = model.count("at_risk_t2d")
-    table.add_row("at_risk_t2d", "yes", f"{at_risk:,}", f"{at_risk / n:.1%}")
-    return table
-
-
-def _print_risk_vs_truth(console: Console, model, cohort) -> None:
-    labels = cohort.labels
-    eligible = labels[~labels["prevalent_t2d"] & labels["alive"]]
-    flagged = set(model.query("at_risk_t2d").iloc[:, 0])
-    mask = eligible["patient_id"].isin(flagged)
-    if mask.any() and (~mask).any():
-        console.print(
-            f"Ground truth: 3-year type 2 diabetes incidence {eligible.loc[mask, 'incident_t2d'].mean():.1%} "
-            f"in the {int(mask.sum()):,} patients the rules flag at risk, "
-            f"{eligible.loc[~mask, 'incident_t2d'].mean():.1%} in the other {int((~mask).sum()):,}.")
+    reasoner = models["neurosym"]
+    risks = predictions["neurosym"][1]
+    patient = str(test["patient_id"].iloc[int(risks.argmax())])
+    landmark = test["landmark"].iloc[0]
+    trace = reasoner.explain(cohort, patient, landmark, counterfactuals=True)
+    console.print(f"\n[bold]Why is patient {patient} at {trace.risk:.0%} risk of {trace.target}?[/bold]")
+    console.print(to_text(trace, max_depth=4), markup=False, highlight=False)
+    report = write_html(trace, html, timeline=patient_timeline(cohort, patient, landmark),
+                        title=f"Patient {patient}: 3-year {trace.target} risk")
+    console.print(f"\nHTML report for clinicians: {report}  ({time.perf_counter() - start:.0f} s in all)")

@@ -32,7 +32,7 @@ def train(
                                         help="Share of patients held out for the metrics table (0: train on all)."),
 ) -> None:
     """Train a risk model on one data source, print held-out metrics and write the model directory."""
-    from neurosym.cli._metrics import metrics_table
+    from neurosym.cli._metrics import metrics_table, model_predictions
     from neurosym.tasks import split_patients
 
     console = Console(soft_wrap=True)
@@ -47,7 +47,7 @@ def train(
     params = {"seed": seed} | ({"max_epochs": epochs} if epochs else {})
     model = estimator_class(**params).fit(cohort, train_labels)
     if len(test_labels) and test_labels["label"].nunique() == 2:
-        console.print(metrics_table(cohort, {kind: model}, test_labels))
+        console.print(metrics_table(model_predictions(cohort, {kind: model}, test_labels)))
     else:
         console.print(f"(no held-out metrics: {len(test_labels)} held-out patients, one class or none)")
     manifest = Manifest(kind=kind, task=task, landmark=landmark, trained_on=cohort.name,

@@ -21,6 +21,6 @@ def render_trace(trace: "Prediction", fmt: str, *, cohort: "Cohort", patient_id:
     if fmt == "json":
         return export.to_json(trace)
     if fmt == "fhir":
-        return json.dumps(export.to_fhir(trace), indent=2)
+        return json.dumps(export.to_fhir(trace, patient_id=patient_id), indent=2)
     timeline = export.patient_timeline(cohort, patient_id, landmark)
     return export.to_html(trace, timeline=timeline)

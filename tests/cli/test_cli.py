@@ -16,13 +16,17 @@ from neurosym.facts import rules_dir
 runner = CliRunner()
 
 
-def test_demo_prints_summary_categories_truth_and_a_proof():
-    result = runner.invoke(app, ["demo", "--patients", "300", "--seed", "1"])
+def test_demo_trains_compares_explains_and_writes_a_report(tmp_path):
+    report = tmp_path / "report.html"
+    result = runner.invoke(app, ["demo", "--patients", "600", "--seed", "1", "--epochs", "2", "--html", str(report)])
     assert result.exit_code == 0, result.output
     out = result.output
-    for fragment in ["Synthetic cohort", "Load report", "lifelog_daily", "Guideline categories", "glycemic_status",
-                     "Ground truth: 3-year type 2 diabetes incidence", "Why at_risk_t2d for patient", "└─ rule ada.risk."]:
+    for fragment in ["Synthetic cohort: 600 patients", "Held-out metrics (", "neurosym", "rules only", "neural only",
+                     "LR (last values)", "true risk (ceiling)", "Why is patient S", "risk of type 2 diabetes",
+                     "Δlogit", "bias", "HTML report for clinicians"]:
         assert fragment in out, fragment
+    html = report.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "type 2 diabetes" in html
 
 
 def test_data_summary_on_shared_data(shared_data):
@@ -110,7 +114,7 @@ def test_an_output_that_is_a_file(capsys, graph):
 
 def test_a_demo_without_patients(capsys):
     status, out = run(capsys, "demo", "-n", "0")
-    assert status == 2 and "'--patients' / '-n'" in out and "greater than or equal to 1" in out
+    assert status == 2 and "Invalid value for '--patients' / '-n'" in out and "1" in out
 
 
 def test_a_bad_explain_atom(capsys, graph):
