@@ -39,8 +39,8 @@ def rule_traces(source: Source, per_relation: int) -> list[tuple[str, Node]]:
 
 def as_prediction(trace: Node, *, risk: float = 0.3, version: str = "rules-only-test") -> Prediction:
     """A faithful prediction of type 2 diabetes whose one reason is ``trace`` (its index day is the landmark)."""
-    landmark = next((v[1] for v in (getattr(leaf, "values", []) for leaf in trace.leaves()) if len(v) == 2
-                     and isinstance(v[1], date)), date(2024, 1, 1))
+    landmark = next((leaf.values[1] for leaf in trace.leaves() if getattr(leaf, "relation", None) == "index_day"),
+                    date(2024, 1, 1))
     logit = math.log(risk / (1 - risk))
     trace.contribution = logit + 1.5
     return Prediction("type 2 diabetes", risk, 1095, landmark, version, [trace], logit=logit, bias=-1.5, threshold=0.2)

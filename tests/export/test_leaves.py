@@ -40,13 +40,17 @@ def test_fhir_leaves_name_resources_of_the_bundle(source, traces):
 
     from neurosym._resources import shared_data_dir
 
+    bundles = {}
     checked = 0
     for _, trace in traces:
         for leaf in trace.leaves():
             s = getattr(leaf, "source", None)
             if s is None or s.id is None:
                 continue
-            bundle = json.loads((shared_data_dir() / "fhir_synthea_r4" / "bundles" / s.dataset).read_text(encoding="utf-8"))
+            if s.dataset not in bundles:
+                path = shared_data_dir() / "fhir_synthea_r4" / "bundles" / s.dataset
+                bundles[s.dataset] = json.loads(path.read_text(encoding="utf-8"))
+            bundle = bundles[s.dataset]
             entry = bundle["entry"][s.row - 1]["resource"]
             assert (entry["resourceType"], entry["id"]) == (s.table, s.id)
             checked += 1
