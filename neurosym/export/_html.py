@@ -205,11 +205,21 @@ def _counterfactuals(p: Prediction) -> list[str]:
 def _why_not(report: WhyNot) -> str:
     if report.holds:
         return f'<h2>Why not {escape(report.atom)}?</h2><p>It holds.</p>'
+    return f'<h2>Why not {escape(report.atom)}?</h2>{_attempts(report)}'
+
+
+def _attempts(report: Node) -> str:
+    """A why-not report's rule attempts as a list; an attempt's own reports (why its literal fails) nest below it."""
+    if not isinstance(report, WhyNot):
+        return f"<p>{escape(getattr(report, 'atom', report.kind))}</p>"
     items = []
     for attempt in report.attempts:
         closest = "".join(f"<li>closest: <code>{escape(', '.join(f'{k}={fmt(v)}' for k, v in b.items()))}</code></li>"
                           for b in attempt.partial_bindings)
         fails = f"<li>fails at <code>{escape(attempt.failed_literal)}</code></li>" if attempt.failed_literal else ""
-        items.append(f"<li>rule <code>{escape(attempt.rule_id)}</code>: {escape(attempt.reason)}<ul>{fails}{closest}</ul></li>")
+        deeper = "".join(f"<li><code>{escape(getattr(r, 'atom', r.kind))}</code> does not hold:{_attempts(r)}</li>"
+                         for r in attempt.children)
+        items.append(f"<li>rule <code>{escape(attempt.rule_id)}</code>: {escape(attempt.reason)}"
+                     f"<ul>{fails}{closest}{deeper}</ul></li>")
     note = f"<p>{escape(report.note)}</p>" if report.note else ""
-    return f'<h2>Why not {escape(report.atom)}?</h2>{note}<ul class="why-not">{"".join(items)}</ul>'
+    return f'{note}<ul class="why-not">{"".join(items)}</ul>'

@@ -110,7 +110,10 @@ def _plain_label(node: Node) -> str:
     raise TypeError(f"not a trace node: {node!r}")
 
 
-def _why_not(report: WhyNot) -> str:
+def _why_not(report: Node) -> str:
+    """Each rule attempt, and under it why its failing literal does not hold in turn (indented)."""
+    if not isinstance(report, WhyNot):
+        return _label(report)
     if report.holds:
         return f"{report.atom} holds; use explain() for its proof"
     lines = [f"{report.atom} does not hold" + (f": {report.note}" if report.note else "")]
@@ -120,6 +123,8 @@ def _why_not(report: WhyNot) -> str:
             lines.append(f"    fails at: {attempt.failed_literal}")
         for bindings in attempt.partial_bindings:
             lines.append("    closest: {" + ", ".join(f"{k}={fmt(v)}" for k, v in bindings.items()) + "}")
+        for deeper in attempt.children:
+            lines.extend("    " + line for line in _why_not(deeper).splitlines())
     return "\n".join(lines)
 
 

@@ -118,3 +118,12 @@ def test_report_in_headless_chromium(tmp_path, timeline):
     image = np.asarray(Image.open(shot).convert("RGB"))
     assert image.shape == (1600, 1200, 3)
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50  # text, bars and the timeline, not a blank page
+
+
+def test_why_not_several_levels_deep_nests_lists():
+    from neurosym.logic import Program
+
+    model = Program.from_text('@id("a") a(X) :- b(X), c(X).\n@id("b") b(X) :- d(X), X > 3.').evaluate({"c": [(1,)], "d": [(1,)]})
+    page = to_html(model.why_not("a(1)", depth=2))
+    assert ('<li><code>b(1)</code> does not hold:<ul class="why-not"><li>rule <code>b</code>: this condition fails for every '
+            'binding so far<ul><li>fails at <code>X &gt; 3</code></li>') in page

@@ -76,3 +76,11 @@ def test_json_golden_and_valid(model):
     text = to_json(model.explain('dm("a")'))
     validate(json.loads(text))
     check("explain_dm.json", text + "\n")
+
+
+def test_why_not_several_levels_deep():
+    model = Program.from_text('@id("a") a(X) :- b(X), c(X).\n@id("b") b(X) :- d(X), X > 3.').evaluate({"c": [(1,)], "d": [(1,)]})
+    assert to_text(model.why_not("a(1)", depth=2)).splitlines() == [
+        "a(1) does not hold", "- rule a: no b fact matches", "    fails at: b(X)", "    closest: {X=1}",
+        "    b(1) does not hold", "    - rule b: this condition fails for every binding so far", "        fails at: X > 3",
+        "        closest: {X=1}"]
