@@ -7,7 +7,8 @@ Training (``task = "train"``):
    aggregates and :func:`~neurosym.federated.merge_statistics` builds the one
    featurizer all sites use;
 3. Flower's FedAvg or FedProx (``flwr.serverapp.strategy``) runs ``rounds``
-   rounds; with differential privacy it is wrapped in
+   rounds, each site evaluating the global model on its validation
+   patients after each (unless ``evaluate`` is false); with differential privacy it is wrapped in
    ``DifferentialPrivacyClientSideFixedClipping`` (sites clip their update,
    the server adds Gaussian noise to the average) with Flower's RDP
    accountant (client-level DP: neighbouring federations differ by one site);
@@ -40,7 +41,7 @@ __all__ = ["SERVER_DEFAULTS", "server_app"]
 #: Run-config keys of the ServerApp and their defaults.
 SERVER_DEFAULTS: dict[str, object] = {
     "task": "train", "output-dir": "", "min-sites": 2, "wait-seconds": 120.0, "seed": 0, "min-cell": 5,
-    "model": "", "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1,
+    "model": "", "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1, "evaluate": True,
     "dp-noise-multiplier": 0.0, "dp-clipping-norm": 0.0, "dp-delta": 1e-5,
     "program": "", "criteria": "", "dp-epsilon": 0.0,
 }
@@ -76,7 +77,9 @@ def _strategy(cfg: Mapping[str, object], n_sites: int):
     from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedProx
 
     noise = float(cfg["dp-noise-multiplier"])
-    common = {"min_train_nodes": n_sites, "min_evaluate_nodes": n_sites, "min_available_nodes": n_sites,
+    evaluate = bool(cfg["evaluate"])
+    common = {"min_train_nodes": n_sites, "min_evaluate_nodes": n_sites if evaluate else 0,
+              "fraction_evaluate": 1.0 if evaluate else 0.0, "min_available_nodes": n_sites,
               "weighted_by_key": "site-weight" if noise > 0 else "num-examples"}
     name = str(cfg["strategy"]).lower()
     if name not in ("fedavg", "fedprox"):
