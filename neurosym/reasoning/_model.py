@@ -64,12 +64,14 @@ class NeuroSymbolicModel:
     residual : bool, default True
         Add a small :class:`~neurosym.neural.RiskModule` logit (its share is shown in traces).
     residual_inputs : sequence of str, default ("record", "labs", "lifelog")
-    residual_dim : int, default 16
+    residual_dim : int, default 32
     ontologies : sequence of str or Ontology, default ("clinical",)
     max_codes, max_analytes, lab_steps, lifelog_days : int
         Passed to :class:`~neurosym.neural.Featurizer`.
     batch_size, max_epochs, patience : int
     lr, weight_decay, val_fraction : float
+    prior_weight : float, default 1.0
+        Pull of each neural predicate's mean output towards its ``prior`` (:class:`NeuralPredicate`).
     threshold : float, default 0.15
         The "high risk" cut-off traces report against.
     target : str, default "type 2 diabetes"
@@ -106,10 +108,10 @@ class NeuroSymbolicModel:
     def __init__(self, *, program: Program | None = None, relations: Sequence[str] = RELEVANT_RELATIONS,
                  predicates: Sequence[str] = DEFAULT_PREDICATES, k: int = 3, candidates: int = 6,
                  residual: bool = True, residual_inputs: Sequence[str] = ("record", "labs", "lifelog"),
-                 residual_dim: int = 16, ontologies: Sequence[OntologySpec] = ("clinical",), max_codes: int = 64,
+                 residual_dim: int = 32, ontologies: Sequence[OntologySpec] = ("clinical",), max_codes: int = 64,
                  max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
-                 max_epochs: int = 30, patience: int = 4, lr: float = 1e-2, weight_decay: float = 1e-4,
-                 val_fraction: float = 0.2, threshold: float = 0.15, target: str = "type 2 diabetes",
+                 max_epochs: int = 30, patience: int = 4, lr: float = 3e-3, weight_decay: float = 1e-4,
+                 prior_weight: float = 1.0, val_fraction: float = 0.2, threshold: float = 0.15, target: str = "type 2 diabetes",
                  horizon_days: int = 1096, seed: int = 0, num_threads: int = 1, progress_bar: bool = True) -> None:
         self.program = program
         self.relations = relations
@@ -129,6 +131,7 @@ class NeuroSymbolicModel:
         self.patience = patience
         self.lr = lr
         self.weight_decay = weight_decay
+        self.prior_weight = prior_weight
         self.val_fraction = val_fraction
         self.threshold = threshold
         self.target = target
@@ -247,7 +250,7 @@ class NeuroSymbolicModel:
         return ReasonerModule([neural_predicate(p) for p in self.predicates], list(self.featurizer_.analytes_),
                               n_rules=len(self.rules_), n_atoms=len(self.atoms_), k=self.k,
                               lifelog_days=self.lifelog_days, residual=residual, base_rate=base_rate, lr=self.lr,
-                              weight_decay=self.weight_decay)
+                              weight_decay=self.weight_decay, prior_weight=self.prior_weight)
 
     def _version(self) -> str:
         digest = hashlib.sha256()
@@ -297,8 +300,8 @@ class NeuroSymbolicModel:
     def predict_atoms(self, cohort: Cohort, landmarks: LandmarkSpec) -> pd.DataFrame:
         """Per patient, the probability of each risk-head atom and of each neural predicate (columns by name).
 
-        >>> # doctest: +SKIP
-        >>> model.predict_atoms(cohort, "2024-01-01")[["patient_id", "rising_glycemic_trajectory"]]
+        A neural predicate's column is its head's output, also for patients
+        without enough inputs for a candidate fact (no proof uses it there).
         """
         self._check_fitted()
         features, tensors, _ = self._prepare(cohort, landmarks)

@@ -110,6 +110,8 @@ class ReasonerModule(pl.LightningModule):
     base_rate : float
         Training event rate (initial bias).
     lr, weight_decay : float
+    prior_weight : float
+        Weight of :meth:`prior_penalty` in the training loss.
 
     Examples
     --------
@@ -121,8 +123,9 @@ class ReasonerModule(pl.LightningModule):
 
     def __init__(self, predicates: Sequence[NeuralPredicate], analytes: list[str], *, n_rules: int, n_atoms: int,
                  k: int, lifelog_days: int, residual: RiskModule | None = None, base_rate: float = 0.1,
-                 lr: float = 1e-2, weight_decay: float = 1e-4) -> None:
+                 lr: float = 1e-2, weight_decay: float = 1e-4, prior_weight: float = 0.1) -> None:
         super().__init__()
+        self.prior_weight = prior_weight
         self.predicates = list(predicates)
         self.analytes = list(analytes)
         self.lr, self.weight_decay = lr, weight_decay
@@ -142,9 +145,26 @@ class ReasonerModule(pl.LightningModule):
 
     def neural_probabilities(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """``[B, Q]``: each neural predicate's probability for each patient."""
+        return self._neural(batch)[0]
+
+    def _neural(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Neural probabilities ``[B, Q]`` and whether each patient has enough inputs for a candidate fact."""
         if not self.predicates:
-            return batch["static"].new_zeros((len(batch["static"]), 0))
-        return torch.stack([self.heads[p.name](predicate_inputs(p, self.analytes, batch)) for p in self.predicates], 1)
+            empty = batch["static"].new_zeros((len(batch["static"]), 0))
+            return empty, empty.bool()
+        inputs = [predicate_inputs(p, self.analytes, batch) for p in self.predicates]
+        probs = torch.stack([self.heads[p.name](x) for p, x in zip(self.predicates, inputs)], 1)
+        seen = torch.stack([x["observed"] >= p.min_observations for p, x in zip(self.predicates, inputs)], 1)
+        return probs, seen
+
+    def prior_penalty(self, neural: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+        """Binary cross-entropy between each predicate's mean output (patients with a fact) and its prior."""
+        penalty = neural.new_zeros(())
+        for q, p in enumerate(self.predicates):
+            if seen[:, q].any():
+                mean = neural[seen[:, q], q].mean().clamp(1e-6, 1 - 1e-6)
+                penalty = penalty + F.binary_cross_entropy(mean, mean.new_tensor(p.prior))
+        return penalty
 
     def parts(self, batch: dict[str, torch.Tensor], neural: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The logit and its parts: ``neural`` [B, Q], ``atoms`` p_j [B, J], ``contributions`` w_j p_j, ``residual`` [B], ``logit``.
@@ -164,7 +184,8 @@ class ReasonerModule(pl.LightningModule):
         return self.parts(batch)["logit"]
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self.loss(self(batch), batch["label"])
+        neural, seen = self._neural(batch)
+        loss = self.loss(self.parts(batch, neural)["logit"], batch["label"]) + self.prior_weight * self.prior_penalty(neural, seen)
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 

@@ -57,6 +57,11 @@ class NeuralPredicate:
         Width of the encoder output the logistic head reads.
     min_observations : int, default 2
         Observed values (lab results, or worn days) a patient needs for a candidate fact.
+    prior : float, default 0.5
+        Expected share of patients (with a candidate fact) for whom the
+        predicate holds.  Training pulls the mean output towards it, so the
+        head spends its capacity on telling patients apart rather than on
+        shifting every output (the predicate gets no labels of its own).
     """
 
     name: str
@@ -66,10 +71,13 @@ class NeuralPredicate:
     encoder: str
     head: int = 16
     min_observations: int = 2
+    prior: float = 0.5
 
     def __post_init__(self) -> None:
         if self.encoder not in _ENCODERS:
             raise InputError(f"neural predicate {self.name!r}: encoder must be one of {_ENCODERS}, got {self.encoder!r}")
+        if not 0.0 < self.prior < 1.0:
+            raise InputError(f"neural predicate {self.name!r}: prior must be in (0, 1), got {self.prior!r}")
         if not self.inputs:
             raise InputError(f"neural predicate {self.name!r} reads no inputs; name lab analytes or daily channels")
         unknown = set(self.inputs) - set(DAILY_CHANNELS)
@@ -120,7 +128,7 @@ register_predicate(NeuralPredicate(
     "Habitually short or irregular sleep on recorded nights over the year before the landmark",
     "Watson et al., AASM/SRS consensus, Sleep 2015 (>= 7 hours for adults); Shan et al., Diabetes Care 2015 "
     "(sleep duration and risk of type 2 diabetes)",
-    inputs=("sleep_minutes",), encoder="lifelog", min_observations=14))
+    inputs=("sleep_minutes",), encoder="lifelog", min_observations=14, prior=0.25))
 
 
 def predicate_inputs(predicate: NeuralPredicate, analytes: list[str], tensors: dict[str, torch.Tensor]
@@ -175,7 +183,7 @@ class PredicateHead(nn.Module):
             self.encoder: nn.Module = TrajectoryEncoder(len(predicate.inputs), dim=predicate.head)
         else:
             self.encoder = LifelogEncoder(len(predicate.inputs), lifelog_days, dim=predicate.head)
-        self.out = nn.Linear(predicate.head, 1)
+        self.out = nn.Linear(self.encoder.out_dim, 1)
 
     def logit(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
         """The head's logit for each patient."""

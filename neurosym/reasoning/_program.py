@@ -15,8 +15,8 @@ Examples
 >>> prog = Program.from_text('''
 ...   .decl nn(p: symbol)
 ...   @id("b") base(P) :- rec(P).
-...   @id("f") factor(P, x) :- nn(P), base(P).
-...   @id("g") factor(P, y) :- base(P).
+...   @id("f") factor(P, "x") :- nn(P), base(P).
+...   @id("g") factor(P, "y") :- base(P).
 ...   @id("r") risk(P) :- factor(P, _).''')
 >>> lower, top = split_program(prog, ["factor", "risk"], ["nn"])
 >>> [r.id for r in lower.rules], [r.id for r in top.rules]

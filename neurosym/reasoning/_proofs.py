@@ -77,6 +77,7 @@ class TopKProofs(nn.Module):
             var, valid, const = F.pad(var, (0, 0, 0, pad)), F.pad(valid, (0, pad)), F.pad(const, (0, pad))
         n, j, c, l = var.shape
         k = self.k
+        subsets, sign = self.subsets.to(values.dtype), self.sign.to(values.dtype)
         score = torch.where(valid, self.proof_probabilities(values, var, const), torch.full_like(const, -1.0))
         best = score.topk(k, dim=-1).indices
         sel_var = var.gather(2, best.unsqueeze(-1).expand(n, j, k, l))
@@ -84,8 +85,8 @@ class TopKProofs(nn.Module):
         sel_const = const.gather(2, best)
         present = F.one_hot(sel_var, values.shape[1]).amax(3).to(values.dtype)  # [N, J, k, V]
         present[..., 0] = 0.0
-        union = torch.einsum("sk,njkv->njsv", self.subsets, present).clamp(max=1.0)
+        union = torch.einsum("sk,njkv->njsv", subsets, present).clamp(max=1.0)
         log_p = torch.einsum("njsv,nv->njs", union, values.clamp(min=_TINY).log())
-        log_p = log_p + torch.einsum("sk,njk->njs", self.subsets, sel_const.clamp(min=_TINY).log())
-        usable = torch.einsum("sk,njk->njs", self.subsets, 1.0 - sel_valid) == 0
-        return (self.sign * usable.to(values.dtype) * log_p.exp()).sum(-1)
+        log_p = log_p + torch.einsum("sk,njk->njs", subsets, sel_const.clamp(min=_TINY).log())
+        usable = torch.einsum("sk,njk->njs", subsets, 1.0 - sel_valid) == 0
+        return (sign * usable.to(values.dtype) * log_p.exp()).sum(-1)
