@@ -3,8 +3,7 @@ import pandas as pd
 import pytest
 
 from neurosym import InputError, UnknownIdError
-from neurosym.data import Cohort, Lifelog, clone_patients, drop_records, edit_facts, modifiable_facts, synthetic_cohort
-from neurosym.trace import SourceRef
+from neurosym.data import Cohort, Lifelog, edit_facts, modifiable_facts, synthetic_cohort
 
 LM = "2024-01-01"
 
@@ -108,24 +107,6 @@ def test_bad_edits_are_errors(cohort):
         edit_facts(cohort, pd.concat([_lm("a").assign(fact="bmi", value=24.0), _lm("a").assign(fact="weight", value=90.0)]))
     with pytest.raises(InputError, match="weeks must be >= 1"):
         modifiable_facts(cohort, _lm("a"), weeks=0)
-
-
-def test_clones_and_drops(cohort):
-    copies = clone_patients(cohort, ["a", "a", "b"], ["a1", "a2", "b1"])
-    assert copies.patient_ids == ["a1", "a2", "b1"]
-    assert len(copies.events) == 2 * 9 + 1 and len(copies.lifelog.daily) == 10
-    ref = SourceRef(dataset="hand", table="labs", row=2)
-    dropped = drop_records(copies, pd.DataFrame([{"dataset": "hand", "table": "labs", "row": 2, "patient_id": "a2"}]))
-    assert len(dropped.events) == len(copies.events) - 1
-    assert _values(dropped, "a2")["hba1c"] == 6.0 and _values(dropped, "a1")["hba1c"] == 6.4
-    both = drop_records(copies, [ref, {"dataset": "hand", "table": "daily", "row": 1}])
-    assert (len(copies.events) - len(both.events), len(copies.lifelog.daily) - len(both.lifelog.daily)) == (2, 2)
-    with pytest.raises(InputError, match="no event or lifelog row has the source pointer dataset='hand', table='labs', row=99"):
-        drop_records(cohort, [SourceRef(dataset="hand", table="labs", row=99)])
-    with pytest.raises(InputError, match="needs dataset, table and a row or id"):
-        drop_records(cohort, [SourceRef(dataset="hand", table="labs")])
-    with pytest.raises(InputError, match="one distinct new id per patient"):
-        clone_patients(cohort, ["a", "b"], ["x", "x"])
 
 
 def test_edits_are_vectorised_over_many_patients():
