@@ -32,10 +32,9 @@ def test_every_leaf_of_many_traces_resolves(source, traces, clinical):
         assert tables["daily"] > 0 and tables["ontology"] > 0 and tables["rule file"] > 0, tables
 
 
+@pytest.mark.parametrize("source", ["fhir"], indirect=True)
 def test_fhir_leaves_name_resources_of_the_bundle(source, traces):
     """A FHIR leaf's resource id is an entry of the bundle file its pointer names, at the entry index it names."""
-    if source.name != "fhir":
-        pytest.skip("FHIR pointers only")
     import json
 
     from neurosym._resources import shared_data_dir
@@ -57,10 +56,9 @@ def test_fhir_leaves_name_resources_of_the_bundle(source, traces):
     assert checked >= 20
 
 
+@pytest.mark.parametrize("source", ["omop"], indirect=True)
 def test_omop_leaves_name_rows_of_the_csv(source, traces):
     """An OMOP leaf's row number is the data row of its table file that has its record id."""
-    if source.name != "omop":
-        pytest.skip("OMOP pointers only")
     import pandas as pd
 
     from neurosym._resources import shared_data_dir

@@ -67,6 +67,10 @@ def test_reading_unknown_kinds_and_ids_is_an_input_error():
 
 
 def test_only_modifiable_facts_change():
+    from neurosym.data import MODIFIABLE_FACTS as EDITABLE
+    from neurosym.trace import MODIFIABLE_FACTS
+
+    assert sorted(MODIFIABLE_FACTS) == sorted(EDITABLE)  # a counterfactual changes what the what-if edits can change
     with pytest.raises(TraceError, match="a counterfactual cannot change 'age'; modifiable facts: hba1c, bmi, weight, steps"):
         Change("age", 50, 45)
     cf = Counterfactual([Change("smoking", "current", "never", text="stop smoking")], 0.1, True)
