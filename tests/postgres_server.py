@@ -83,3 +83,57 @@ def postgres_url() -> str:
             _STATE["error"] = f"cannot start a PostgreSQL server: {err}"
             pytest.skip(_STATE["error"])
     return _STATE["url"]
+
+
+def load_cdm(url: str, folder: Path, schema: str = "cdm") -> None:
+    """Load an OMOP CDM CSV export into ``schema`` (replaced), typed by the CDM's column-name conventions.
+
+    ``*_id`` (but the vocabulary's text ids) and birth parts are integers, ``*_date`` dates, ``*_datetime``
+    timestamps, values and quantities doubles, all else text;
+    ``concept_ancestor_concepts.csv`` rows join ``concept`` (first row per id,
+    as the loader reads them), whose ``concept_id`` is the primary key.
+    """
+    import io
+
+    import duckdb
+    import psycopg
+    import pyarrow.csv as pacsv
+
+    def pg_type(column: str) -> str:
+        if column.endswith("_id") and column not in ("vocabulary_id", "domain_id", "concept_class_id", "relationship_id") or column in ("year_of_birth", "month_of_birth", "day_of_birth", "refills", "days_supply"):
+            return "BIGINT"
+        if column.endswith("_datetime"):
+            return "TIMESTAMP"
+        if column.endswith("_date"):
+            return "DATE"
+        if column in ("value_as_number", "range_low", "range_high", "quantity"):
+            return "DOUBLE PRECISION"
+        return "TEXT"
+
+    duck = duckdb.connect()
+    tables = {p.stem: p for p in sorted(folder.glob("*.csv"))}
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        con.execute(f"CREATE SCHEMA {schema}")
+        for name, path in tables.items():
+            if name == "concept_ancestor_concepts":
+                continue
+            columns = duck.sql(f"SELECT * FROM read_csv('{path}', all_varchar = true, header = true) LIMIT 0").columns
+            typed = ", ".join(f"TRY_CAST(NULLIF({c}, '') AS {pg_type(c).replace('DOUBLE PRECISION', 'DOUBLE')}) AS {c}" for c in columns)
+            query = f"SELECT {typed} FROM read_csv('{path}', all_varchar = true, header = true)"
+            if name == "concept" and "concept_ancestor_concepts" in tables:  # extra concepts the export lacks, first row per id
+                extra = tables["concept_ancestor_concepts"]
+                query = (f"{query} UNION ALL SELECT * FROM (SELECT {typed} FROM read_csv('{extra}', all_varchar = true, header = true, "
+                         f"union_by_name = true)) WHERE concept_id NOT IN (SELECT TRY_CAST(concept_id AS BIGINT) FROM read_csv('{path}', "
+                         f"all_varchar = true, header = true))")
+            con.execute(f"CREATE TABLE {schema}.{name} ({', '.join(f'{c} {pg_type(c)}' for c in columns)})")
+            table = duck.sql(query).to_arrow_table()
+            if table.num_rows:
+                buffer = io.BytesIO()
+                pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False, quoting_style="all_valid"))
+                with con.cursor() as cur, cur.copy(f"COPY {schema}.{name} FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(buffer.getvalue())
+        con.execute(f"ALTER TABLE {schema}.concept ADD PRIMARY KEY (concept_id)")
+        for name in tables:
+            if name != "concept_ancestor_concepts":
+                con.execute(f"ANALYZE {schema}.{name}")

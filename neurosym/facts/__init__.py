@@ -23,9 +23,11 @@ from neurosym.facts._clinical import CODED_RELATIONS, clinical_facts, is_a_facts
 from neurosym.facts._cohort import cohort_facts
 from neurosym.facts._facts import Facts
 from neurosym.facts._library import RULE_TOPICS, library_files, load_rule_library, required_ancestors
+from neurosym.facts._omop_sql import omop_sql_facts
 from neurosym.facts._schemas import BASE_RELATIONS, FACT_SCHEMAS, ONTOLOGY_RELATIONS
 
 __all__ = [
+    "omop_sql_facts",
     "BASE_RELATIONS",
     "CODED_RELATIONS",
     "FACT_SCHEMAS",

@@ -69,11 +69,14 @@ def connect(url: str) -> Any:
 class PostgresRelation(InputRelation):
     """Facts read in place from the database: ``query`` returns the argument columns (then ``_source``, if ``source_type``).
 
-    Only the PostgreSQL engine reads it; others raise :class:`~neurosym.EvaluationError`.
+    ``setup`` statements run once per evaluation before any relation is read
+    (e.g. a temporary table that several queries share).  Only the PostgreSQL
+    engine reads it; others raise :class:`~neurosym.EvaluationError`.
     """
 
-    def __init__(self, name: str, query: str, types: list[str], source_type: str | None = None) -> None:
+    def __init__(self, name: str, query: str, types: list[str], source_type: str | None = None, setup: tuple[str, ...] = ()) -> None:
         super().__init__(name, query, list(types), False, source_type)
+        self.setup = tuple(setup)
 
     @property
     def frame(self) -> Any:
@@ -96,6 +99,7 @@ class _PostgresTables:
         self.plan = plan
         self.sources: dict[str, str] = {}
         self.made: set[str] = set()  # tables made by materialize
+        self.done: set[str] = set()  # setup statements of PostgresRelations run
         self.rows: dict[str, int] = {}  # rows added to each relation table
         self.analyzed: dict[str, int] = {}  # rows when its statistics were last taken
 
@@ -118,6 +122,10 @@ class _PostgresTables:
         table = table_name(rel)
         args = self._args(rel)
         if isinstance(data, PostgresRelation):
+            for statement in data.setup:
+                if statement not in self.done:
+                    self.execute(statement)
+                    self.done.add(statement)
             names = ", ".join(args + (["_s"] if data.source_type else []))
             source = f"(SELECT * FROM ({data.data}) AS q ({names}))"
             prob, src = "1.0", ("_s" if data.source_type else "NULL")

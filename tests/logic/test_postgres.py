@@ -32,7 +32,7 @@ from test_souffle_corpus import KNOWN_FAILURES, SLOW  # noqa: E402
 
 #: Soufflé cases of thousands of semi-naive rounds: one round is a few statements of ~10 ms on PostgreSQL, so they
 #: pass the 20 s time-out of the runner only on DuckDB (which runs linear recursion as one WITH RECURSIVE query).
-DEEP_RECURSION = {"evaluation/cprog4", "example/magic_prime2", "example/prime2", "example/tic-tac-toe"}
+DEEP_RECURSION = {"evaluation/cprog4", "example/amicable", "example/magic_prime2", "example/prime2", "example/tic-tac-toe"}
 
 
 @pytest.fixture(scope="module", autouse=True)
