@@ -9,7 +9,7 @@ Examples
 """
 
 from neurosym.evaluation._baselines import EngineeredGBM, LastValueLogistic
-from neurosym.evaluation._deletion import DeletionReport, deletion_test
+from neurosym.evaluation._deletion import DeletionReport, RiskPredictor, deletion_test
 from neurosym.evaluation._metrics import AurocCI, Calibration, auprc, auroc, auroc_ci, brier, calibration
 from neurosym.evaluation._plots import plot_calibration, plot_roc
 from neurosym.evaluation._report import REPORT_COLUMNS, report
@@ -21,6 +21,7 @@ __all__ = [
     "EngineeredGBM",
     "LastValueLogistic",
     "REPORT_COLUMNS",
+    "RiskPredictor",
     "auprc",
     "auroc",
     "auroc_ci",

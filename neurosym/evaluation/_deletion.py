@@ -27,13 +27,13 @@ from neurosym.tasks import as_landmarks
 from neurosym.tasks._landmarks import LandmarkSpec
 from neurosym.trace import FactLeaf, Node, Prediction
 
-__all__ = ["DeletionReport", "deletion_test"]
+__all__ = ["DeletionReport", "RiskPredictor", "deletion_test"]
 
 _KEYS = ["dataset", "table", "row", "id"]
 
 
 class RiskPredictor(Protocol):
-    """Anything with the estimator contract's ``predict_proba``."""
+    """Anything with the estimator contract's ``predict_proba(cohort, landmarks) -> frame(patient_id, landmark, risk)``."""
 
     def predict_proba(self, cohort: Cohort, landmarks: pd.DataFrame) -> pd.DataFrame: ...
 

@@ -35,12 +35,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
 import pandas as pd
 
 from neurosym._errors import InputError, NeurosymError
 from neurosym.data import Cohort, clone_patients, edit_facts, modifiable_facts
+from neurosym.evaluation import RiskPredictor
 from neurosym.trace import Change, Counterfactual
 
 __all__ = ["CHANGE_GRID", "FLOORS", "FROM", "counterfactuals"]
@@ -62,12 +61,6 @@ FLOORS: dict[str, float] = {"hba1c": 4.5, "bmi": 18.5, "sbp": 100.0, "dbp": 60.0
 #: Value from which a lowering is offered: prediabetes (ADA 2025), overweight, elevated BP (ACC/AHA 2017),
 #: LDL above optimal (NCEP ATP III).
 FROM: dict[str, float] = {"hba1c": 5.7, "bmi": 25.0, "sbp": 120.0, "ldl": 100.0}
-
-
-class RiskPredictor(Protocol):
-    """Anything with the estimator contract's ``predict_proba``."""
-
-    def predict_proba(self, cohort: Cohort, landmarks: pd.DataFrame) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -107,8 +100,8 @@ def counterfactuals(model: RiskPredictor, cohort: Cohort, patient_id: str, landm
     -------
     list of Counterfactual
         Those that cross the threshold, by effort order, none containing
-        another; if none crosses, the ``max_results`` lowest risks with
-        ``below_threshold=False``.  Empty when the risk is already below the
+        another; if none crosses, the ``max_results`` lowest risks (the best
+        one per set of interventions) with ``below_threshold=False``.  Empty when the risk is already below the
         threshold or the patient has no modifiable fact on record.
 
     Raises
@@ -162,9 +155,12 @@ def counterfactuals(model: RiskPredictor, cohort: Cohort, patient_id: str, landm
     if found:  # the least effort first, none containing another crossing set
         chosen = [s for s in sorted(found, key=lambda s: _effort(s[0], s[1], order))
                   if not any(_contains(s[0], other) for other in crossing if other != s[0])]
-    else:  # the lowest risks, none containing a set of steps that does as well
-        chosen = [s for s in sorted(scored, key=lambda s: (s[1], _effort(s[0], s[1], order)))
-                  if not any(_contains(s[0], o[0]) and o[1] <= s[1] for o in scored if o[0] != s[0])]
+    else:  # the lowest risks, one per set of interventions, none containing a set of steps that does as well
+        best: dict[frozenset, tuple] = {}
+        for s in sorted(scored, key=lambda s: (s[1], _effort(s[0], s[1], order))):
+            if not any(_contains(s[0], o[0]) and o[1] <= s[1] for o in scored if o[0] != s[0]):
+                best.setdefault(frozenset(step.name for step in s[0]), s)
+        chosen = list(best.values())
     return [Counterfactual(changes=_changes(combo, now, after), risk=risk, below_threshold=risk < threshold)
             for combo, risk, after in chosen[:max_results]]
 

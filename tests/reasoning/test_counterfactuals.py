@@ -57,6 +57,7 @@ def test_search_order_dominance_and_batching(cohort, logistic):
     assert len(counting.calls) == 2  # singles in one call, pairs in another; the unchanged copy in each
     assert [c.below_threshold for c in found] == [False, False, False]
     assert [c.risk for c in found] == sorted(c.risk for c in found)
+    assert len({frozenset(ch.fact for ch in c.changes) for c in found}) == 3  # the best of each set of interventions
     top = found[0]
     assert [ch.fact for ch in top.changes] == ["weight", "bmi", "hba1c"]
     assert top.changes[0].before == pytest.approx(90.1) and top.changes[0].unit == "kg"
