@@ -19,7 +19,7 @@ from setuptools.command.build_py import build_py
 HERE = Path(__file__).resolve().parent
 
 #: Top-level directory -> the files of it that a wheel ships.
-SHIPPED: dict[str, tuple[str, ...]] = {"rules": ("*.dl", "README.md"), "ontologies": ("*.owl", "SOURCES.md")}
+SHIPPED: dict[str, tuple[str, ...]] = {"rules": ("*.dl", "README.md", "neural/*.dl"), "ontologies": ("*.owl", "SOURCES.md")}
 
 
 class BuildPyWithResources(build_py):
@@ -34,7 +34,8 @@ class BuildPyWithResources(build_py):
             target.mkdir(parents=True, exist_ok=True)
             for pattern in patterns:
                 for source in sorted((HERE / name).glob(pattern)):
-                    shutil.copyfile(source, target / source.name)
+                    (target / source.relative_to(HERE / name)).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target / source.relative_to(HERE / name))
 
 
 setup(cmdclass={"build_py": BuildPyWithResources})

@@ -77,11 +77,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--n", type=int, default=None, help="Patients (default 5000; 1000 with --quick).")
     parser.add_argument("--quick", action="store_true", help="Small cohort, few epochs.")
+    parser.add_argument("--epochs", type=int, default=None, help="Maximum epochs (default 30; 5 with --quick).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     n = args.n or (1000 if args.quick else 5000)
-    epochs = 5 if args.quick else 30
+    epochs = args.epochs or (5 if args.quick else 30)
     cohort = synthetic_cohort(n, seed=args.seed)
     labels = ground_truth_labels(cohort)
     train, test = split_patients(labels, 0.25, args.seed)

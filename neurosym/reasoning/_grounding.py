@@ -124,7 +124,7 @@ def ground(program_parts: tuple[Program, Program], cohort_cut: Cohort, full_prog
             top_facts[rel] = frame
         elif rel in facts:
             top_facts[rel] = facts[rel]
-    top = top_prog.evaluate(top_facts)
+    top = top_prog.evaluate(facts.with_relations(top_facts))  # Facts: proofs keep each record's source pointer
     prover = Prover(top)
     proofs = {rel: prover.proofs(rel, k=k).to_pandas() for rel in relations}
     return Grounding(patient_ids, facts, lower, top, prover, proofs)

@@ -168,13 +168,14 @@ class NeuroSymbolicModel:
     def _prepare(self, cohort: Cohort, landmarks: LandmarkSpec, fit: bool = False
                  ) -> tuple[dict[str, np.ndarray], dict[str, torch.Tensor], Grounding]:
         """Features, model-input tensors (features + compiled proofs) and the grounding of a cohort at its landmarks."""
+        program = self._program()
         lm = as_landmarks(landmarks, cohort)[["patient_id", "landmark"]]
         cut = before_landmark(cohort, lm)
         features = (self.featurizer_.fit_transform if fit else self.featurizer_.transform)(cohort, lm)
         tensors = to_tensors(features)
         preds = [neural_predicate(p) for p in self.predicates]
         candidates = {p.name: observed_enough(p, predicate_inputs(p, self.featurizer_.analytes_, tensors)) for p in preds}
-        grounding = ground(self._parts, cut, self._program(), candidates, self.relations, self.candidates, self._ontology)
+        grounding = ground(self._parts, cut, program, candidates, self.relations, self.candidates, self._ontology)
         if list(grounding.patient_ids) != [str(p) for p in features["patient_id"]]:
             raise NeurosymError("features and facts disagree on the patients at the landmarks")  # pragma: no cover
         if fit:
