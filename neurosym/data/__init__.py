@@ -12,9 +12,9 @@ from neurosym.data._edits import MODIFIABLE_FACTS, WHAT_IF_DATASET, edit_facts, 
 from neurosym.data._fhir import load_fhir
 from neurosym.data._fitbit import load_fitbit
 from neurosym.data._mimic import load_mimic_demo
-from neurosym.data._records import clone_patients, drop_records
 from neurosym.data._omop import load_omop, read_omop_vocabulary
 from neurosym.data._lifelog import Lifelog
+from neurosym.data._records import clone_patients, drop_records
 from neurosym.data._report import LoadReport
 from neurosym.data._schema import (
     CODE_SYSTEMS,

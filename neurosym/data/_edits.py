@@ -27,7 +27,8 @@ is scaled by the same ratio.  Extra steps come with extra active minutes, one
 per 100 steps (100 steps/min is moderate-intensity walking: Tudor-Locke C et
 al., Br J Sports Med 2011;45:1102), at most the day's worn minutes.  Edited
 rows keep their table and row but name the dataset ``what-if``, so a trace
-never shows an edited value as the recorded one.
+never shows an edited value as the recorded one.  Hourly lifelog detail is
+left as recorded.
 
 Examples
 --------
