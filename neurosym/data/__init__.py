@@ -28,6 +28,7 @@ from neurosym.data._schema import (
 )
 from neurosym.data._store import load_cohort, save_cohort
 from neurosym.data._synthetic import synthetic_cohort
+from neurosym.data._chunked import ChunkedOutput, write_synthetic_parquet
 from neurosym.data._sites import SITE_CODINGS, partition, synthetic_sites
 from neurosym.data._units import canonical_code, convert
 
@@ -63,5 +64,7 @@ __all__ = [
     "read_omop_vocabulary",
     "save_cohort",
     "synthetic_cohort",
+    "write_synthetic_parquet",
+    "ChunkedOutput",
     "synthetic_sites",
 ]

@@ -13,7 +13,8 @@ leaves alone, so every engine derives the same tuples:
   taken on ``NUMERIC`` (PostgreSQL has none for doubles), ``mean``
   averages doubles, ``to_number`` of a non-integer text is NULL, epoch days
   become dates by ``DATE '1970-01-01' + n``;
-* Spark: epoch days through ``DATE_FROM_UNIX_DATE`` / ``UNIX_DATE``.
+* Spark: epoch days through ``DATE_FROM_UNIX_DATE`` / ``UNIX_DATE``, ISO
+  weekdays through ``WEEKDAY``.
 
 Examples
 --------
@@ -126,6 +127,8 @@ def _spark(node: exp.Expression) -> exp.Expression:
     node = _common(node)
     if isinstance(node, exp.UnixDate):
         return exp.Anonymous(this="UNIX_DATE", expressions=[node.this])
+    if isinstance(node, exp.DayOfWeekIso):  # WEEKDAY counts from Monday = 0 (SQLGlot's DAYOFWEEK form is off by two)
+        return exp.Paren(this=exp.Add(this=exp.Anonymous(this="WEEKDAY", expressions=[node.this]), expression=exp.Literal.number(1)))
     return node
 
 

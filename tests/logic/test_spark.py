@@ -1,0 +1,142 @@
+"""The Spark engine in ``local[2]``: the conformance corpora give DuckDB's relations exactly.
+
+One SparkSession for the module (2 shuffle partitions, no UI, no code
+generation: the data are tiny and the machine's cores are shared); the tests
+skip with the reason when pyspark or Java is missing.  Spark runs one job per
+statement, so each corpus is sampled: the program corpus, the datetime rules,
+a few Soufflé cases, random stratified programs and a topic of the rule
+library on the shared OMOP set.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from corpus import CORPUS
+from hypothesis import HealthCheck, given, settings
+from reference import relations
+from test_builtins import FACTS as DATE_FACTS
+from test_builtins import RULES as DATE_RULES
+from test_builtins import _expected as date_expected
+from test_differential import _declarations, programs
+
+from neurosym import EvaluationError
+from neurosym.logic import AddMult, MaxProduct, Program
+
+sys.path.insert(0, str(Path(__file__).parent / "souffle"))
+from runner import CASES as SOUFFLE, run_case  # noqa: E402
+
+#: Corpus programs run on Spark (recursion, negation, aggregates, floats, strings, arity 0).
+PROGRAMS = ["transitive_closure_nonlinear", "negation_stratified", "aggregate_correlated_comparison", "float_arithmetic",
+            "strings_quotes_unicode", "zero_arity"]
+#: Soufflé cases: aggregates, arithmetic and bitwise functors.
+SOUFFLE_CASES = ["evaluation/aggregates", "evaluation/binop"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def spark():
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'neurosym[spark]')")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed: Spark needs a JVM (Java 17)")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("neurosym-tests")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
+               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_corpus(name):
+    text, facts, expected = CORPUS[name]
+    program = Program.from_text(text)
+    got = relations(program.evaluate(facts, engine="spark"))
+    for rel, rows in expected.items():
+        assert got[rel] == rows, rel
+    assert got == relations(program.evaluate(facts))
+
+
+def test_dates():
+    got = relations(Program.from_text(DATE_RULES).evaluate(DATE_FACTS, engine="spark"))
+    for rel, rows in date_expected().items():
+        assert got[rel] == rows, rel
+
+
+@pytest.mark.parametrize("name", SOUFFLE_CASES)
+def test_souffle_case(name):
+    outcome = run_case(SOUFFLE / name, engine="spark")
+    assert outcome.status == "pass", outcome.detail
+
+
+@settings(max_examples=2, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(programs())
+def test_random_programs_match_duckdb(case):
+    text, facts = case
+    program = Program.from_text(_declarations() + text)
+    assert relations(program.evaluate(facts, engine="spark")) == relations(program.evaluate(facts)), text
+
+
+def test_provenance_and_probabilities_match_duckdb():
+    program = Program.from_text("path(X, Y) :- edge(X, Y). path(X, Z) :- path(X, Y), path(Y, Z). far(X) :- path(X, 4), not edge(X, 4).")
+    facts = {"edge": pd.DataFrame({"a": [1, 2, 3, 3], "b": [2, 3, 1, 4], "_prob": [0.5, 0.8, 0.9, 0.25]})}
+    ours, native = program.evaluate(facts, engine="spark"), program.evaluate(facts)
+    for rel in ("path", "far", "edge"):
+        order = [(f"c{i}", "ascending") for i in range(len(ours.plan.types[rel]))]
+        left, right = ours.store.tables[rel].sort_by(order), native.store.tables[rel].sort_by(order)
+        assert left.drop_columns("_p").equals(right.drop_columns("_p")), rel
+        assert left.column("_p").to_pylist() == pytest.approx(right.column("_p").to_pylist(), abs=1e-12)
+    assert [n.kind for n in ours.explain("far(1)").walk()] == [n.kind for n in native.explain("far(1)").walk()]
+    noisy = Program.from_text("p(X) :- a(X). p(X) :- b(X). q(X) :- a(X), not p(X).")
+    half = pd.DataFrame({"x": [1, 2], "_prob": [0.5, 0.5]})
+    got = noisy.evaluate({"a": half, "b": half.iloc[:1]}, engine="spark", semiring=AddMult()).query("p")
+    assert got["probability"].tolist() == [0.75, 0.5]
+    assert MaxProduct().add(0.5, 0.75) == 0.75
+
+
+def test_dataframes_and_parquet_read_in_place(spark, tmp_path):
+    from neurosym.logic._spark import spark_facts
+
+    edges = spark.createDataFrame(pd.DataFrame({"src": [1, 2, 3], "dst": [2, 3, 4]}))
+    edges.write.parquet(str(tmp_path / "edges"))
+    program = Program.from_text("path(X, Y) :- edge(X, Y). path(X, Z) :- path(X, Y), edge(Y, Z). n(C) :- C = count : { edge(_, _) }.")
+    for source in (edges, str(tmp_path / "edges")):
+        model = program.evaluate(spark_facts({"edge": source}), engine="spark")
+        assert len(model.query("path")) == 6 and model.query("n").values.tolist() == [[3]]
+    with pytest.raises(EvaluationError, match="relation edge is a Spark DataFrame: evaluate with engine='spark'"):
+        program.evaluate(spark_facts({"edge": edges}))
+    with pytest.raises(EvaluationError, match="relation edge: cannot read Parquet '.*nowhere'"):
+        spark_facts({"edge": str(tmp_path / "nowhere")})
+
+
+def test_deep_recursion_keeps_plans_flat():
+    """40 semi-naive rounds: every stored table is a checkpoint, so round 40 plans as fast as round 1."""
+    program = Program.from_text("n(0). n(Y) :- n(X), Y = X + 1, Y < 40.")
+    assert len(program.evaluate({}, engine="spark").query("n")) == 40
+    with pytest.raises(EvaluationError, match="within 5 rounds"):
+        program.evaluate({}, engine="spark", max_iterations=5)
+
+
+@pytest.mark.shared_data
+def test_kidney_topic_on_shared_omop(shared_data):
+    """A topic of the rule library on the shared OMOP set: Spark's relations are DuckDB's."""
+    from neurosym.data import load_omop
+    from neurosym.facts import clinical_facts, load_rule_library
+    from neurosym.ontology import Ontology
+
+    folder = shared_data / "omop_synthea27nj"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    kidney = load_rule_library(["kidney"])
+    facts = clinical_facts(load_omop(folder), Ontology([]), program=kidney)
+    expected = relations(kidney.evaluate(facts))
+    assert relations(kidney.evaluate(facts, engine="spark")) == expected
+    assert len(expected["egfr"]) > 100
