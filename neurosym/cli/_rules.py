@@ -134,7 +134,8 @@ def run(
     """Evaluate rules on a facts directory and write one sorted TSV file per derived relation.
 
     A program with ``.input``/``.output`` directives (Soufflé's) reads exactly its inputs (``<rel>.facts``, or
-    ``filename=``, tab separated or ``delimiter=``) and writes exactly its outputs (``<rel>.csv`` likewise).
+    ``filename=``, tab separated or ``delimiter=``, ``headers=true`` skipping a first line) and writes exactly
+    its outputs (``<rel>.csv`` likewise).
     DuckDB reads the facts and writes the results; the facts never pass through Python.
     """
     from neurosym.logic import Program, parse_atom
@@ -144,7 +145,8 @@ def run(
         parse_atom(atom)  # a malformed atom is reported before the work starts
     prog = Program.from_files(rule_files(program), dialect=dialect)
     declared = prog.module.inputs
-    files = ({rel: (_io_path(facts, rel, ".facts", params), _delimiter(params)) for rel, params in declared.items()} if declared
+    files = ({rel: (_io_path(facts, rel, ".facts", params), _delimiter(params), params.get("headers") == "true")
+              for rel, params in declared.items()} if declared
              else {rel: (path, "\t") for rel, path in facts_files(facts).items()})
     model = prog.evaluate(load_facts(files), engine=engine)
     if prog.module.outputs:

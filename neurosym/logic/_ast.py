@@ -53,6 +53,8 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "round": (1,),
     # strings (Soufflé's functors; positions count from 0)
     "cat": (2, 3, 4, 5, 6, 7, 8), "strlen": (1,), "substr": (3,), "to_number": (1,), "to_string": (1,),
+    # Soufflé's number conversions and its prefix operators bnot (bitwise) and lnot (logical: 1 if zero, else 0)
+    "to_float": (1,), "to_unsigned": (1,), "bnot": (1,), "lnot": (1,),
     # dates (integer epoch days, neurosym.logic._dates)
     "year": (1,), "month": (1,), "day_of_month": (1,), "day_of_week": (1,), "week_start": (1,), "date": (1,),
     "add_months": (2,), "add_years": (2,), "years_between": (2,),
@@ -119,7 +121,8 @@ class Const:
 
 @dataclass(frozen=True)
 class BinOp:
-    """Arithmetic ``left op right`` with op in ``+ - * /``, ``%`` (remainder) and ``^`` (power; Soufflé's dialect)."""
+    """Arithmetic ``left op right`` with op in ``+ - * /``, ``%`` (remainder), ``^`` (power) and Soufflé's integer
+    operators: bitwise ``band bor bxor bshl bshr``, logical ``land lor lxor`` (1 or 0, any non-zero is true)."""
 
     op: str
     left: "Term"

@@ -37,32 +37,82 @@ MAX_FACTS_BYTES = 2_000_000_000
 
 # Every line read whole (no quoting, escapes, comments or NULL spellings), each column typed by all its values.
 _READ = ("SELECT * FROM read_csv($path, delim=$delim, header=false, quote='', escape='', comment='', nullstr='\x01', "
-         "skip=0, sample_size=-1, auto_type_candidates=['BIGINT', 'DOUBLE', 'VARCHAR'], strict_mode=true, null_padding=false)")
+         "skip=$skip, sample_size=-1, auto_type_candidates=['BIGINT', 'DOUBLE', 'VARCHAR'], strict_mode=true, null_padding=false)")
 _WIDTHS = ("SELECT n, len(string_split(line, $delim)) AS w FROM (SELECT line, row_number() OVER () AS n "
            "FROM read_csv($path, columns={'line': 'VARCHAR'}, delim='\x02', header=false, quote='', escape='', comment='', "
            "nullstr='\x01', strict_mode=false)) WHERE line <> '' ORDER BY n")
 
 
-def _read_into(con: duckdb.DuckDBPyConnection, table: str, path: Path, delimiter: str) -> bool:
-    """Read one facts file into table ``table`` (columns ``c0..``); False for an empty file (no table)."""
+def _read_into(con: duckdb.DuckDBPyConnection, table: str, path: Path, delimiter: str, headers: bool = False) -> bool:
+    """Read one facts file into table ``table`` (columns ``c0..``; ``headers``: its first line names the columns and is
+    skipped, Soufflé's ``headers=true``); False for an empty file (no table)."""
     size = path.stat().st_size
     if size > MAX_FACTS_BYTES:
         raise DataLoadError(f"facts file larger than {MAX_FACTS_BYTES:,} bytes", source=str(path))
     if size == 0:
         return False
     try:
-        con.execute(f"CREATE TABLE {table} AS {_READ}", {"path": str(path), "delim": delimiter})
+        con.execute(f"CREATE TABLE {table} AS {_READ}", {"path": str(path), "delim": delimiter, "skip": int(headers)})
         for i, (name, *_) in enumerate(con.execute(f"DESCRIBE {table}").fetchall()):
             con.execute(f'ALTER TABLE {table} RENAME COLUMN "{name}" TO c{i}')
     except duckdb.Error as err:
-        raise _ragged(con, path, delimiter) or DataLoadError(f"cannot read the facts: {err}", source=str(path)) from None
+        raise _ragged(con, path, delimiter, int(headers)) or DataLoadError(f"cannot read the facts: {err}", source=str(path)) from None
     return True
 
 
-def load_facts(files: Mapping[str, tuple[str | Path, str]]) -> dict[str, DatabaseTable]:
+#: DuckDB types of Parquet columns and the types they are read as (integers, floats, strings).
+_PARQUET_TYPES = {**dict.fromkeys(("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "BOOLEAN"),
+                                  "BIGINT"),
+                  "FLOAT": "DOUBLE", "DOUBLE": "DOUBLE", "VARCHAR": "VARCHAR"}
+
+
+def _read_parquet_into(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> bool:
+    """Read a Parquet file of facts (argument columns, optional ``_prob`` and ``_source``) into ``table``.
+
+    Argument columns become ``c0..`` (integers as ``BIGINT``, floats as ``DOUBLE``, strings); ``_prob``
+    becomes ``_p`` and ``_source`` ``_s``.  Missing values and probabilities outside [0, 1] are errors.
+    """
+    scan = f"read_parquet({_quote(str(path))})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    except duckdb.Error as err:
+        raise DataLoadError(f"cannot read the facts: {err}", source=str(path)) from None
+    extra = [name for name, *_ in described if name.startswith("_") and name not in ("_prob", "_source")]
+    if extra:
+        raise DataLoadError(f"unknown metadata columns {extra}; use _prob and _source", source=str(path))
+    select, args = [], 0
+    for name, kind, *_ in described:
+        if name == "_prob":
+            select.append(f'CAST("{name}" AS DOUBLE) AS _p')
+            continue
+        if name == "_source":
+            select.append(f'"{name}" AS _s' if _PARQUET_TYPES.get(kind) == "BIGINT" else f'CAST("{name}" AS VARCHAR) AS _s')
+            continue
+        if kind not in _PARQUET_TYPES:
+            raise DataLoadError(f"column {name!r} has type {kind}; facts hold integers, floats or strings", source=str(path))
+        select.append(f'CAST("{name}" AS {_PARQUET_TYPES[kind]}) AS c{args}')
+        args += 1
+    con.execute(f"CREATE TABLE {table} AS SELECT {', '.join(select)} FROM {scan}")
+    checks = [f"count(*) FILTER (WHERE c{i} IS NULL)" for i in range(args)]
+    checks += ["count(*) FILTER (WHERE _p IS NULL OR _p < 0 OR _p > 1)"] if any(n == "_prob" for n, *_ in described) else []
+    counts = con.execute(f"SELECT {', '.join(checks) or '0'} FROM {table}").fetchone()
+    for i, n in enumerate(counts[:args]):
+        if n:
+            raise DataLoadError(f"column {i + 1} has {n} missing values; facts cannot contain nulls", source=str(path))
+    if len(counts) > args and counts[args]:
+        raise DataLoadError(f"_prob must be a number in [0, 1] in every row ({counts[args]} are not)", source=str(path))
+    return True
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def load_facts(files: Mapping[str, str | Path | tuple[str | Path, str] | tuple[str | Path, str, bool]]) -> dict[str, DatabaseTable]:
     """Read facts files into one fresh DuckDB database; relation -> its table there (evaluated in place, once).
 
-    ``files`` maps a relation to its file and delimiter.  The native engine
+    ``files`` maps a relation to a Parquet file (``*.parquet``: argument columns in order, optional ``_prob``
+    and ``_source``), a tab-separated facts file, ``(facts file, delimiter)`` or ``(facts file, delimiter, headers)``.  The native engine
     evaluates inside this database, so the facts never pass through Python.
 
     Examples
@@ -77,9 +127,12 @@ def load_facts(files: Mapping[str, tuple[str | Path, str]]) -> dict[str, Databas
     """
     con = duckdb_connection()
     tables = {}
-    for rel, (path, delimiter) in files.items():
+    for rel, spec in files.items():
+        path, delimiter, headers = (Path(spec[0]), *spec[1:], False)[:3] if isinstance(spec, tuple) else (Path(spec), "\t", False)
         table = f"facts_{sql_name(rel)}"
-        tables[rel] = DatabaseTable(con, table if _read_into(con, table, Path(path), delimiter) else None, str(path))
+        read = (_read_parquet_into(con, table, path) if path.suffix == ".parquet"
+                else _read_into(con, table, path, delimiter, bool(headers)))
+        tables[rel] = DatabaseTable(con, table if read else None, str(path))
     return tables
 
 
@@ -90,8 +143,9 @@ def _arrow_strings(t: pa.DataType) -> pd.ArrowDtype | None:
     return pd.ArrowDtype(t) if pa.types.is_string(t) or pa.types.is_large_string(t) else None
 
 
-def read_facts_file(path: str | Path, delimiter: str = "\t") -> pd.DataFrame:
-    """Read one facts file (tab separated by default) into a frame with columns ``c0..``; DuckDB does the reading.
+def read_facts_file(path: str | Path, delimiter: str = "\t", headers: bool = False) -> pd.DataFrame:
+    """Read one facts file (tab separated by default; ``headers``: skip a first line of column names) into a frame
+    with columns ``c0..``; DuckDB does the reading.
 
     Strings stay Arrow-backed (no Python objects); an empty file is a relation with no columns yet (the
     program gives its arity).
@@ -100,24 +154,24 @@ def read_facts_file(path: str | Path, delimiter: str = "\t") -> pd.DataFrame:
 
     con = duckdb.connect()
     try:
-        if not _read_into(con, "facts", Path(path), delimiter):
+        if not _read_into(con, "facts", Path(path), delimiter, headers):
             return pd.DataFrame()
         return con.table("facts").to_arrow_table().to_pandas(types_mapper=_arrow_strings)
     finally:
         con.close()
 
 
-def _ragged(con, path: Path, delimiter: str) -> DataLoadError | None:
-    """The first line whose number of fields differs from the first line's, as an error (None if all agree)."""
+def _ragged(con, path: Path, delimiter: str, skip: int) -> DataLoadError | None:
+    """The first line whose number of fields differs from the first data line's, as an error (None if all agree)."""
     try:
-        rows = con.execute(f"SELECT n, w, first(w) OVER (ORDER BY n) AS w0 FROM ({_WIDTHS}) QUALIFY w <> w0 ORDER BY n LIMIT 1",
-                           {"path": str(path), "delim": delimiter}).fetchall()
+        rows = con.execute(f"SELECT n, w, first(w) OVER (ORDER BY n) AS w0 FROM ({_WIDTHS}) WHERE n > $skip "
+                           "QUALIFY w <> w0 ORDER BY n LIMIT 1", {"path": str(path), "delim": delimiter, "skip": skip}).fetchall()
     except duckdb.Error:
         return None
     if not rows:
         return None
     line, width, first = rows[0]
-    return DataLoadError(f"line {line} has {width} fields but line 1 has {first}", source=str(path))
+    return DataLoadError(f"line {line} has {width} fields but line {skip + 1} has {first}", source=str(path))
 
 
 def facts_files(directory: str | Path) -> dict[str, Path]:

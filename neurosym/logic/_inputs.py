@@ -38,7 +38,8 @@ __all__ = ["DatabaseTable", "InputRelation", "normalize_relation", "normalize_fa
 
 @dataclass
 class DatabaseTable:
-    """Facts held by a DuckDB database: ``table`` of ``connection``, argument columns ``c0..`` (None: no rows, no columns).
+    """Facts held by a DuckDB database: ``table`` of ``connection`` (None: no rows, no columns) with argument columns
+    ``c0..`` (``BIGINT``, ``DOUBLE`` or ``VARCHAR``) and, when given, ``_p`` (probability) and ``_s`` (source reference).
 
     The native engine evaluates inside ``connection`` and moves the rows into its relation table, so a
     database table is evaluated once; other engines fetch it as a frame.
@@ -48,14 +49,18 @@ class DatabaseTable:
     table: str | None
     source: str  # the file it was read from, for messages
 
-    def column_types(self) -> list[str]:
+    def schema(self) -> dict[str, str]:
+        """Column -> DuckDB type."""
         if self.table is None:
-            return []
+            return {}
         try:
-            described = self.connection.execute(f"DESCRIBE {self.table}").fetchall()
+            return {str(row[0]): str(row[1]) for row in self.connection.execute(f"DESCRIBE {self.table}").fetchall()}
         except duckdb.CatalogException:
             raise EvaluationError(f"the facts read from {self.source} were moved into an earlier evaluation; read them again") from None
-        return [_DATABASE_TYPES[str(row[1])] for row in described]
+
+    def column_types(self) -> list[str]:
+        """Types of the argument columns."""
+        return [_DATABASE_TYPES[t] for name, t in self.schema().items() if not name.startswith("_")]
 
     def rows(self) -> int:
         return 0 if self.table is None else int(self.connection.execute(f"SELECT COUNT(*) FROM {self.table}").fetchone()[0])
@@ -196,7 +201,9 @@ def _database_relation(name: str, data: DatabaseTable, arity: int | None) -> Inp
         if bad is not None:
             raise EvaluationError(f"relation {name}: column {i + 1} holds {bad[0]} in row {bad[1]} of {data.source}; "
                                   "facts must be finite numbers")
-    return InputRelation(name, data, types, False, None)
+    columns = data.schema()
+    source = None if "_s" not in columns else ("number" if columns["_s"] == "BIGINT" else "symbol")
+    return InputRelation(name, data, types, "_p" in columns, source)
 
 
 def normalize_facts(facts: Mapping[str, object] | None, arities: Mapping[str, int]) -> dict[str, InputRelation]:

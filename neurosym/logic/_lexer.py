@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from neurosym._errors import InputError, RuleSyntaxError
 
-__all__ = ["DIALECTS", "Token", "tokenize", "souffle_dialect", "MAX_TEXT_CHARS"]
+__all__ = ["DIALECTS", "OPERATOR_WORDS", "Token", "tokenize", "souffle_dialect", "MAX_TEXT_CHARS"]
 
 #: The rule dialects: ``plain`` (upper-case variables, ``%`` comments), ``souffle`` (Soufflé's: lower-case
 #: variables, ``%`` is the remainder) and ``auto`` (Soufflé's when the text has a ``.decl`` line and no line
@@ -23,12 +23,12 @@ _TOKEN = re.compile(
   | (?P<comment>%[^\n]*|//[^\n]*)
   | (?P<block>/\*)
   | (?P<float>\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)
-  | (?P<int>\d+)
+  | (?P<int>0x[0-9A-Fa-f]+|0b[01]+|\d+)
   | (?P<string>")
   | (?P<directive>\.(?:decl|input|output|type|printsize|comp|init|pragma|functor|plan|limitsize|override)\b)
   | (?P<var>[A-Z_][A-Za-z0-9_]*)
   | (?P<ident>[a-z][A-Za-z0-9_]*)
-  | (?P<punct>:-|<=|>=|!=|<:|[(),.:{}@=<>!+\-*/|^])
+  | (?P<punct>:-|<=|>=|!=|<:|[(),.:;{}@=<>!+\-*/|^])
     """,
     re.VERBOSE,
 )
@@ -37,8 +37,11 @@ _TOKEN = re.compile(
 _SOUFFLE_COMMENT = re.compile(r"//[^\n]*")
 _DIALECT = re.compile(r"^\s*\.decl\b", re.MULTILINE)
 
-#: Words that stay keywords in Soufflé's dialect when no ``(`` follows (aggregates).
-_KEYWORDS = {"count", "sum", "min", "max", "mean", "not"}
+#: Soufflé's bitwise and logical operators, written as words (``x band y``, ``lnot x``).
+OPERATOR_WORDS = ("band", "bor", "bxor", "bshl", "bshr", "land", "lor", "lxor", "bnot", "lnot")
+
+#: Words that stay keywords in Soufflé's dialect when no ``(`` follows (aggregates, operators).
+_KEYWORDS = {"count", "sum", "min", "max", "mean", "not", *OPERATOR_WORDS}
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
 
@@ -146,7 +149,7 @@ def _tokens(text: str, path: str, souffle: bool, strict: bool) -> list[Token]:
                                   path=path, line=line, col=col, source_line=lines[line - 1])
         value: object = raw
         if kind == "int":
-            value = int(raw)
+            value = int(raw, 0) if raw[:2] in ("0x", "0b") else int(raw)  # hexadecimal and binary as in Soufflé
             if value > 2**63 - 1:
                 raise RuleSyntaxError(f"integer {raw} is beyond the 64-bit range (at most {2**63 - 1})", path=path, line=line,
                                       col=col, source_line=lines[line - 1])

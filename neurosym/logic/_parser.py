@@ -33,7 +33,7 @@ from neurosym.logic._ast import (
     Term,
     Var,
 )
-from neurosym.logic._lexer import Token, souffle_dialect, tokenize
+from neurosym.logic._lexer import OPERATOR_WORDS, Token, souffle_dialect, tokenize
 
 __all__ = ["parse", "parse_atom", "ParseErrors", "MAX_DEPTH"]
 
@@ -57,6 +57,13 @@ class ParseErrors(RuleSyntaxError):
         self.module = module or Module()
         first = errors[0]
         super().__init__(first.message, path=first.path, line=first.line, col=first.col, source_line=first.source_line)
+
+
+#: The comparison that holds exactly when another does not.
+_COMPLEMENT = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+#: Binary operators above ``* / %`` and their precedence (higher binds tighter), as in Soufflé.
+_PRECEDENCE = {"lor": 0, "lxor": 1, "land": 2, "bor": 3, "bxor": 4, "band": 5, "bshl": 6, "bshr": 6, "+": 7, "-": 7}
 
 
 class _Parser:
@@ -116,7 +123,7 @@ class _Parser:
                     if decl is not None:
                         module.decls.append(decl)
                 else:
-                    module.rules.append(self.clause())
+                    module.rules += self.clause()
             except RuleSyntaxError as err:
                 errors.append(err)
                 self.recover(start)
@@ -207,7 +214,8 @@ class _Parser:
         self.advance()
         return params
 
-    def clause(self) -> Rule:
+    def clause(self) -> list[Rule]:
+        """One rule, or one per alternative of a body with Soufflé's disjunction (ids ``<id>#1``, ``<id>#2`` ...)."""
         start = self.tok
         notes: dict[str, str] = {}
         while self.at("@"):
@@ -231,14 +239,86 @@ class _Parser:
         if head_tok.kind != "ident":
             raise self.error(f"expected a rule head (a relation name in lower case), found {_describe(head_tok)}")
         head = self.atom(head=True)
-        body: list[Literal] = []
+        bodies: list[list[Literal]] = [[]]
         if self.at(":-"):
             self.advance()
-            body = self.body(closers=(".",))
+            bodies = self.alternatives()
+            if not self.at("."):
+                raise self.error(f"expected ',' or '.', found {_describe(self.tok)}")
         self.expect(".", "'.' at the end of the rule")
         rule_id = notes.get("id") or f"{self.path}:{start.line}:{start.col}"
-        return Rule(head, tuple(body), rule_id, notes.get("cite"), notes.get("doc"), self.span(start), self.path,
-                    helper="helper" in notes)
+        ids = [rule_id] if len(bodies) == 1 else [f"{rule_id}#{k}" for k in range(1, len(bodies) + 1)]
+        return [Rule(head, tuple(body), i, notes.get("cite"), notes.get("doc"), self.span(start), self.path, helper="helper" in notes)
+                for i, body in zip(ids, bodies)]
+
+    def alternatives(self) -> list[list[Literal]]:
+        """A rule body: conjunctions separated by ``;`` (Soufflé's disjunction), as the bodies of one rule each.
+
+        Literals joined by ``,`` may be parenthesised groups with their own ``;``, also negated (``!(a(x) ; b(x))``,
+        De Morgan: one negated literal per alternative).  Bindings made for expression arguments come last.
+        """
+        out = self.conjunction()
+        while self.at(";"):
+            self.advance()
+            out += self.conjunction()
+        return out
+
+    def conjunction(self) -> list[list[Literal]]:
+        parts: list[tuple[list[Literal], list[Literal]]] = [([], [])]
+        while True:
+            choices = self.item()
+            parts = [(lits + more, binds + extra) for lits, binds in parts for more, extra in choices]
+            if not self.at(","):
+                return [lits + binds for lits, binds in parts]
+            self.advance()
+
+    def item(self) -> list[tuple[list[Literal], list[Literal]]]:
+        """One literal, or a parenthesised group's alternatives; each as (literals, bindings)."""
+        start, first = self.i, self.tok
+        negated = 0
+        while self.at("!") or self.at("not"):
+            self.advance()
+            negated += 1
+        if self.at("(") and self._group_follows():
+            self.advance()
+            self.enter()
+            inner = self.alternatives()
+            self.expect(")")
+            self.depth -= 1
+            return [(alt, []) for alt in inner] if negated % 2 == 0 else [(self._negate(inner, first), [])]
+        bindings: list[Literal] = []
+        if negated > 1:  # !!a(x) is a(x), !!!a(x) is !a(x)
+            atom = self.atom(bindings=bindings)
+            return [([atom if negated % 2 == 0 else Negation(atom, self.span(first))], bindings)]
+        self.i = start
+        return [([self.literal(bindings)], bindings)]
+
+    def _group_follows(self) -> bool:
+        """Whether the ``(`` at the cursor opens a group of literals (the token after its ``)`` ends a literal)."""
+        depth, j = 0, self.i
+        while self.tokens[j].kind != "eof":
+            value = self.tokens[j].value
+            depth += value == "("
+            depth -= value == ")"
+            if depth == 0:
+                return self.tokens[j + 1].value in (",", ";", ".", ")")
+            j += 1
+        return False
+
+    def _negate(self, alternatives: list[list[Literal]], tok: Token) -> list[Literal]:
+        """``!( A ; B )`` as ``!A, !B``: each alternative must be one atom, negation or comparison."""
+        out: list[Literal] = []
+        for alt in alternatives:
+            if len(alt) != 1 or isinstance(alt[0], Assignment):
+                raise self.error("a negated group may hold only single atoms or comparisons separated by ';'", tok)
+            lit = alt[0]
+            if isinstance(lit, Atom):
+                out.append(Negation(lit, lit.span))
+            elif isinstance(lit, Negation):
+                out.append(lit.atom)
+            else:
+                out.append(Comparison(_COMPLEMENT[lit.op], lit.left, lit.right, lit.span))
+        return out
 
     def body(self, closers: tuple[str, ...]) -> list[Literal]:
         bindings: list[Literal] = []
@@ -288,7 +368,8 @@ class _Parser:
                 depth -= 1
                 if depth == 0:
                     nxt = self.tokens[j + 1]
-                    return nxt.kind == "punct" and nxt.value in (*COMPARISONS, "+", "-", "*", "/", "%", "^")
+                    return (nxt.kind == "punct" and nxt.value in (*COMPARISONS, "+", "-", "*", "/", "%", "^")) or \
+                        (nxt.kind == "ident" and nxt.value in OPERATOR_WORDS)
             j += 1
         return False
 
@@ -364,15 +445,32 @@ class _Parser:
             raise self.error(f"expression nested more than {MAX_DEPTH} levels deep")
 
     def expr(self) -> Term:
+        """A term: operands of :meth:`product` joined by binary operators by precedence (:data:`_PRECEDENCE`, Soufflé's:
+        ``lor`` loosest, then ``lxor land bor bxor band``, the shifts, ``+ -``), left associative; shunting-yard, so
+        a long chain costs no Python frames."""
         self.enter()
-        left = self.product()
+        operands, operators = [self.product()], []
         chain = 0
-        while self.at("+") or self.at("-"):
+        while self.tok.kind in ("punct", "ident") and self.tok.value in _PRECEDENCE:
             op = self.advance()
             chain = self.chain(chain)
-            left = BinOp(str(op.value), left, self.product(), self.span(op))
+            while operators and _PRECEDENCE[str(operators[-1].value)] >= _PRECEDENCE[str(op.value)]:
+                self._reduce(operands, operators)
+            operators.append(op)
+            operands.append(self.product())
+        while operators:
+            self._reduce(operands, operators)
         self.depth -= 1
-        return left
+        return operands[0]
+
+    def _reduce(self, operands: list[Term], operators: list[Token]) -> None:
+        op = operators.pop()
+        right = operands.pop()
+        operands.append(BinOp(str(op.value), operands.pop(), right, self.span(op)))
+
+    def _is_call(self) -> bool:
+        """``bnot(`` / ``lnot(`` at the start of a term is a call (the functions), not the prefix operator."""
+        return self.peek().value == "("
 
     def product(self) -> Term:
         left = self.power()
@@ -400,6 +498,12 @@ class _Parser:
         return length + 1
 
     def unary(self) -> Term:
+        if self.tok.kind == "ident" and self.tok.value in ("bnot", "lnot") and not self._is_call():
+            op = self.advance()
+            self.enter()
+            inner = self.unary()
+            self.depth -= 1
+            return Call(str(op.value), (inner,), self.span(op))
         if self.at("-"):
             op = self.advance()
             self.enter()

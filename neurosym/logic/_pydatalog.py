@@ -186,6 +186,24 @@ def _mod(a: object, b: object) -> object:
     return _UNDEFINED if float(b) == 0 else _finite(math.fmod(float(a), float(b)))  # type: ignore[arg-type]
 
 
+def _shift(left: bool) -> Callable[[object, object], object]:
+    """``a bshl b`` / ``a bshr b`` on 64-bit integers: overflow and negative shifts are errors, as in DuckDB."""
+    def apply(a, b):
+        if b < 0:
+            return _Failed(f"shift by a negative number ({b})")
+        return _check_int(a << b, "'bshl'") if left else a >> b
+    return apply
+
+
+#: Soufflé's integer operators (``lnot``/``bnot`` take one argument); a logical one gives 1 or 0.
+_INTEGER_OPS: dict[str, Callable[..., object]] = {
+    "band": lambda a, b: a & b, "bor": lambda a, b: a | b, "bxor": lambda a, b: a ^ b,
+    "bshl": _shift(True), "bshr": _shift(False),
+    "land": lambda a, b: int(bool(a) and bool(b)), "lor": lambda a, b: int(bool(a) or bool(b)),
+    "lxor": lambda a, b: int(bool(a) != bool(b)), "bnot": lambda a: ~a, "lnot": lambda a: int(not a),
+}
+
+
 def _power(a: object, b: object) -> object:
     """Soufflé's ``a ^ b``: a float power (like ``pow``), undefined when not finite."""
     return _pow(a, b)
@@ -197,8 +215,11 @@ def _substr(text: str, start: int, length: int) -> object:
 
 
 def _to_number(text: str) -> object:
+    """Decimal, or ``0x`` hexadecimal / ``0b`` binary with an optional ``-`` (Soufflé's); undefined otherwise."""
+    text = text.strip()
+    prefixed = text.lstrip("-")[:2].lower() in ("0x", "0b") and text.count("-") <= 1
     try:
-        return _check_int(int(text.strip()), "to_number()")
+        return _check_int(int(text, 0) if prefixed else int(text), "to_number()")
     except ValueError:
         return _UNDEFINED
 
@@ -277,6 +298,7 @@ def compare(op: str, a: object, b: object) -> object:
 _FUNCS: dict[str, Callable[..., object]] = {
     "+": _arith("+"), "-": _arith("-"), "*": _arith("*"), "/": _div, "%": _mod, "^": _power,
     "cat": lambda *a: "".join(a), "strlen": len, "substr": _substr, "to_number": _to_number, "to_string": _to_string,
+    **_INTEGER_OPS, "to_float": lambda a: float(a), "to_unsigned": lambda a: _to_int(float(a), "to_unsigned") if isinstance(a, float) else a,
     "abs": lambda a: abs(float(a)), "pow": _pow, "exp": _exp, "log": _log, "sqrt": _sqrt,
     "floor": _rounding("floor"), "ceil": _rounding("ceil"), "round": _rounding("round"),
     "min": _extreme("min"), "max": _extreme("max"),

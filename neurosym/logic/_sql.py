@@ -40,6 +40,9 @@ SQL_TYPES = {"symbol": "VARCHAR", "number": "BIGINT", "float": "DOUBLE"}
 _FUNCS = {"abs": "ABS", "pow": "POWER", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "floor": "FLOOR", "ceil": "CEIL", "round": "ROUND"}
 _CMP = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 _ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "%": exp.Mod}
+_BITWISE = {"band": exp.BitwiseAnd, "bor": exp.BitwiseOr, "bxor": exp.BitwiseXor, "bshl": exp.BitwiseLeftShift,
+            "bshr": exp.BitwiseRightShift}
+_LOGICAL = {"land": exp.And, "lor": exp.Or, "lxor": exp.NEQ}
 
 
 #: Functions whose float result may be non-finite (``1 / 0``, ``log(-1)``): such a value is undefined (SQL NULL).
@@ -122,6 +125,10 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
             return exp.Paren(this=exp.Mod(this=left, expression=exp.Nullif(this=right, expression=exp.Literal.number(0))))
         if term.op == "^":
             return _finite(exp.func("POWER", cast(left, "float"), cast(right, "float")))
+        if term.op in _BITWISE:  # integer operands (checked by the types); '^' gives an integral double, made an integer
+            return exp.Paren(this=_BITWISE[term.op](this=cast(left, "number"), expression=cast(right, "number")))
+        if term.op in _LOGICAL:
+            return cast(exp.Paren(this=_LOGICAL[term.op](this=_true(left), expression=_true(right))), "number")
         return exp.Paren(this=_ARITH[term.op](this=left, expression=right))
     if isinstance(term, Call):
         args = [compile_term(a, env) for a in term.args]
@@ -133,9 +140,24 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
             return _DATE_SQL[term.func](*args)
         if term.func in _STRING_SQL:
             return _STRING_SQL[term.func](*args)
+        if term.func in _CONVERSIONS:
+            return _CONVERSIONS[term.func](args[0])
         value = exp.func(_FUNCS[term.func], *[cast(a, "float") for a in args])
         return _finite(value) if term.func in _PARTIAL else value
     raise TypeError(f"not a term: {term!r}")
+
+
+def _true(value: exp.Expression) -> exp.Expression:
+    """Soufflé's truth of a number: non-zero."""
+    return exp.Paren(this=exp.NEQ(this=value, expression=exp.Literal.number(0)))
+
+
+_CONVERSIONS: dict[str, Callable[[exp.Expression], exp.Expression]] = {
+    "to_float": lambda x: cast(x, "float"),
+    "to_unsigned": lambda x: cast(exp.func("TRUNC", x), "number"),
+    "bnot": lambda x: exp.BitwiseNot(this=exp.Paren(this=x)),
+    "lnot": lambda x: cast(exp.Paren(this=exp.EQ(this=x, expression=exp.Literal.number(0))), "number"),
+}
 
 
 # -- dates: epoch days through the dialect's date functions (SQLGlot transpiles them) ---------------
@@ -185,11 +207,22 @@ def _substr(text: exp.Expression, start: exp.Expression, length: exp.Expression)
     return exp.Case(ifs=[exp.If(this=inside, true=value)])
 
 
+def _to_number(text: exp.Expression) -> exp.Expression:
+    """Soufflé's ``to_number``: decimal, ``0x`` hexadecimal or ``0b`` binary, with an optional ``-``; undefined otherwise."""
+    def number(t: exp.Expression) -> exp.Expression:
+        return exp.TryCast(this=t, to=exp.DataType.build("BIGINT"))
+
+    negative_prefixed = exp.or_(exp.ILike(this=text, expression=exp.Literal.string("-0x%")),
+                                exp.ILike(this=text, expression=exp.Literal.string("-0b%")))
+    tail = exp.Substring(this=text, start=exp.Literal.number(2))
+    return exp.Case(ifs=[exp.If(this=negative_prefixed, true=exp.Neg(this=number(tail)))], default=number(text))
+
+
 _STRING_SQL: dict[str, Callable[..., exp.Expression]] = {
     "cat": lambda *a: exp.func("CONCAT", *a),
     "strlen": lambda s: exp.Length(this=s),
     "substr": _substr,
-    "to_number": lambda s: exp.TryCast(this=s, to=exp.DataType.build("BIGINT")),
+    "to_number": lambda s: _to_number(s),
     "to_string": lambda x: exp.Cast(this=x, to=exp.DataType.build("VARCHAR")),
 }
 

@@ -23,8 +23,10 @@ from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Compar
 
 __all__ = ["infer_types", "join_types", "value_type"]
 
-_FLOAT_FUNCS = {"exp", "log", "sqrt", "pow"}
-_INT_FUNCS = {"floor", "ceil", "round"}
+_FLOAT_FUNCS = {"exp", "log", "sqrt", "pow", "to_float"}
+_INT_FUNCS = {"floor", "ceil", "round", "to_unsigned"}
+#: Operators and functions of integers only (Soufflé's bitwise and logical ones).
+INTEGER_OPS = {"band", "bor", "bxor", "bshl", "bshr", "land", "lor", "lxor", "bnot", "lnot"}
 #: Soufflé's string functors: argument kinds (the last repeats) and result type.
 _STRING_FUNCS = {"cat": (("symbol",), "symbol"), "strlen": (("symbol",), "number"),
                  "substr": (("symbol", "number", "number"), "symbol"), "to_number": (("symbol",), "number"),
@@ -89,6 +91,10 @@ class _Inference:
             for side, t in ((term.left, left), (term.right, right)):
                 if t == "symbol":
                     raise self.error(rule, side, f"arithmetic '{term.op}' on a string ({side})")
+                if t == "float" and term.op in INTEGER_OPS:
+                    raise self.error(rule, side, f"'{term.op}' takes integers, got a float ({side})")
+            if term.op in INTEGER_OPS:
+                return "number"
             if term.op == "/" or "float" in (left, right):
                 return "float"
             return "number" if left and right else None
@@ -103,6 +109,10 @@ class _Inference:
             for a, t in zip(term.args, args):
                 if t == "symbol":
                     raise self.error(rule, a, f"{term.func}() of a string ({a})")
+                if t == "float" and term.func in INTEGER_OPS:
+                    raise self.error(rule, a, f"{term.func} takes an integer, got a float ({a})")
+            if term.func in INTEGER_OPS:
+                return "number"
             if term.func in _FLOAT_FUNCS:
                 return "float"
             if term.func in _INT_FUNCS:

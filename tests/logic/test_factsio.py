@@ -84,3 +84,28 @@ def test_rules_run_imports_no_frame_library(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.splitlines()[-1] == "[] 0", done.stdout + done.stderr
     assert (tmp_path / "out" / "path.csv").read_text() == "1\t2\n1\t3\n2\t3\n"
+
+
+def test_parquet_facts_with_probabilities_and_sources(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"patient": ["a", "b", "a"], "value": [1.5, 7.0, 8.0], "n": pd.array([1, 2, 3], dtype="int32"),
+                  "_source": ["r1", "r2", "r3"], "_prob": [1.0, 0.5, 0.9]}).to_parquet(tmp_path / "lab.parquet")
+    facts = load_facts({"lab": tmp_path / "lab.parquet"})
+    model = Program.from_text("high(P) :- lab(P, V, _), V > 5.").evaluate(facts)
+    assert model.query("high").values.tolist() == [["a", 0.9], ["b", 0.5]]
+    assert model.plan.types["lab"] == ["symbol", "float", "number"]
+    assert model.explain('high("a")').children[0].source.text == "r3"
+
+
+@pytest.mark.parametrize("frame, message", [
+    ({"p": ["a", None]}, r"lab\.parquet: column 1 has 1 missing values; facts cannot contain nulls"),
+    ({"p": ["a"], "_prob": [1.5]}, r"lab\.parquet: _prob must be a number in \[0, 1\] in every row \(1 are not\)"),
+    ({"p": ["a"], "_note": ["x"]}, r"lab\.parquet: unknown metadata columns \['_note'\]; use _prob and _source"),
+])
+def test_parquet_facts_errors(tmp_path, frame, message):
+    import pandas as pd
+
+    pd.DataFrame(frame).to_parquet(tmp_path / "lab.parquet")
+    with pytest.raises(DataLoadError, match=message):
+        load_facts({"lab": tmp_path / "lab.parquet"})

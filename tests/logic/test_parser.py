@@ -200,3 +200,44 @@ def test_a_saved_model_keeps_its_dialect(tmp_path):
     program = Program.from_text("// comment\nedge(1, 2).\np(x) :- edge(x, _).", dialect="souffle")
     program.evaluate({}).save(tmp_path / "m")
     assert Model.load(tmp_path / "m").query("p").values.tolist() == [[1]]
+
+
+OPERATORS = """
+.decl r(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number,
+        k: number, l: float, m: number, n: number)
+r(12 band 10, 12 bor 3, 12 bxor 10, 1 bshl 4, 0x100 bshr 4, 2 land 0, 2 lor 0, 3 lxor 0, bnot 0, lnot 5,
+  0b101 + 1 band 7, to_float(3), to_unsigned(2.7), bnot (1 bor 2) band 0xF).
+"""
+
+
+@pytest.mark.parametrize("engine", ["native", "pydatalog"])
+def test_souffle_integer_operators_and_literals(engine):
+    """Bitwise and logical operators with Soufflé's precedence (below + -), hexadecimal and binary literals."""
+    model = Program.from_text(OPERATORS).evaluate({}, engine=engine)
+    assert model.query("r").astype(object).values.tolist() == [[8, 15, 6, 16, 16, 0, 1, 1, -1, 0, 6, 3.0, 2, 12]]
+
+
+def test_integer_operators_reject_floats():
+    with pytest.raises(RuleError, match=r"'band' takes integers, got a float \(1.5\)"):
+        Program.from_text("p(X) :- q(X), X = 1.5 band 1.").evaluate({"q": [(1,)]})
+
+
+@pytest.mark.parametrize("engine", ["native", "pydatalog"])
+def test_souffle_disjunction(engine):
+    """';' between alternatives, parenthesised groups and negated groups (De Morgan) expand to one rule each."""
+    text = """
+    .decl a(x: number)
+    .decl b(x: number)
+    a(1). a(2). a(3). a(4). b(2). b(3).
+    u(x) :- a(x), (x = 1 ; b(x)).
+    v(x) :- a(x), !(b(x) ; x = 4).
+    w(x) :- b(x) ; a(x), x > 3.
+    """
+    program = Program.from_text(text)
+    assert [r.id for r in program.rules if r.head.rel == "u"] == ["<text>:5:5#1", "<text>:5:5#2"]
+    model = program.evaluate({}, engine=engine)
+    assert model.query("u").values.tolist() == [[1], [2], [3]]
+    assert model.query("v").values.tolist() == [[1]]
+    assert model.query("w").values.tolist() == [[2], [3], [4]]
+    with pytest.raises(RuleSyntaxError, match="a negated group may hold only single atoms or comparisons"):
+        Program.from_text(".decl a(x: number)\nv(x) :- a(x), !(a(x), x > 1 ; x = 4).")

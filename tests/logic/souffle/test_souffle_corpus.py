@@ -21,10 +21,8 @@ KNOWN_FAILURES = {
     "semantic/load12": "Soufflé's .input with a header or renamed columns (rfc4180, columns=)",
     "semantic/load13": "Soufflé's rfc4180 quoting on output",
     "semantic/load6": "Soufflé's .input of a file with ragged or quoted fields",
-    "semantic/load7": "Soufflé's .input skips a malformed line with a warning; ours is an error",
     "semantic/store2": "Soufflé's .output of several relations into one file",
     "semantic/store4": "Soufflé's .output of several relations into one file",
-    "semantic/strconv": "Soufflé's to_number reads hexadecimal and binary prefixes",
 }
 SLOW = {"example/independent_body3", "example/inline_nats"}  # time-outs: not run, to keep the suite fast
 
