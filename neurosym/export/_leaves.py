@@ -54,7 +54,8 @@ class ResolvedRecord:
     record: dict[str, Any]
 
 
-def resolve_leaf(leaf: Node, cohort: Cohort, *, ontology: Ontology | None = None) -> ResolvedRecord:
+def resolve_leaf(leaf: Node, cohort: Cohort, *, ontology: Ontology | None = None,
+                 landmark: date | None = None) -> ResolvedRecord:
     """The record ``leaf`` points to, checked against the fact it supports.
 
     Parameters
@@ -64,6 +65,9 @@ def resolve_leaf(leaf: Node, cohort: Cohort, *, ontology: Ontology | None = None
         The cohort the trace was computed from.
     ontology : Ontology, optional
         For ontology leaves; default ``Ontology.load("clinical")``.
+    landmark : date, optional
+        The landmark the trace was computed at (a :class:`~neurosym.trace.Prediction`'s ``landmark``): an
+        ``index_day`` fact read from the landmarks given to a model, not from ``cohort.labels``, resolves to it.
 
     Raises
     ------
@@ -84,7 +88,7 @@ def resolve_leaf(leaf: Node, cohort: Cohort, *, ontology: Ontology | None = None
     if match:
         return _rule_file_line(leaf, Path(match["path"]), int(match["line"]))
     if leaf.relation == "index_day":
-        return _landmark(leaf, cohort, s.text or "")
+        return _landmark(leaf, cohort, s.text or "", landmark)
     raise TraceError(f"leaf {leaf.atom} points to {s.text!r}, which names no record")
 
 
@@ -124,13 +128,15 @@ def _agrees(leaf: FactLeaf, row: pd.Series, patient: object) -> bool:
     return all(v in dates for v in leaf.values if isinstance(v, date))
 
 
-def _landmark(leaf: FactLeaf, cohort: Cohort, text: str) -> ResolvedRecord:
+def _landmark(leaf: FactLeaf, cohort: Cohort, text: str, given: date | None) -> ResolvedRecord:
     patient, day = leaf.values[0], leaf.values[1]
     if text == "labels.landmark":
         labels = cohort.labels if cohort.labels is not None else pd.DataFrame(columns=["patient_id", "landmark"])
         hits = labels.index[(labels["patient_id"].astype(str) == str(patient)).to_numpy()]
         if len(hits) == 1 and pd.Timestamp(labels.loc[hits[0], "landmark"]).date() == day:
             return ResolvedRecord("labels", int(hits[0]), {"patient_id": patient, "landmark": day})
+        if given == day:
+            return ResolvedRecord("landmark", None, {"patient_id": patient, "landmark": day})
     elif text.startswith("landmark ") and date.fromisoformat(text.split(" ", 1)[1]) == day:
         return ResolvedRecord("landmark", None, {"patient_id": patient, "landmark": day})
     elif text == "last recorded day":

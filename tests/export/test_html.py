@@ -1,8 +1,6 @@
 """The clinician HTML report: self-contained, escaped, every section present; rendered in headless Chromium."""
 
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,12 +10,12 @@ import pytest
 from neurosym.data import synthetic_cohort
 from neurosym.export import patient_timeline, to_html, write_html
 from neurosym.trace import Check, FactLeaf, Prediction, RuleApplication, SourceRef
+from browser import chromium, console_messages, render
 from real_traces import as_prediction
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "trace"))
 from sample_traces import every_kind, faithful_prediction  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = '<img src=x onerror="console.error(1)"><script>console.error(2)</script>'
 
 
@@ -81,18 +79,6 @@ def test_reports_of_real_data(source, traces):
 
 
 # ---------------------------------------------------------------- a real browser
-def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"Chromium not installed ({CHROMIUM}); .ci/run installs Debian's chromium")
-    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-                           f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
-                           "--enable-logging=stderr", "--v=0", *args], capture_output=True, text=True, timeout=120, check=True)
-
-
-def console_messages(result: subprocess.CompletedProcess) -> list[str]:
-    return [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
-
-
 def test_the_console_check_sees_errors(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text("<!DOCTYPE html><html><body><script>console.error('seen'); undefinedFunction();</script></body></html>")
@@ -101,21 +87,13 @@ def test_the_console_check_sees_errors(tmp_path):
 
 
 def test_report_in_headless_chromium(tmp_path, timeline):
-    from PIL import Image
-
     path = write_html(hostile_prediction(), tmp_path / "report.html", timeline=timeline)
-    result = chromium(tmp_path, "--dump-dom", path.as_uri())
-    assert console_messages(result) == []
-    dom = result.stdout
+    dom, image = render(path, tmp_path)
     assert '<body data-ready="1">' in dom  # the inline script ran to its end
     assert len(re.findall(r"<script\b", dom)) == 1 and len(re.findall(r"<img\b", dom)) == 1  # no injected elements
     for text in ("Risk of type 2 diabetes", "31.0%", "prediabetes(p1)", "walk 2,000 more steps a day", "Why not dm(p1)?",
                  "&lt;script&gt;console.error(2)&lt;/script&gt;"):
         assert text in dom, text
-    shot = tmp_path / "report.png"
-    result = chromium(tmp_path, "--window-size=1200,1600", "--hide-scrollbars", f"--screenshot={shot}", path.as_uri())
-    assert console_messages(result) == []
-    image = np.asarray(Image.open(shot).convert("RGB"))
     assert image.shape == (1600, 1200, 3)
     assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50  # text, bars and the timeline, not a blank page
 
