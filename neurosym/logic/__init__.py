@@ -33,8 +33,26 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'neurosym.logic' has no attribute {name!r}")
 
+#: Names of the Spark and PostgreSQL engines, imported on first use (pyspark, psycopg and pyarrow load only then).
+_LAZY = {"SparkEngine": "_spark", "SparkRelation": "_spark", "spark_facts": "_spark",
+         "PostgresEngine": "_postgres", "PostgresRelation": "_postgres"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"neurosym.logic.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'neurosym.logic' has no attribute {name!r}")
+
+
 __all__ = [
     "ENGINES",
+    "PostgresEngine",
+    "PostgresRelation",
+    "SparkEngine",
+    "SparkRelation",
+    "spark_facts",
     "FACT_ID_BITS",
     "AddMult",
     "Engine",

@@ -11,8 +11,9 @@ Parquet files read in place (:func:`spark_facts`).  The result store holds
 every relation with its provenance (``_h``, ``_r``, ``_p``), so ``explain``,
 ``why_not`` and probabilities work as on DuckDB.
 
-Each evaluation uses its own session (``newSession``: own temporary views,
-same cluster) and its own job group, which a ``timeout`` cancels.  Point it at
+Each evaluation runs in its own job group, which a ``timeout`` cancels; its
+temporary views (``rel_<name>``, dropped at the end) live in the session, so
+two evaluations must not share a session at the same time.  Point it at
 a cluster by creating the session first (``SparkSession.builder.master(...)``)
 or with :class:`SparkEngine` ``(session)`` registered under a name.
 """
@@ -242,11 +243,11 @@ class SparkEngine:
         self.session = session
 
     def run(self, plan: Plan, inputs: Mapping[str, InputRelation], limits: Limits = Limits()) -> ResultStore:
-        """Evaluate ``plan`` in a new session of the cluster and collect every relation into a result store."""
+        """Evaluate ``plan`` on the session's cluster and collect every relation into a result store."""
         from pyspark.errors import PySparkException
         from py4j.protocol import Py4JError
 
-        spark = _session(self.session).newSession()
+        spark = _session(self.session)
         backend = _SparkTables(spark, plan)
         context = spark.sparkContext
         group = f"neurosym-{uuid.uuid4().hex}"

@@ -33,8 +33,8 @@ from runner import CASES as SOUFFLE, run_case  # noqa: E402
 #: Corpus programs run on Spark (recursion, negation, aggregates, floats, strings, arity 0).
 PROGRAMS = ["transitive_closure_nonlinear", "negation_stratified", "aggregate_correlated_comparison", "float_arithmetic",
             "strings_quotes_unicode", "zero_arity"]
-#: Soufflé cases: aggregates, arithmetic and bitwise functors.
-SOUFFLE_CASES = ["evaluation/aggregates", "evaluation/binop"]
+#: Soufflé cases (one rule each: Spark's statements are slow on tiny data): aggregates, negation, string functors.
+SOUFFLE_CASES = ["evaluation/aggregates_complex", "evaluation/inline_negation2", "evaluation/cat"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -138,5 +138,10 @@ def test_kidney_topic_on_shared_omop(shared_data):
     kidney = load_rule_library(["kidney"])
     facts = clinical_facts(load_omop(folder), Ontology([]), program=kidney)
     expected = relations(kidney.evaluate(facts))
-    assert relations(kidney.evaluate(facts, engine="spark")) == expected
+    assert _rounded(relations(kidney.evaluate(facts, engine="spark"))) == _rounded(expected)
     assert len(expected["egfr"]) > 100
+
+
+def _rounded(rels: dict[str, set[tuple]]) -> dict[str, set[tuple]]:
+    """Floats to 12 significant digits: eGFR's powers and logarithms come from Java's math library, last bits apart."""
+    return {rel: {tuple(float(f"{v:.12g}") if isinstance(v, float) else v for v in row) for row in rows} for rel, rows in rels.items()}
