@@ -18,8 +18,18 @@ from neurosym.neural._datamodule import TENSOR_KEYS, CohortDataModule, to_tensor
 from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryEncoder, ancestor_table
 from neurosym.neural._features import CODE_KINDS, DAILY_CHANNELS, STATIC_FEATURES, Featurizer, code_ancestors
 from neurosym.neural._module import INPUTS, RiskModule
-from neurosym.neural._risk_model import RiskModel
-from neurosym.neural._summaries import last_observed, lifelog_summary, masked_mean, masked_slope, masked_std, series_summary
+from neurosym.neural._risk_model import RiskModel, validation_share
+from neurosym.neural._summaries import (
+    SERIES_SUMMARIES,
+    first_observed,
+    last_observed,
+    lifelog_summary,
+    masked_mean,
+    masked_slope,
+    masked_std,
+    series_summary,
+    successive_difference,
+)
 
 __all__ = [
     "CODE_KINDS",
@@ -31,17 +41,21 @@ __all__ = [
     "RecordEncoder",
     "RiskModel",
     "RiskModule",
+    "SERIES_SUMMARIES",
     "STATIC_FEATURES",
     "TENSOR_KEYS",
     "TrajectoryEncoder",
     "ancestor_table",
     "code_ancestors",
+    "first_observed",
     "last_observed",
     "lifelog_summary",
     "masked_mean",
     "masked_slope",
     "masked_std",
     "series_summary",
+    "successive_difference",
     "to_tensors",
     "usable_labels",
+    "validation_share",
 ]

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from neurosym.neural._features import code_ancestors
-from neurosym.neural._summaries import lifelog_summary, series_summary
+from neurosym.neural._summaries import SERIES_SUMMARIES, lifelog_summary, masked_mean, series_summary
 from neurosym.ontology import Ontology
 
 __all__ = ["LifelogEncoder", "RecordEncoder", "TrajectoryEncoder", "ancestor_table"]
@@ -57,6 +57,12 @@ def ancestor_table(vocabulary: Sequence[str], ontologies: Sequence[Ontology], ma
     return list(index), table
 
 
+def _empty_lifelog(n_channels: int) -> tuple[torch.Tensor, ...]:
+    """A one-patient, one-week lifelog with nothing recorded (to size layers by :func:`lifelog_summary`)."""
+    x = torch.zeros(1, 7, n_channels)
+    return x, x > 0, x[..., 0], x[..., 0] > 0, torch.zeros(1, dtype=torch.long)
+
+
 def _masked_softmax(score: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     weights = torch.softmax(score.masked_fill(~mask, float("-inf")), dim=-1)
     return torch.nan_to_num(weights, nan=0.0)
@@ -65,11 +71,15 @@ def _masked_softmax(score: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 class RecordEncoder(nn.Module):
     """Coded events -> a patient vector, with ontology-aware code embeddings in the style of GRAM.
 
-    A code's embedding is an attention-weighted mix of the embeddings of the
-    code and its ancestors (Choi et al., KDD 2017), so a rare leaf code
-    borrows strength from its parent concepts; ``flat=True`` uses the code's
-    own embedding only (the ablation).  Each code of a patient adds its
-    recency and count; attention and max pooling give the patient vector.
+    A code's embedding is its own embedding plus an attention-weighted mean
+    of its ancestors' embeddings (after Choi et al., KDD 2017).  Embeddings
+    start small, so a rare leaf code starts as (and, seen in few patients,
+    stays close to) the mix of its parent concepts, which every code below
+    them trains; ``flat=True`` uses the code's own embedding only (the
+    ablation).  Each code of a patient adds its recency and count;
+    attention, mean and max pooling give the patient vector.  Next to the
+    embeddings, :meth:`linear` scores a patient by one weight per code and,
+    unless flat, per ancestor: the wide part of a wide-and-deep model.
 
     Parameters
     ----------
@@ -86,6 +96,9 @@ class RecordEncoder(nn.Module):
     >>> enc = RecordEncoder(torch.tensor([[0, 0], [1, 3], [2, 3]]), n_concepts=3, dim=8)
     >>> enc(torch.tensor([[1, 2, 0]]), torch.zeros(1, 3), torch.zeros(1, 3)).shape
     torch.Size([1, 8])
+    >>> _ = enc.wide.weight.data.copy_(torch.tensor([[0.0], [1.0], [2.0], [10.0]]))
+    >>> enc.linear(torch.tensor([[1, 2, 0]])).tolist()  # (1 + 10) + (2 + 10): both codes share ancestor 3
+    [23.0]
     """
 
     def __init__(self, ancestors: np.ndarray | torch.Tensor, n_concepts: int, dim: int = 64, flat: bool = False,
@@ -95,21 +108,27 @@ class RecordEncoder(nn.Module):
         self.out_dim = dim
         self.register_buffer("ancestors", torch.as_tensor(np.asarray(ancestors), dtype=torch.long))
         self.embed = nn.Embedding(n_concepts + 1, dim, padding_idx=0)
+        nn.init.normal_(self.embed.weight, std=0.1)
+        with torch.no_grad():
+            self.embed.weight[0].zero_()
         self.attend = nn.Sequential(nn.Linear(2 * dim, dim), nn.Tanh(), nn.Linear(dim, 1))
         self.when = nn.Linear(2, dim)
         self.pool = nn.Linear(dim, 1)
         self.drop = nn.Dropout(dropout)
-        self.out = nn.Sequential(nn.Linear(2 * dim, dim), nn.ReLU())
+        self.out = nn.Sequential(nn.Linear(3 * dim, dim), nn.ReLU())
+        self.wide = nn.Embedding(n_concepts + 1, 1, padding_idx=0)
+        nn.init.zeros_(self.wide.weight)
 
     def code_embeddings(self) -> torch.Tensor:
-        """``[n_codes + 1, dim]``: the (ontology-mixed) embedding of every code."""
+        """``[n_codes + 1, dim]``: the embedding of every code (own plus attended ancestors unless flat)."""
         e = self.embed(self.ancestors)
+        own = e[:, 0]
         if self.flat:
-            return e[:, 0]
-        own = e[:, :1].expand_as(e)
-        score = self.attend(torch.cat([own, e], dim=-1)).squeeze(-1)
-        weights = _masked_softmax(score, self.ancestors > 0)
-        return (weights.unsqueeze(-1) * e).sum(1)
+            return own
+        parents = e[:, 1:]
+        score = self.attend(torch.cat([own.unsqueeze(1).expand_as(parents), parents], dim=-1)).squeeze(-1)
+        weights = _masked_softmax(score, self.ancestors[:, 1:] > 0)
+        return own + (weights.unsqueeze(-1) * parents).sum(1)
 
     def forward(self, codes: torch.Tensor, code_age: torch.Tensor, code_count: torch.Tensor) -> torch.Tensor:
         mask = codes > 0
@@ -118,7 +137,18 @@ class RecordEncoder(nn.Module):
         attended = (weights.unsqueeze(-1) * h).sum(1)
         peak = h.masked_fill(~mask.unsqueeze(-1), float("-inf")).max(1).values
         peak = torch.where(mask.any(1, keepdim=True), peak, torch.zeros_like(peak))
-        return self.out(torch.cat([attended, peak], dim=-1))
+        mean = masked_mean(h, mask.unsqueeze(-1), 1)
+        return self.out(torch.cat([attended, mean, peak], dim=-1))
+
+    def linear(self, codes: torch.Tensor) -> torch.Tensor:
+        """``[B]``: sum over a patient's codes of the code's weight plus, unless flat, its ancestors' weights.
+
+        A logistic regression on code and ancestor counts: a rare leaf code
+        scores as its parents do, which all their codes train.  The weights
+        start at 0.
+        """
+        rows = self.ancestors[:, :1] if self.flat else self.ancestors
+        return self.wide(rows).sum((1, 2))[codes].sum(1)
 
 
 class TrajectoryEncoder(nn.Module):
@@ -126,9 +156,11 @@ class TrajectoryEncoder(nn.Module):
 
     Each analyte's last ``T`` values (right-aligned, with their times before
     the landmark and the gaps between them) run through a shared GRU tagged
-    with an analyte embedding; masked summaries (last value, mean,
-    least-squares slope over time, spread, share observed, recency),
-    batch-normalised, join the GRU state.  Missing values are masked, never imputed.
+    with an analyte embedding; the masked :func:`series_summary` of each
+    analyte (last value, mean, least-squares slope over the real time gaps,
+    spread, successive difference, last minus first, share observed, time
+    since the last value), batch-normalised, join the GRU state.  Missing
+    values are masked, never imputed.
 
     Parameters
     ----------
@@ -149,8 +181,9 @@ class TrajectoryEncoder(nn.Module):
         self.out_dim = dim
         self.analyte = nn.Parameter(torch.randn(n_analytes, 4) * 0.1)
         self.gru = nn.GRU(8, hidden, batch_first=True)
-        self.norm = nn.BatchNorm1d(n_analytes * 6)
-        self.out = nn.Sequential(nn.Linear(n_analytes * (hidden + 6), dim), nn.ReLU())
+        k = len(SERIES_SUMMARIES)
+        self.norm = nn.BatchNorm1d(n_analytes * k)
+        self.out = nn.Sequential(nn.Linear(n_analytes * (hidden + k), dim), nn.ReLU())
 
     def forward(self, labs: torch.Tensor, lab_age: torch.Tensor, lab_mask: torch.Tensor) -> torch.Tensor:
         b, a, t = labs.shape
@@ -197,8 +230,9 @@ class LifelogEncoder(nn.Module):
         self.weeks = days // 7
         self.conv = nn.Sequential(nn.Conv1d(2 * n_channels + 2, hidden, 3, padding=1), nn.ReLU(),
                                   nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
-        self.norm = nn.BatchNorm1d(n_channels * 8 + 3)
-        self.out = nn.Sequential(nn.Linear(hidden + n_channels * 8 + 3, dim), nn.ReLU())
+        width = lifelog_summary(*_empty_lifelog(n_channels)).shape[-1]
+        self.norm = nn.BatchNorm1d(width)
+        self.out = nn.Sequential(nn.Linear(hidden + width, dim), nn.ReLU())
 
     def forward(self, daily: torch.Tensor, daily_mask: torch.Tensor, wear: torch.Tensor, wear_known: torch.Tensor,
                 landmark_day: torch.Tensor) -> torch.Tensor:

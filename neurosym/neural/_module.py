@@ -15,13 +15,18 @@ __all__ = ["INPUTS", "RiskModule"]
 
 #: Encoders a :class:`RiskModule` can fuse (static features are always used).
 INPUTS = ("record", "labs", "lifelog")
+_WIDE_LR = 10.0  # learning rate of the code/ancestor weights, relative to lr
 
 
 class RiskModule(pl.LightningModule):
-    """Static features plus the chosen encoders, concatenated, through an MLP to a logit.
+    """Static features plus the chosen encoders, concatenated, through a wide-and-deep head to a logit.
 
-    Holds the network, the loss (binary cross-entropy on logits) and the
-    optimiser (AdamW); logs ``train_loss``, ``val_loss`` and ``val_auroc``.
+    The logit is an MLP of the concatenation plus a linear term of it, plus
+    (with the record encoder) :meth:`RecordEncoder.linear`, a logistic
+    regression on code and ancestor indicators whose weights carry an L2
+    penalty ``wide_l2`` and learn at ``10 * lr``.  Holds the network, the
+    loss (binary cross-entropy on logits) and the optimiser (AdamW); logs
+    ``train_loss``, ``val_loss`` and ``val_auroc``.
 
     Parameters
     ----------
@@ -34,6 +39,9 @@ class RiskModule(pl.LightningModule):
         Flat code embeddings (ablation of the ontology).
     dim, dropout, lr, weight_decay
         Width, dropout, learning rate and weight decay.
+    wide_l2 : float, default 0.0
+        Added to the mean training loss times the sum of squared code and
+        ancestor weights (``1 / (2 C n)`` of a scikit-learn logistic regression on ``n`` patients).
 
     Examples
     --------
@@ -46,9 +54,9 @@ class RiskModule(pl.LightningModule):
 
     def __init__(self, ancestors: np.ndarray, *, n_concepts: int, n_analytes: int, n_static: int, lifelog_days: int,
                  n_channels: int, inputs: Sequence[str] = INPUTS, flat: bool = False, dim: int = 64,
-                 dropout: float = 0.1, lr: float = 3e-3, weight_decay: float = 1e-4) -> None:
+                 dropout: float = 0.1, lr: float = 3e-3, weight_decay: float = 1e-4, wide_l2: float = 0.0) -> None:
         super().__init__()
-        self.lr, self.weight_decay = lr, weight_decay
+        self.lr, self.weight_decay, self.wide_l2 = lr, weight_decay, wide_l2
         encoders: dict[str, nn.Module] = {}
         if "record" in inputs:
             encoders["record"] = RecordEncoder(ancestors, n_concepts, dim=dim, flat=flat, dropout=dropout)
@@ -59,6 +67,7 @@ class RiskModule(pl.LightningModule):
         self.encoders = nn.ModuleDict(encoders)
         width = n_static + sum(e.out_dim for e in encoders.values())
         self.head = nn.Sequential(nn.Linear(width, dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(dim, 1))
+        self.skip = nn.Linear(width, 1)
         self.loss = nn.BCEWithLogitsLoss()
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
 
@@ -71,10 +80,16 @@ class RiskModule(pl.LightningModule):
         if "lifelog" in self.encoders:
             parts.append(self.encoders["lifelog"](batch["daily"], batch["daily_mask"], batch["wear"],
                                                   batch["wear_known"], batch["landmark_day"]))
-        return self.head(torch.cat(parts, dim=-1)).squeeze(-1)
+        z = torch.cat(parts, dim=-1)
+        logit = (self.head(z) + self.skip(z)).squeeze(-1)
+        if "record" in self.encoders:
+            logit = logit + self.encoders["record"].linear(batch["codes"])
+        return logit
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self.loss(self(batch), batch["label"])
+        if "record" in self.encoders and self.wide_l2:
+            loss = loss + self.wide_l2 * self.encoders["record"].wide.weight.pow(2).sum()
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 
@@ -91,7 +106,11 @@ class RiskModule(pl.LightningModule):
         self.log("val_auroc", _auroc(logits, y), prog_bar=True)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        # the convex wide part converges in a few epochs, before the embeddings overfit
+        wide = [p for n, p in self.named_parameters() if n.endswith("wide.weight")]
+        deep = [p for n, p in self.named_parameters() if not n.endswith("wide.weight")]
+        return torch.optim.AdamW([{"params": deep}, {"params": wide, "lr": _WIDE_LR * self.lr, "weight_decay": 0.0}],
+                                 lr=self.lr, weight_decay=self.weight_decay)
 
 
 def _auroc(score: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

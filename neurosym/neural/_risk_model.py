@@ -25,9 +25,25 @@ from neurosym.tasks import as_landmarks, resolve_ontologies
 from neurosym.tasks._codes import OntologySpec
 from neurosym.tasks._landmarks import LandmarkSpec
 
-__all__ = ["RiskModel"]
+__all__ = ["RiskModel", "validation_share"]
 
-_FEATURIZER_PARAMS = ("max_codes", "max_analytes", "lab_steps", "lifelog_days")
+_FEATURIZER_PARAMS = ("max_codes", "max_analytes", "lab_steps", "lifelog_days", "min_patients")
+
+
+def validation_share(y: np.ndarray, fraction: float, min_events: int, cap: float = 0.4) -> float:
+    """Share of training patients held out for early stopping: ``fraction``, raised on small data.
+
+    Validation AUROC over a handful of events is noise, so the share grows
+    until the validation split holds ``min_events`` events of the rarer
+    class, up to ``cap`` (``fraction`` 0 keeps no validation split).
+
+    >>> validation_share(np.array([1] * 100 + [0] * 900), 0.2, 40), validation_share(np.ones(10) > 0, 0.0, 40)
+    (0.4, 0.0)
+    """
+    rarer = min(int(np.sum(y == 1)), int(np.sum(y == 0)))
+    if fraction <= 0 or rarer == 0:
+        return fraction
+    return max(fraction, min(cap, min_events / rarer))
 
 
 class _KeepBest(pl.Callback):
@@ -69,15 +85,24 @@ class RiskModel:
     ontologies : sequence of str or Ontology, default ("clinical",)
         Where code ancestors come from; add ``Ontology.from_omop(dir)`` for OMOP data.
     dim : int, default 64
-    max_codes, max_analytes, lab_steps, lifelog_days : int
-        Passed to :class:`Featurizer`.
+    max_codes, max_analytes, lab_steps, lifelog_days, min_patients : int
+        Passed to :class:`Featurizer` (with ontologies, a code seen in fewer
+        than ``min_patients`` training patients reads as its nearest ancestor).
+    wide_l2 : float, default 25.0
+        L2 penalty of the record encoder's code and ancestor weights, as
+        ``1 / (2 C)`` of a logistic regression (divided by the number of training patients).
     batch_size : int, default 256
     max_epochs : int, default 30
+    min_epochs : int, default 5
+        Epochs trained before early stopping may stop (the best epoch may still be an earlier one).
     patience : int, default 4
         Epochs without a better validation AUROC before training stops.
     lr, weight_decay, dropout : float
     val_fraction : float, default 0.2
-        Share of the training patients held out for early stopping.
+        Share of the training patients held out for early stopping, raised
+        by :func:`validation_share` on small data (0: no early stopping).
+    min_val_events : int, default 40
+        Events (of the rarer class) the validation split should hold.
     seed : int, default 0
     num_threads : int, default 1
         ``torch.set_num_threads`` while fitting and predicting.
@@ -105,9 +130,9 @@ class RiskModel:
 
     def __init__(self, *, inputs: Sequence[str] = INPUTS, flat: bool = False,
                  ontologies: Sequence[OntologySpec] = ("clinical",), dim: int = 64, max_codes: int = 64,
-                 max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
-                 max_epochs: int = 30, patience: int = 4, lr: float = 3e-3, weight_decay: float = 1e-4,
-                 dropout: float = 0.1, val_fraction: float = 0.2, seed: int = 0, num_threads: int = 1,
+                 max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, min_patients: int = 1, wide_l2: float = 25.0, batch_size: int = 256,
+                 max_epochs: int = 30, min_epochs: int = 5, patience: int = 6, lr: float = 3e-3, weight_decay: float = 1e-4,
+                 dropout: float = 0.1, val_fraction: float = 0.2, min_val_events: int = 40, seed: int = 0, num_threads: int = 1,
                  progress_bar: bool = True) -> None:
         self.inputs = inputs
         self.flat = flat
@@ -117,13 +142,17 @@ class RiskModel:
         self.max_analytes = max_analytes
         self.lab_steps = lab_steps
         self.lifelog_days = lifelog_days
+        self.min_patients = min_patients
+        self.wide_l2 = wide_l2
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.min_epochs = min_epochs
         self.patience = patience
         self.lr = lr
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.val_fraction = val_fraction
+        self.min_val_events = min_val_events
         self.seed = seed
         self.num_threads = num_threads
         self.progress_bar = progress_bar
@@ -162,16 +191,20 @@ class RiskModel:
         onts = [] if self.flat or "record" not in self.inputs else resolve_ontologies(self.ontologies)
         # with ontologies, codes unseen in training are read as their nearest ancestor in the vocabulary
         featurizer = Featurizer(**{k: getattr(self, k) for k in _FEATURIZER_PARAMS}, ontologies=onts)
-        data = CohortDataModule(cohort, train, featurizer, self.batch_size, self.val_fraction, self.seed)
+        val_share = validation_share(train["label"].to_numpy(), self.val_fraction, self.min_val_events)
+        data = CohortDataModule(cohort, train, featurizer, self.batch_size, val_share, self.seed)
         data.prepare_data()  # fits the featurizer on the training records
         concepts, table = ancestor_table(featurizer.vocabulary_, onts)
-        module = RiskModule(table, **self._shape(featurizer, len(concepts)))
+        shape = self._shape(featurizer, len(concepts))
+        shape["wide_l2"] = self.wide_l2 / max(round(len(train) * (1 - val_share)), 1)
+        module = RiskModule(table, **shape)
         keep = _KeepBest()
         callbacks: list[pl.Callback] = [keep]
         if self.val_fraction > 0:
             callbacks.append(pl.callbacks.EarlyStopping("val_auroc", mode="max", patience=self.patience))
         with _quiet_lightning():
-            trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=self.max_epochs, deterministic=True,
+            trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=self.max_epochs,
+                                 min_epochs=min(self.min_epochs, self.max_epochs), deterministic=True,
                                  logger=False, enable_checkpointing=False, enable_model_summary=False,
                                  enable_progress_bar=self.progress_bar, callbacks=callbacks, num_sanity_val_steps=0,
                                  limit_val_batches=None if self.val_fraction > 0 else 0)

@@ -7,13 +7,20 @@ engineered-feature baselines, so both read a series the same way.
 >>> v = torch.tensor([[1.0, 0.0, 3.0]]); t = torch.tensor([[0.0, 1.0, 2.0]]); m = torch.tensor([[True, False, True]])
 >>> masked_mean(v, m).tolist(), round(masked_slope(v, t, m).item(), 3), last_observed(v, m).tolist()
 ([2.0], 0.889, [3.0])
+>>> first_observed(v, m).tolist(), successive_difference(v, m).tolist()
+([1.0], [2.0])
 """
 
 from __future__ import annotations
 
 import torch
 
-__all__ = ["last_observed", "lifelog_summary", "masked_mean", "masked_slope", "masked_std", "series_summary"]
+__all__ = ["SERIES_SUMMARIES", "first_observed", "last_observed", "lifelog_summary", "masked_mean", "masked_slope",
+           "masked_std", "series_summary", "successive_difference"]
+
+#: Columns of :func:`series_summary`, in order.
+SERIES_SUMMARIES = ("last", "mean", "slope", "spread", "successive_difference", "last_minus_first", "share_observed",
+                    "time_of_last")
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor, dim: int = -1) -> torch.Tensor:
@@ -47,15 +54,39 @@ def last_observed(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.gather(x, -1, last.clamp(min=0).unsqueeze(-1)).squeeze(-1) * (last >= 0).to(x.dtype)
 
 
-def series_summary(x: torch.Tensor, t: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Per series (last dimension): last value, mean, slope, spread, share observed, time of the last value.
+def first_observed(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Value at the first observed position of the last dimension (0 where nothing is observed)."""
+    return last_observed(x.flip(-1), mask.flip(-1))
 
-    ``t`` is the time of each position (e.g. years relative to the landmark,
-    negative before it).  Returns ``x.shape[:-1] + (6,)``.
+
+def successive_difference(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference between consecutive observed values of the last dimension (irregularity).
+
+    Unobserved positions are skipped, so a value is compared with the last
+    observed one before it (e.g. night to night over worn nights only); 0
+    with fewer than two observed values.
     """
+    pos = torch.arange(x.shape[-1], device=x.device).expand_as(x)
+    seen = torch.where(mask, pos, torch.full_like(pos, -1)).cummax(-1).values
+    prev = torch.cat([torch.full_like(seen[..., :1], -1), seen[..., :-1]], -1)
+    pairs = mask & (prev >= 0)
+    diff = (x - torch.gather(x, -1, prev.clamp(min=0))).abs()
+    return masked_mean(diff, pairs)
+
+
+def series_summary(x: torch.Tensor, t: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Per series (last dimension) the :data:`SERIES_SUMMARIES` of its observed values.
+
+    Last value, mean, least-squares slope against ``t``, spread, mean
+    absolute successive difference, last minus first value, share of
+    positions observed and time of the last value.  ``t`` is the time of each
+    position (e.g. years relative to the landmark, negative before it), so
+    slopes use the real gaps between values.  Returns ``x.shape[:-1] + (8,)``.
+    """
+    last = last_observed(x, mask)
     return torch.stack([
-        last_observed(x, mask), masked_mean(x, mask), masked_slope(x, t, mask), masked_std(x, mask),
-        mask.to(x.dtype).mean(-1), last_observed(t, mask),
+        last, masked_mean(x, mask), masked_slope(x, t, mask), masked_std(x, mask), successive_difference(x, mask),
+        last - first_observed(x, mask), mask.to(x.dtype).mean(-1), last_observed(t, mask),
     ], dim=-1)
 
 
@@ -63,15 +94,18 @@ def lifelog_summary(daily: torch.Tensor, daily_mask: torch.Tensor, wear: torch.T
                     landmark_day: torch.Tensor) -> torch.Tensor:
     """Per patient: :func:`series_summary` of each daily channel, weekend-minus-weekday means, wear statistics.
 
-    Only values recorded on worn days count (``daily_mask``).  Returns
-    ``[B, 8 * C + 3]``: 6 summaries per channel, the weekend difference and
+    Only values recorded on worn days count (``daily_mask``): the slope is
+    the long-term trend (per year) over worn days, the successive difference
+    the day-to-day (night-to-night for sleep) irregularity.  Returns
+    ``[B, 10 * C + 4]``: 8 summaries per channel, the weekend difference and
     whether both weekend and weekday values exist per channel, then the share
-    of days with a row, the share of days worn and the mean worn share of
-    worn days.
+    of days with a row, the share of days worn, the mean worn share of worn
+    days and whether the patient has any lifelog at all (without, every
+    other column is 0 and means unknown, not inactive).
 
     >>> x = torch.zeros(1, 14, 2); m = torch.ones(1, 14, 2, dtype=torch.bool)
     >>> lifelog_summary(x, m, torch.ones(1, 14), m[..., 0], torch.tensor([0])).shape
-    torch.Size([1, 19])
+    torch.Size([1, 24])
     """
     n = daily.shape[1]
     years = (torch.arange(n, device=daily.device, dtype=daily.dtype) - n) / 365.25
@@ -83,5 +117,5 @@ def lifelog_summary(daily: torch.Tensor, daily_mask: torch.Tensor, wear: torch.T
     both = ((daily_mask & weekend).any(1) & (daily_mask & ~weekend).any(1)).to(daily.dtype)
     worn = wear > 0
     wear_stats = torch.stack([wear_known.to(daily.dtype).mean(1), worn.to(daily.dtype).mean(1),
-                              masked_mean(wear, worn, 1)], -1)
+                              masked_mean(wear, worn, 1), wear_known.any(1).to(daily.dtype)], -1)
     return torch.cat([summary.flatten(1), wkend * both, both, wear_stats], -1)
