@@ -14,7 +14,8 @@ fact               what is read and changed                              unit
 ``bmi``            the readings of the latest day (LOINC 39156-5)         ``kg/m2``
 ``steps``          mean steps of the worn days of the last ``weeks``      ``steps/day``
 ``sleep_hours``    mean sleep of the recorded nights of the last ``weeks``  ``h``
-``smoking``        the latest smoking-status record (SNOMED CT)           status
+``smoking``        the latest smoking-status record (SNOMED CT, or the    status
+                   text answer of LOINC 72166-2)
 =================  ====================================================  ==========
 
 A new value moves the readings it was read from: lab and blood-pressure
@@ -71,8 +72,12 @@ _HEIGHT = "8302-2"
 #: Lifelog facts: name -> (daily column, unit shown, column units per shown unit).
 _DAILY: dict[str, tuple[str, str, float]] = {"steps": ("steps", "steps/day", 1.0), "sleep_hours": ("sleep_minutes", "h", 60.0)}
 #: Smoking status codes (SNOMED CT) and their names.
-SMOKING_STATUS: dict[str, str] = {"266919005": "never", "8517006": "former", "77176002": "current"}
-_SMOKING_CODE = {name: code for code, name in SMOKING_STATUS.items()}
+SMOKING_STATUS: dict[str, str] = {"266919005": "never", "8517006": "former", "77176002": "current",
+                                   "449868002": "current", "428041000124106": "current"}
+#: The code an edit writes for a status.
+_SMOKING_CODE = {"never": "266919005", "former": "8517006", "current": "77176002"}
+#: LOINC "Tobacco smoking status", whose answer is text (Synthea FHIR: "Never smoker", "Former smoker", ...).
+_SMOKING_LOINC = "72166-2"
 
 #: Names of the facts :func:`edit_facts` can change.
 MODIFIABLE_FACTS: tuple[str, ...] = (*_MEASURED, *_DAILY, "smoking")
@@ -126,7 +131,7 @@ def _facts_at(cohort: Cohort, lm: pd.Series, weeks: int) -> pd.DataFrame:
              .agg(value=("value", "mean"), n=("value", "size")).reset_index()]
     smoking = _smoking_rows(cohort.events, lm)
     parts.append(pd.DataFrame({"patient_id": smoking["patient_id"], "fact": "smoking",
-                               "value": smoking["code"].map(SMOKING_STATUS), "n": 1}).drop_duplicates("patient_id", keep="last"))
+                               "value": smoking["status"], "n": 1}).drop_duplicates("patient_id", keep="last"))
     out = pd.concat([p.astype({"value": object}) for p in parts], ignore_index=True)
     out["unit"] = out["fact"].map(_unit).astype(object).where(out["fact"] != "smoking", None)
     out["value"] = [v / _DAILY[f][2] if f in _DAILY else v for f, v in zip(out["fact"], out["value"])]
@@ -275,12 +280,22 @@ def _daily_rows(daily: pd.DataFrame, lm: pd.Series, weeks: int) -> pd.DataFrame:
 
 
 def _smoking_rows(events: pd.DataFrame, lm: pd.Series) -> pd.DataFrame:
-    """The smoking-status records of the latest day per patient: event index, patient_id, code."""
-    rows = events[events["code"].isin(list(SMOKING_STATUS)) & (events["system"] == "snomed")]
+    """The smoking-status records of the latest day per patient: event index, patient_id, status, coded.
+
+    A status is a SNOMED CT finding (:data:`SMOKING_STATUS`) or the text answer of LOINC 72166-2
+    (``never`` / ``former`` in it, else a smoker is current)."""
+    coded = events["code"].isin(list(SMOKING_STATUS)) & (events["system"] == "snomed")
+    texted = (events["code"] == _SMOKING_LOINC) & events["value_text"].notna()
+    rows = events[(coded | texted).to_numpy()]
     rows = rows[_before(rows, "time", lm)]
-    out = pd.DataFrame({"patient_id": rows["patient_id"].astype("string"), "code": rows["code"].astype(str),
+    text = rows["value_text"].astype("string").str.lower()
+    said = np.select([text.str.contains("never").fillna(False), text.str.contains("former|ex-").fillna(False),
+                      text.str.contains("smok").fillna(False)], ["never", "former", "current"], default="")
+    is_coded = rows["code"].astype(str).isin(list(SMOKING_STATUS)).to_numpy()
+    status = np.where(is_coded, rows["code"].astype(str).map(SMOKING_STATUS).fillna("").to_numpy(dtype=object), said)
+    out = pd.DataFrame({"patient_id": rows["patient_id"].astype("string"), "status": status, "coded": is_coded,
                         "time": rows["time"]}, index=rows.index)
-    return _latest_day(out, ["patient_id"])
+    return _latest_day(out[out["status"] != ""], ["patient_id"])
 
 
 def _heights(events: pd.DataFrame, lm: pd.Series) -> pd.Series:
@@ -388,9 +403,14 @@ def _edit_smoking(events: pd.DataFrame, lm: pd.Series, edits: pd.DataFrame) -> N
     if chosen.empty:
         return
     rows = _smoking_rows(events, lm).reset_index().merge(chosen[["patient_id", "value"]], on="patient_id")
-    codes = rows["value"].map(_SMOKING_CODE)
-    missing = sorted(set(codes) - set(events["code"].cat.categories))
-    if missing:
-        events["code"] = events["code"].cat.add_categories(missing)
-    events.loc[rows["index"].to_numpy(), "code"] = codes.to_numpy()
+    coded, texted = rows[rows["coded"]], rows[~rows["coded"]]
+    _set_category(events, "code", coded["index"], coded["value"].map(_SMOKING_CODE))
+    _set_category(events, "value_text", texted["index"], texted["value"].str.capitalize() + " smoker")
     _mark(events, pd.Index(rows["index"]))
+
+
+def _set_category(frame: pd.DataFrame, column: str, index: pd.Series, values: pd.Series) -> None:
+    missing = sorted(set(values) - set(frame[column].cat.categories))
+    if missing:
+        frame[column] = frame[column].cat.add_categories(missing)
+    frame.loc[index.to_numpy(), column] = values.to_numpy()

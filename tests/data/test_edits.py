@@ -8,9 +8,9 @@ from neurosym.data import Cohort, Lifelog, edit_facts, modifiable_facts, synthet
 LM = "2024-01-01"
 
 
-def _event(time, code, value, row, system="loinc", kind="measurement", patient="a"):
+def _event(time, code, value, row, system="loinc", kind="measurement", patient="a", text=None):
     return {"patient_id": patient, "time": time, "kind": kind, "system": system, "code": code, "value": value,
-            "source_dataset": "hand", "source_table": "labs", "source_row": row}
+            "value_text": text, "source_dataset": "hand", "source_table": "labs", "source_row": row}
 
 
 @pytest.fixture()
@@ -28,6 +28,10 @@ def cohort():
         _event("2023-06-01", "39156-5", 30.0, 10, patient="b"),  # b: a BMI, no weight, no height
         _event("2023-06-01", "29463-7", 90.0, 11, patient="c"),  # c: weight and BMI, no height
         _event("2023-06-01", "39156-5", 30.0, 12, patient="c"),
+        # d: smoking status as Synthea's FHIR sends it (LOINC 72166-2 with a text answer); e: OMOP's SNOMED finding
+        _event("2022-06-01", "72166-2", None, 13, kind="observation", patient="d", text="Never smoker"),
+        _event("2023-06-01", "72166-2", None, 14, kind="observation", patient="d", text="Current every day smoker"),
+        _event("2023-06-01", "449868002", None, 15, system="snomed", kind="observation", patient="e"),
     ])
     daily = pd.DataFrame({
         "patient_id": ["a"] * 5,
@@ -38,7 +42,7 @@ def cohort():
         "worn_minutes": [900, 900, 0, 15, 900],
         "source_dataset": "hand", "source_table": "daily", "source_row": [1, 2, 3, 4, 5],
     })
-    patients = pd.DataFrame({"patient_id": ["a", "b", "c"], "sex": ["F", "M", "F"]})
+    patients = pd.DataFrame({"patient_id": ["a", "b", "c", "d", "e"], "sex": ["F", "M", "F", "M", "F"]})
     return Cohort.from_frames(patients, events, lifelog=Lifelog.from_frames(daily), name="hand")
 
 
@@ -77,6 +81,14 @@ def test_edits_move_the_readings_they_were_read_from_and_leave_the_input_alone(c
     assert day["sleep_minutes"].astype(object).where(day["sleep_minutes"].notna(), None).tolist() == [420, None, None, 480, 480]
     assert _values(cohort) == {"hba1c": 6.4, "bmi": 25.0, "weight": 100.0, "sbp": 145.0, "steps": 2000.0,
                                "sleep_hours": 6.5, "smoking": "current"}
+
+
+def test_smoking_status_from_fhir_text_and_omop_findings(cohort):
+    assert modifiable_facts(cohort, _lm("d", "e"))["value"].tolist() == ["current", "current"]
+    edited = edit_facts(cohort, _lm("d", "e").assign(fact="smoking", value="former"))
+    assert modifiable_facts(edited, _lm("d", "e"))["value"].tolist() == ["former", "former"]
+    ev = edited.events.set_index("source_row")
+    assert (ev.loc[13, "value_text"], ev.loc[14, "value_text"], ev.loc[15, "code"]) == ("Never smoker", "Former smoker", "8517006")
 
 
 def test_weight_and_bmi_move_together(cohort):
