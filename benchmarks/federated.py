@@ -82,6 +82,10 @@ def _score(model: RiskModel, test: list[tuple[Cohort, pd.DataFrame]]) -> tuple[f
     return auroc(y, p), ci.low, ci.high
 
 
+def _progress(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
 def _usable(labels: pd.DataFrame) -> pd.DataFrame:
     return labels[labels["excluded"].isna()].reset_index(drop=True)
 
@@ -94,14 +98,17 @@ def run_setting(n_sites: int, n_patients: int, rounds: int, local_epochs: int, m
     train_sites = [Site(c.name, c, tr) for c, (tr, _) in zip(cohorts, splits)]
     test = [(c, te) for c, (_, te) in zip(cohorts, splits)]
     params = model.get_params() | {"max_epochs": max_epochs}
+    _progress(f"{n_sites} sites: centralised fit")
     start = time.perf_counter()
     central = RiskModel(**params).fit(Cohort.concat(cohorts), pd.concat([tr for tr, _ in splits], ignore_index=True))
     central_s = time.perf_counter() - start
+    _progress(f"{n_sites} sites: single-site fits")
     singles = []
     for site in train_sites:
         if site.labels["label"].nunique() < 2:
             continue  # a site without both classes cannot train alone
         singles.append(_score(RiskModel(**params).fit(site.cohort, site.labels), test)[0])
+    _progress(f"{n_sites} sites: federated run")
     with _PeakTreeRss() as mem:
         result = simulate(train_sites, model, rounds=rounds, local_epochs=local_epochs, seed=seed)
     fed, fed_low, fed_high = _score(result.model, test)
@@ -138,25 +145,27 @@ def _table(rows: list[dict[str, object]]) -> str:
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 sites only, tiny cohort, 2 rounds (smoke run).")
-    parser.add_argument("--n", type=int, default=None, help="Patients over all sites (default 4000; quick 240).")
-    parser.add_argument("--rounds", type=int, default=None, help="Federated rounds (default 8; quick 2).")
+    parser.add_argument("--n", type=int, default=None, help="Patients over all sites (default 3000; quick 240).")
+    parser.add_argument("--rounds", type=int, default=None, help="Federated rounds (default 6; quick 2).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    n = args.n or (240 if args.quick else 4000)
-    rounds = args.rounds or (2 if args.quick else 8)
+    n = args.n or (240 if args.quick else 3000)
+    rounds = args.rounds or (2 if args.quick else 6)
     model = RiskModel(lifelog_days=28 if args.quick else 91, dim=16 if args.quick else 32, batch_size=128,
                       seed=args.seed, progress_bar=False)
     settings = (3,) if args.quick else (3, 10)
-    rows = [run_setting(k, n, rounds, 1 if args.quick else 2, model, args.seed, 2 if args.quick else 20)
-            for k in settings]
-    print(_table(rows))
     result = {"quick": args.quick, "seed": args.seed, "model": {k: v for k, v in model.get_params().items()
                                                                   if k in ("dim", "lifelog_days", "batch_size", "lr")},
-              "settings": rows, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                            "platform": platform.platform()}}
+              "settings": [], "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                                          "platform": platform.platform()}}
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=1))
+    for k in settings:  # each setting is written as soon as it is measured
+        result["settings"].append(run_setting(k, n, rounds, 1 if args.quick else 2, model, args.seed,
+                                              2 if args.quick else 20))
+        args.output.write_text(json.dumps(result, indent=1))
+        print(_table(result["settings"][-1:]), flush=True)
+    print(_table(result["settings"]))
     return result
 
 

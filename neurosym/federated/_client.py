@@ -41,20 +41,21 @@ def _site_dir(node: Mapping[str, object], site_dirs: Sequence[str]) -> str:
     return site_dirs[part]
 
 
-_CACHE: dict[tuple[str, str], CohortDataModule] = {}
+#: Per site folder: the plan's digest and the site's tensors.  A simulation worker serves several sites in
+#: turn, so each keeps its own entry; a new plan (another run) replaces it.
+_CACHE: dict[str, tuple[str, CohortDataModule]] = {}
 
 
 def _prepare(config: Mapping[str, object], folder: str) -> tuple[dict, RiskModule, CohortDataModule]:
     """Params, a module built from the shared featurizer, and the site's tensors (kept while the plan is the same)."""
     params = json.loads(str(config["model"]))
     featurizer = featurizer_from_config(config)
-    key = (folder, featurizer_digest(config) + str(config["model"]))
-    if key not in _CACHE:
-        _CACHE.clear()
+    digest = featurizer_digest(config) + str(config["model"])
+    if _CACHE.get(folder, ("",))[0] != digest:
         site = Site.load(folder)
-        _CACHE[key] = site_data(site.cohort, site.labels, featurizer, params)
+        _CACHE[folder] = digest, site_data(site.cohort, site.labels, featurizer, params)
     _, module = build_module(params, featurizer, int(params["seed"]))
-    return params, module, _CACHE[key]
+    return params, module, _CACHE[folder][1]
 
 
 def _clipping_mod(msg, context, call_next):

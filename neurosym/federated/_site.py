@@ -48,7 +48,7 @@ class Site:
         return _load(str(Path(folder).resolve()))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _load(folder: str) -> Site:
     cohort = load_cohort(folder)
     if cohort.labels is None:
