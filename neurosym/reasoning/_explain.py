@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from neurosym._errors import InputError, UnknownIdError
+from neurosym._errors import EvaluationError, InputError, UnknownIdError
 from neurosym.data import Cohort
+from neurosym.logic import Model
 from neurosym.logic._ast import format_value
 from neurosym.logic._lookup import atom_text
 from neurosym.reasoning._grounding import Grounding, proof_atoms
@@ -87,13 +88,14 @@ def explain_prediction(model: "NeuroSymbolicModel", cohort: Cohort, patient_id: 
     logit = math.fsum([bias, residual or 0.0, *contributions.tolist()])
     risk = 1.0 / (1.0 + math.exp(-logit))
     neural = _neural_leaves(model, tensors, parts, features)
+    top = _with_neural_probabilities(model, grounding, parts["neural"][0])
     children: list[Node] = []
     present = set(proof_atoms(grounding))
     for j in np.argsort(-contributions, kind="stable"):
         key = model.atoms_[j]
         if key not in present or contributions[j] == 0.0:
             continue
-        node = grounding.top.explain(_ground_atom(key, str(patient_id)))
+        node = top.explain(_ground_atom(key, str(patient_id)))
         node = _expand(node, grounding, neural)
         node.probability = float(atoms[j])
         node.contribution = float(contributions[j])
@@ -109,6 +111,19 @@ def explain_prediction(model: "NeuroSymbolicModel", cohort: Cohort, patient_id: 
     return prediction
 
 
+def _with_neural_probabilities(model: "NeuroSymbolicModel", grounding: Grounding, neural: torch.Tensor) -> Model:
+    """The top program re-evaluated with the patient's neural facts at their current probabilities.
+
+    Its explainer then shows the most probable proof of each atom (max-product,
+    rule weights aside) and the neural facts' probabilities along it.
+    """
+    facts = dict(grounding.top_facts)
+    for q, name in enumerate(model.predicates):
+        if name in facts:
+            facts[name] = facts[name].assign(_prob=float(neural[q]))
+    return model._parts[1].evaluate(grounding.facts.with_relations(facts))
+
+
 def _ground_atom(key: str, patient_id: str) -> str:
     """``t2d_risk_factor(P, overweight)`` -> ``t2d_risk_factor("S01", overweight)``."""
     return key.replace("(P", "(" + format_value(patient_id), 1)
@@ -118,7 +133,7 @@ def _why_not(grounding: Grounding, atom: str) -> object:
     """Why ``atom`` does not hold, asked of the model that derives its relation."""
     rel = atom.split("(", 1)[0].strip()
     model = grounding.top if rel in grounding.top.derived_relations else grounding.lower
-    return model.why_not(atom)
+    return model.why_not(atom, depth=3)
 
 
 def _expand(node: Node, grounding: Grounding, neural: dict[str, NeuralLeaf]) -> Node:
@@ -132,7 +147,10 @@ def _expand(node: Node, grounding: Grounding, neural: dict[str, NeuralLeaf]) -> 
             return neural[leaf.relation]
         if leaf.relation in lower_derived:
             values = tuple((v - _EPOCH).days if isinstance(v, date) else v for v in leaf.values)
-            return grounding.lower.explain(atom_text(leaf.relation, values))
+            try:
+                return grounding.lower.explain(atom_text(leaf.relation, values))
+            except EvaluationError:  # a value that does not print back exactly: keep the fact itself
+                return leaf
         return leaf
 
     return _map_leaves(node, replace)

@@ -48,6 +48,8 @@ class Grounding:
     proofs : dict of str to pandas.DataFrame
         Per relevant relation: the prover's table (tuple columns, ``proof``,
         ``probability``, ``fact_ids``, ``rule_ids``).
+    top_facts : dict of str to pandas.DataFrame
+        The facts ``top`` was evaluated on (neural candidates with probability 1).
     """
 
     patient_ids: np.ndarray
@@ -56,6 +58,7 @@ class Grounding:
     top: Model
     prover: Prover
     proofs: dict[str, pd.DataFrame]
+    top_facts: dict[str, pd.DataFrame]
 
 
 @dataclass
@@ -127,7 +130,7 @@ def ground(program_parts: tuple[Program, Program], cohort_cut: Cohort, full_prog
     top = top_prog.evaluate(facts.with_relations(top_facts))  # Facts: proofs keep each record's source pointer
     prover = Prover(top)
     proofs = {rel: prover.proofs(rel, k=k).to_pandas() for rel in relations}
-    return Grounding(patient_ids, facts, lower, top, prover, proofs)
+    return Grounding(patient_ids, facts, lower, top, prover, proofs, top_facts)
 
 
 def _keys(relation: str, table: pd.DataFrame) -> pd.Series:

@@ -131,7 +131,7 @@ class ReasonerModule(pl.LightningModule):
         self.lr, self.weight_decay = lr, weight_decay
         self.heads = nn.ModuleDict({p.name: PredicateHead(p, lifelog_days) for p in self.predicates})
         self.rule_logits = nn.Parameter(torch.full((n_rules,), 2.0))
-        self.atom_raw = nn.Parameter(torch.full((n_atoms,), 0.0))
+        self.atom_raw = nn.Parameter(torch.full((n_atoms,), -3.0))  # softplus: 0.05, a start near the base rate
         rate = min(max(base_rate, 1e-3), 1 - 1e-3)
         self.bias = nn.Parameter(torch.tensor(float(np.log(rate / (1 - rate)))))
         self.residual = residual
