@@ -8,8 +8,9 @@ Training (``task = "train"``):
    featurizer all sites use;
 3. Flower's FedAvg or FedProx (``flwr.serverapp.strategy``) runs ``rounds``
    rounds, each site evaluating the global model on its validation
-   patients after each (unless ``evaluate`` is false); with differential privacy it is wrapped in
-   ``DifferentialPrivacyClientSideFixedClipping`` (sites clip their update,
+   patients after each (unless ``evaluate`` is false); with differential
+   privacy it is wrapped in ``DifferentialPrivacyClientSideFixedClipping``
+   (sites clip their update,
    the server adds Gaussian noise to the average) with Flower's RDP
    accountant (client-level DP: neighbouring federations differ by one site);
 4. the global :class:`~neurosym.neural.RiskModel` is written to
