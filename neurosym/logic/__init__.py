@@ -22,23 +22,14 @@ if TYPE_CHECKING:
     from neurosym.logic._explain import Explainer
     from neurosym.logic._prover import FACT_ID_BITS, Prover
 
-#: Names imported on first use, and their modules.
-_LAZY = {"Explainer": "neurosym.logic._explain", "Prover": "neurosym.logic._prover", "FACT_ID_BITS": "neurosym.logic._prover"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'neurosym.logic' has no attribute {name!r}")
-
-#: Names of the Spark and PostgreSQL engines, imported on first use (pyspark, psycopg and pyarrow load only then).
-_LAZY = {"SparkEngine": "_spark", "SparkRelation": "_spark", "spark_facts": "_spark",
+#: Names imported on first use and their modules: the proof machinery, and the Spark and PostgreSQL engines
+#: (pyspark, psycopg and pyarrow load only then).
+_LAZY = {"Explainer": "_explain", "Prover": "_prover", "FACT_ID_BITS": "_prover",
+         "SparkEngine": "_spark", "SparkRelation": "_spark", "spark_facts": "_spark",
          "PostgresEngine": "_postgres", "PostgresRelation": "_postgres"}
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 

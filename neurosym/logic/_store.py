@@ -39,7 +39,7 @@ from neurosym.logic._sql import table_name
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["LOOKUP_ROWS", "ResultStore", "arrow_type", "duckdb_connection", "relation_schema"]
+__all__ = ["DATABASE", "LOOKUP_ROWS", "ResultStore", "arrow_type", "duckdb_connection", "relation_schema"]
 
 #: Relations with at least this many rows are stored sorted by their arguments in a rebuilt connection, so
 #: point lookups (explain, why_not) prune storage blocks with DuckDB's min/max zone maps.
@@ -67,9 +67,21 @@ def relation_schema(types: list[str], source_type: str | None) -> pa.Schema:
     return pa.schema(fields)
 
 
+#: The compressed in-memory database every connection of :func:`duckdb_connection` works in.
+DATABASE = "neurosym"
+
+
 def duckdb_connection(threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection with neurosym's settings (no progress bar, unordered inserts)."""
+    """A fresh in-memory DuckDB connection with neurosym's settings (no progress bar, unordered inserts).
+
+    Its tables live in an attached in-memory database that DuckDB compresses (:data:`DATABASE`, the
+    connection's default): constant provenance columns and repeated patient ids cost next to nothing
+    (the rule library at 10k patients: 733 MB peak instead of 1137 MB, same time).  A cursor of the
+    connection starts in DuckDB's own default database: ``USE neurosym`` there.
+    """
     con = duckdb.connect(":memory:")
+    con.execute(f"ATTACH ':memory:' AS {DATABASE} (COMPRESS)")
+    con.execute(f"USE {DATABASE}")
     try:
         con.execute("SET enable_progress_bar = false")
     except duckdb.Error:  # inside Jupyter without ipywidgets DuckDB refuses to touch the setting; no bar shows there
@@ -124,6 +136,7 @@ class ResultStore:
             self._tables = {}
             reader = con.cursor()  # its own result set: an unfinished fetch on the connection does not block it
             try:
+                reader.execute(f"USE {DATABASE}")
                 for rel, types in self.types.items():
                     schema = relation_schema(types, self._sources.get(rel))
                     table = reader.sql(f"SELECT * FROM {table_name(rel)}").to_arrow_table()
