@@ -14,4 +14,5 @@ from neurosym.export._leaves import ResolvedRecord, resolve_leaf
 from neurosym.export._text import to_text
 from neurosym.export._timeline import TIMELINE_COLUMNS, patient_timeline, timeline_png
 
-__all__ = ["TIMELINE_COLUMNS", "ResolvedRecord", "patient_timeline", "resolve_leaf", "timeline_png", "to_fhir", "to_html", "to_json", "to_text", "write_html"]
+__all__ = ["TIMELINE_COLUMNS", "ResolvedRecord", "patient_timeline", "resolve_leaf", "timeline_png", "to_fhir", "to_html",
+           "to_json", "to_text", "write_html"]
