@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         engine, directory, memory_limit = args.child
         print(json.dumps(_run(engine, Path(directory), memory_limit)))
         return
-    rows = json.loads(RESULTS.read_text())["runs"] if RESULTS.exists() else []
+    rows: list[dict] = []
     for n in args.sizes:
         root = Path(args.data or tempfile.mkdtemp(prefix="neurosym-scale-")) / f"n{n}"
         made = generate(root, n, args.lifelog_share)
@@ -155,11 +155,14 @@ def main(argv: list[str] | None = None) -> None:
                    "parquet_mib": round(made["bytes"] / 2**20), "generate_seconds": made["seconds"], "memory_limit": args.memory_limit,
                    **result}
             print(json.dumps(row))
-            rows = [r for r in rows if not (r["engine"] == engine and r["patients"] == n)] + [row]
+            rows.append(row)
         if args.data is None:
             import shutil
 
             shutil.rmtree(root.parent, ignore_errors=True)
+    done = {(r["engine"], r["patients"]) for r in rows}
+    if RESULTS.exists():  # runs of other sizes and engines are kept (read now: another run may have written meanwhile)
+        rows += [r for r in json.loads(RESULTS.read_text())["runs"] if (r["engine"], r["patients"]) not in done]
     growth(rows)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "runs": sorted(rows, key=lambda r: (r["engine"], r["patients"]))},

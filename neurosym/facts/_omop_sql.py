@@ -27,7 +27,7 @@ codes (codes only are read; they are reference data, not patient data).
 
 Examples
 --------
->>> print(concept_sql("cdm", "c.condition_concept_id", "c.condition_source_value")[:60])
+>>> print(concept_sql("cdm", "c.condition_concept_id", "c.condition_source_value")[:59])
 CASE WHEN COALESCE(c.condition_concept_id, 0) = 0 THEN CASE
 """
 
@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
-from importlib import resources
 
 from neurosym._errors import EvaluationError
 from neurosym.data._units import _conversion_table, vital_kinds

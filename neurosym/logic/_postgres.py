@@ -246,8 +246,8 @@ class PostgresEngine:
         start = time.perf_counter()
         try:
             if limits.timeout is not None:
-                self_ms = max(1, int(limits.timeout * 1000))
-                con.execute(f"SET statement_timeout = {self_ms}")
+                ms = max(1, int(limits.timeout * 1000))
+                con.execute(f"SET statement_timeout = {ms}")
             backend = _PostgresTables(con, plan)
             schemas = SQLDriver(backend).run(plan, inputs, limits)
             if limits.timeout is not None and time.perf_counter() - start > limits.timeout:
