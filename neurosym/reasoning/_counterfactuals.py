@@ -2,8 +2,11 @@
 
 :func:`counterfactuals` is model-agnostic: it only calls
 ``model.predict_proba(cohort, landmarks)``, on copies of the patient whose
-modifiable facts were edited with :func:`neurosym.data.edit_facts`.  All the
-candidates of one size are scored in one call, on one cohort of copies.
+modifiable facts were edited with :func:`neurosym.data.edit_facts`.  Every
+candidate (single interventions, pairs, ... up to ``max_changes``) and the
+unchanged patient are copies in one cohort, scored by one call: a model's
+cost per call (grounding rules, loading ontologies) outweighs its cost per
+copy.
 
 The search grid (:data:`CHANGE_GRID`) has, per intervention, a few clinically
 plausible steps, level 1 (smallest) upwards:
@@ -88,7 +91,7 @@ def counterfactuals(model: RiskPredictor, cohort: Cohort, patient_id: str, landm
     threshold : float
         The risk to get below, in (0, 1).
     max_changes : int, default 2
-        Most interventions combined (single ones are tried first).
+        Most interventions combined (single ones rank first).
     max_results : int, default 3
     weeks : int, default 13
         Lifelog window of the steps and sleep changes.
@@ -139,17 +142,12 @@ def counterfactuals(model: RiskPredictor, cohort: Cohort, patient_id: str, landm
     facts = modifiable_facts(cohort, pd.DataFrame({"patient_id": [patient_id], "landmark": [stamp]}), weeks=weeks)
     now = dict(zip(facts["fact"], facts["value"]))
     steps = _steps(now, grid)
-    scored: list[tuple[tuple[_Step, ...], float, dict]] = []
-    crossing: list[tuple[_Step, ...]] = []
-    for size in range(1, max_changes + 1):
-        combos = [c for c in _combinations(steps, size) if not any(_contains(c, done) for done in crossing)]
-        if not combos and size > 1:
-            break
-        baseline, results = _score(model, cohort, patient_id, stamp, combos, weeks)
-        if baseline < threshold:
-            return []
-        scored.extend((c, risk, after) for c, (risk, after) in zip(combos, results))
-        crossing.extend(c for c, (risk, _) in zip(combos, results) if risk < threshold)
+    combos = [c for size in range(1, max_changes + 1) for c in _combinations(steps, size)]
+    baseline, results = _score(model, cohort, patient_id, stamp, combos, weeks)
+    if baseline < threshold:
+        return []
+    scored = [(c, risk, after) for c, (risk, after) in zip(combos, results)]
+    crossing = [c for c, risk, _ in scored if risk < threshold]
     found = [s for s in scored if s[1] < threshold]
     order = list(grid)
     if found:  # the least effort first, none containing another crossing set
