@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import fields, is_dataclass
+from dataclasses import MISSING, fields, is_dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -96,7 +96,10 @@ def from_dict(document: dict[str, Any]) -> Node:
         cls = _KINDS.get(doc["kind"])
         if cls is None:
             raise InputError(f"trace node {doc['id']} has unknown kind {doc['kind']!r}; known: {', '.join(sorted(_KINDS))}")
-        nodes[doc["id"]] = cls(**{k: _field(k, v) for k, v in doc.items() if k not in ("id", "kind", *_LISTS_OF_NODES)})
+        given = {k: _field(k, v) for k, v in doc.items() if k not in ("id", "kind", *_LISTS_OF_NODES)}
+        left_out = {f.name: None for f in fields(cls) if f.name not in given and f.default is MISSING
+                    and f.default_factory is MISSING}  # a required field that was None is left out of the document
+        nodes[doc["id"]] = cls(**given, **left_out)
     for doc in document["nodes"]:
         for key in _LISTS_OF_NODES:
             if key in doc:

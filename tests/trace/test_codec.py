@@ -7,7 +7,7 @@ import pytest
 
 from neurosym import InputError
 from neurosym.export import to_json
-from neurosym.trace import Change, Counterfactual, Prediction, TraceError, from_dict, to_dict, validate
+from neurosym.trace import Change, Counterfactual, Prediction, RuleAttempt, TraceError, WhyNot, from_dict, to_dict, validate
 from sample_traces import every_kind, faithful_prediction
 
 
@@ -18,6 +18,13 @@ def test_round_trip_is_exact_and_keeps_shared_nodes_shared(make):
     back = from_dict(json.loads(json.dumps(doc)))
     assert to_dict(back) == doc
     assert [type(n).__name__ for n in back.walk()] == [type(n).__name__ for n in make().walk()]
+
+
+def test_a_required_field_that_was_none_reads_back_as_none():
+    report = WhyNot("dm(b)", False, [RuleAttempt("ada.a1c", "dm(P) :- lab(P, V).", None, "no rule head matches")])
+    doc = to_dict(report)
+    assert "failed_literal" not in doc["nodes"][1]
+    assert from_dict(doc).attempts[0].failed_literal is None and to_dict(from_dict(doc)) == doc
 
 
 def test_shared_subproof_is_one_object_after_reading():
