@@ -123,6 +123,7 @@ def run_setting(n_sites: int, n_patients: int, rounds: int, local_epochs: int, m
             "single_site_auroc_max": float(np.max(singles)), "single_sites_trained": len(singles),
             "rounds": rounds, "local_epochs": local_epochs, "rounds_to_converge": converged,
             "validation_auroc_by_round": [float(v) for v in val],
+            "sites_trained_by_round": [int(v) for v in result.rounds["sites_trained"]],
             "bytes_per_round": float(result.rounds["bytes_sent"].mean()),
             "bytes_per_site_per_round": float(result.rounds["bytes_sent"].mean() / n_sites),
             "federated_wall_s": result.seconds, "round_s": float(result.rounds["seconds"].mean()),

@@ -63,11 +63,18 @@ def load_weights(module: RiskModule, state: Mapping[str, torch.Tensor]) -> RiskM
 
 def site_data(cohort: Cohort, labels: pd.DataFrame, featurizer: Featurizer, params: Mapping[str, object]
               ) -> CohortDataModule:
-    """A site's tensors under the shared featurizer, split into local train and validation patients (seeded)."""
+    """A site's tensors under the shared featurizer, split into local train and validation patients (seeded).
+
+    When the training patients would leave a last batch of one (batch norm
+    cannot train on it), that patient joins the validation patients.
+    """
     data = CohortDataModule(cohort, labels, featurizer, int(params["batch_size"]), float(params["val_fraction"]),
                             int(params["seed"]))
     data.prepare_data()
     data.setup("fit")
+    if len(data.train_idx) % int(params["batch_size"]) == 1:  # a last batch of one patient breaks batch norm
+        data.val_idx = np.sort(np.append(data.val_idx, data.train_idx[-1]))
+        data.train_idx = data.train_idx[:-1]
     return data
 
 

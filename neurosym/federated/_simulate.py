@@ -66,8 +66,9 @@ class FederatedResult:
     rounds : pandas.DataFrame
         Per round: ``train_loss`` (weighted over sites), ``eval_loss`` and
         ``eval_auroc`` (the global model on the sites' validation patients,
-        weighted by their number), ``seconds`` and ``bytes_sent`` (by all
-        sites, from the audit log).
+        weighted by their number), ``seconds``, ``bytes_sent`` (by all
+        sites, from the audit log) and ``sites_trained`` (sites whose update
+        arrived; a site that fails is left out of that round's average).
     audit : pandas.DataFrame
         :func:`read_audit` of the run: every item of every message that left a site.
     privacy : dict or None
@@ -173,6 +174,7 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     table = pd.DataFrame(summary["rounds"])
     sent = audit[audit["message_type"] == "train"].drop_duplicates(["site", "message"])
     table["bytes_sent"] = table["round"].map(sent.groupby("round")["message_bytes"].sum()).fillna(0).astype(int)
+    table["sites_trained"] = table["round"].map(sent.groupby("round").size()).fillna(0).astype(int)
     return FederatedResult(RiskModel.load(out / "model.pt"), table, audit, summary["privacy"], seconds)
 
 

@@ -71,3 +71,14 @@ def test_training_is_seeded_and_evaluation_scores_the_validation_patients(setup)
     loss, auroc, n = evaluate_local(module, data)
     assert n == len(data.val_idx) and 0 <= auroc <= 1 and np.isfinite(loss)
     assert torch.is_tensor(data.tensors["label"])
+
+
+def test_no_training_batch_of_one_patient(setup):
+    params, featurizer, data = setup
+    cohort, labels = data.cohort, data.labels
+    n_train = len(data.train_idx)
+    odd = site_data(cohort, labels, featurizer, params | {"batch_size": n_train - 1})
+    assert len(odd.train_idx) == n_train - 1 and len(odd.val_idx) == len(data.val_idx) + 1
+    assert sorted(np.concatenate([odd.train_idx, odd.val_idx]).tolist()) == list(range(len(labels.index)))
+    _, module = build_module(params, featurizer)
+    assert np.isfinite(train_local(module, odd, epochs=1))

@@ -17,6 +17,7 @@ def test_rounds_table_and_bytes_come_from_the_run(fed_run, fed_settings):
     assert result.rounds["round"].tolist() == list(range(1, rounds + 1))
     assert result.rounds[["train_loss", "eval_loss", "eval_auroc", "seconds"]].notna().all().all()
     assert result.rounds["eval_auroc"].between(0, 1).all()
+    assert result.rounds["sites_trained"].tolist() == [2] * rounds
     train = result.audit[result.audit["message_type"] == "train"].drop_duplicates(["site", "message"])
     assert result.rounds["bytes_sent"].tolist() == train.groupby("round")["message_bytes"].sum().tolist()
     assert result.seconds > result.rounds["seconds"].sum()
