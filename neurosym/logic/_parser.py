@@ -215,7 +215,8 @@ class _Parser:
         return params
 
     def clause(self) -> list[Rule]:
-        """One rule, or one per alternative of a body with Soufflé's disjunction (ids ``<id>#1``, ``<id>#2`` ...)."""
+        """One rule, or one per head and alternative of a body (Soufflé's several heads and disjunction; ids ``<id>#1``,
+        ``<id>#2`` ...)."""
         start = self.tok
         notes: dict[str, str] = {}
         while self.at("@"):
@@ -238,18 +239,24 @@ class _Parser:
         head_tok = self.tok
         if head_tok.kind != "ident":
             raise self.error(f"expected a rule head (a relation name in lower case), found {_describe(head_tok)}")
-        head = self.atom(head=True)
+        heads = [self.atom(head=True)]
+        while self.at(",") and self.peek().kind == "ident":  # Soufflé's several heads sharing one body
+            self.advance()
+            heads.append(self.atom(head=True))
         bodies: list[list[Literal]] = [[]]
         if self.at(":-"):
             self.advance()
             bodies = self.alternatives()
             if not self.at("."):
                 raise self.error(f"expected ',' or '.', found {_describe(self.tok)}")
+        elif len(heads) > 1:
+            raise self.error(f"several heads need a body (':-'), found {_describe(self.tok)}")
         self.expect(".", "'.' at the end of the rule")
         rule_id = notes.get("id") or f"{self.path}:{start.line}:{start.col}"
-        ids = [rule_id] if len(bodies) == 1 else [f"{rule_id}#{k}" for k in range(1, len(bodies) + 1)]
+        pairs = [(head, body) for head in heads for body in bodies]
+        ids = [rule_id] if len(pairs) == 1 else [f"{rule_id}#{k}" for k in range(1, len(pairs) + 1)]
         return [Rule(head, tuple(body), i, notes.get("cite"), notes.get("doc"), self.span(start), self.path, helper="helper" in notes)
-                for i, body in zip(ids, bodies)]
+                for i, (head, body) in zip(ids, pairs)]
 
     def alternatives(self) -> list[list[Literal]]:
         """A rule body: conjunctions separated by ``;`` (Soufflé's disjunction), as the bodies of one rule each.

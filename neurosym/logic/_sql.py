@@ -128,7 +128,7 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
         if term.op in _BITWISE:  # integer operands (checked by the types); '^' gives an integral double, made an integer
             return exp.Paren(this=_BITWISE[term.op](this=cast(left, "number"), expression=cast(right, "number")))
         if term.op in _LOGICAL:
-            return cast(exp.Paren(this=_LOGICAL[term.op](this=_true(left), expression=_true(right))), "number")
+            return _one_if(_LOGICAL[term.op](this=_true(left), expression=_true(right)))
         return exp.Paren(this=_ARITH[term.op](this=left, expression=right))
     if isinstance(term, Call):
         args = [compile_term(a, env) for a in term.args]
@@ -152,11 +152,16 @@ def _true(value: exp.Expression) -> exp.Expression:
     return exp.Paren(this=exp.NEQ(this=value, expression=exp.Literal.number(0)))
 
 
+def _one_if(condition: exp.Expression) -> exp.Expression:
+    """1 where ``condition`` holds, else 0 (a CASE: PostgreSQL casts no boolean to BIGINT)."""
+    return exp.Case(ifs=[exp.If(this=condition, true=literal(1))], default=literal(0))
+
+
 _CONVERSIONS: dict[str, Callable[[exp.Expression], exp.Expression]] = {
     "to_float": lambda x: cast(x, "float"),
     "to_unsigned": lambda x: cast(exp.func("TRUNC", x), "number"),
     "bnot": lambda x: exp.BitwiseNot(this=exp.Paren(this=x)),
-    "lnot": lambda x: cast(exp.Paren(this=exp.EQ(this=x, expression=exp.Literal.number(0))), "number"),
+    "lnot": lambda x: _one_if(exp.EQ(this=x, expression=exp.Literal.number(0))),
 }
 
 

@@ -224,7 +224,7 @@ def test_integer_operators_reject_floats():
 
 @pytest.mark.parametrize("engine", ["native", "pydatalog"])
 def test_souffle_disjunction(engine):
-    """';' between alternatives, parenthesised groups and negated groups (De Morgan) expand to one rule each."""
+    """';' between alternatives, parenthesised groups, negated groups (De Morgan) and several heads: one rule each."""
     text = """
     .decl a(x: number)
     .decl b(x: number)
@@ -232,6 +232,7 @@ def test_souffle_disjunction(engine):
     u(x) :- a(x), (x = 1 ; b(x)).
     v(x) :- a(x), !(b(x) ; x = 4).
     w(x) :- b(x) ; a(x), x > 3.
+    h1(x), h2(x) :- b(x), x > 2.
     """
     program = Program.from_text(text)
     assert [r.id for r in program.rules if r.head.rel == "u"] == ["<text>:5:5#1", "<text>:5:5#2"]
@@ -239,5 +240,8 @@ def test_souffle_disjunction(engine):
     assert model.query("u").values.tolist() == [[1], [2], [3]]
     assert model.query("v").values.tolist() == [[1]]
     assert model.query("w").values.tolist() == [[2], [3], [4]]
+    assert model.query("h1").values.tolist() == model.query("h2").values.tolist() == [[3]]
     with pytest.raises(RuleSyntaxError, match="a negated group may hold only single atoms or comparisons"):
         Program.from_text(".decl a(x: number)\nv(x) :- a(x), !(a(x), x > 1 ; x = 4).")
+    with pytest.raises(RuleSyntaxError, match=r"<text>:1:11: several heads need a body"):
+        Program.from_text("a(1), b(2).")
