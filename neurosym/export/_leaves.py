@@ -4,7 +4,8 @@ A fact leaf with a structured :class:`~neurosym.trace.SourceRef` resolves to the
 timeline events or lifelog days) carrying that dataset, table, row and id, whose patient, dates and value agree with
 the fact.  An ``index_day`` fact resolves to the landmark it was read from (the cohort's labels, the landmark given,
 or the patient's last recorded day); a fact written in a rule file to its line in that file.  An ontology leaf
-resolves when every edge of its path exists in the ontology.
+resolves when every edge of its path exists in the ontology; a neural leaf to the patient's measurements and worn
+lifelog days inside the input window it read.
 
 Examples
 --------
@@ -36,7 +37,7 @@ from neurosym._errors import TraceError
 from neurosym.data import Cohort
 from neurosym.logic import parse_atom
 from neurosym.ontology import Ontology
-from neurosym.trace import FactLeaf, Node, OntologyLeaf
+from neurosym.trace import FactLeaf, NeuralLeaf, Node, OntologyLeaf
 
 __all__ = ["ResolvedRecord", "resolve_leaf"]
 
@@ -47,7 +48,7 @@ _DATE_COLUMNS = ("time", "end_time", "date", "birth_date", "death_date", "landma
 @dataclass(frozen=True)
 class ResolvedRecord:
     """The record a leaf names: where it is (``table``: ``patients``, ``events``, ``daily``, ``labels``, ``landmark``,
-    ``rule file`` or ``ontology``; ``index``: its position there) and its fields."""
+    ``rule file``, ``ontology`` or ``window``; ``index``: its position there) and its fields."""
 
     table: str
     index: int | None
@@ -60,7 +61,7 @@ def resolve_leaf(leaf: Node, cohort: Cohort, *, ontology: Ontology | None = None
 
     Parameters
     ----------
-    leaf : FactLeaf or OntologyLeaf
+    leaf : FactLeaf, OntologyLeaf or NeuralLeaf
     cohort : Cohort
         The cohort the trace was computed from.
     ontology : Ontology, optional
@@ -73,12 +74,15 @@ def resolve_leaf(leaf: Node, cohort: Cohort, *, ontology: Ontology | None = None
     ------
     TraceError
         The pointer names no record, more than one, or a record that disagrees with the fact (patient, date, value);
-        an ontology path edge that the ontology lacks; a leaf with no pointer.
+        an ontology path edge that the ontology lacks; a neural leaf without a window or with no input inside it; a
+        leaf with no pointer.
     """
     if isinstance(leaf, OntologyLeaf):
         return _ontology_path(leaf, ontology or Ontology.load("clinical"))
+    if isinstance(leaf, NeuralLeaf):
+        return _input_window(leaf, cohort)
     if not isinstance(leaf, FactLeaf):
-        raise TraceError(f"only fact and ontology leaves point to records, not a {leaf.kind} node")
+        raise TraceError(f"only fact, ontology and neural leaves point to records, not a {leaf.kind} node")
     s = leaf.source
     if s is None:
         raise TraceError(f"leaf {leaf.atom} has no source pointer")
@@ -177,3 +181,21 @@ def _ontology_path(leaf: OntologyLeaf, ontology: Ontology) -> ResolvedRecord:
         if not ok:
             raise TraceError(f"ontology leaf {leaf.atom}: no {step.edge} edge {a} -> {b} in ontology {ontology.name!r}")
     return ResolvedRecord("ontology", None, {"path": leaf.text, "edges": len(curies) - 1})
+
+
+def _input_window(leaf: NeuralLeaf, cohort: Cohort) -> ResolvedRecord:
+    """The measurements and worn lifelog days of the leaf's patient from ``window_start`` to ``window_end``."""
+    if leaf.window_start is None or leaf.window_end is None:
+        raise TraceError(f"neural leaf {leaf.atom} states no input window")
+    patient = str(parse_atom(leaf.atom).args[0].value)
+    start, end = pd.Timestamp(leaf.window_start), pd.Timestamp(leaf.window_end) + pd.Timedelta(days=1)
+    events, daily = cohort.events, cohort.lifelog.daily
+    measured = int(((events["patient_id"].astype(str) == patient) & events["value"].notna()
+                    & (events["time"] >= start) & (events["time"] < end)).sum())
+    worn = int(((daily["patient_id"].astype(str) == patient) & (daily["worn_minutes"].fillna(0) > 0)
+                & (daily["date"] >= start) & (daily["date"] < end)).sum())
+    if not measured and not worn:
+        raise TraceError(f"neural leaf {leaf.atom}: no measurement or worn day of {patient} in its window "
+                         f"{leaf.window_start}..{leaf.window_end}")
+    return ResolvedRecord("window", None, {"patient_id": patient, "window_start": leaf.window_start,
+                                           "window_end": leaf.window_end, "measurements": measured, "worn_days": worn})

@@ -1,13 +1,14 @@
-"""The leaf test: every fact and ontology leaf of many traces resolves to the record it names."""
+"""The leaf test: every fact, ontology and neural leaf of many traces resolves to the record(s) it names."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 
 from neurosym.export import resolve_leaf
 from neurosym.ontology import Ontology
-from neurosym.trace import FactLeaf, OntologyLeaf, OntologyStep, SourceRef, TraceError
+from neurosym.trace import FactLeaf, NeuralLeaf, OntologyLeaf, OntologyStep, SourceRef, TraceError
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +88,9 @@ def test_omop_leaves_name_rows_of_the_csv(source, traces):
     (FactLeaf("note(p1)", "note", ["p1"], source=SourceRef(text="a sticky note")), "points to 'a sticky note', which names no record"),
     (FactLeaf("d(x)", "d", ["x"], source=SourceRef(text="fact in /nonexistent/d.dl line 3")),
      "names /nonexistent/d.dl line 3, a file that does not exist"),
+    (NeuralLeaf('low_activity_pattern("S000001")', "m", 0.5), r'neural leaf low_activity_pattern\("S000001"\) states no input window'),
+    (NeuralLeaf('low_activity_pattern("S000001")', "m", 0.5, date(1990, 1, 1), date(1990, 2, 1)),
+     "no measurement or worn day of S000001 in its window 1990-01-01..1990-02-01"),
     (OntologyLeaf("is_a(icd10cm, E11, icd10cm, I10-I16)", [OntologyStep("icd10cm", "E11"), OntologyStep("icd10cm", "I10-I16", edge="is_a")]),
      "no is_a edge icd10cm:E11 -> icd10cm:I10-I16 in ontology"),
 ])
@@ -95,6 +99,19 @@ def test_unresolvable_leaves_raise(leaf, message, clinical):
 
     with pytest.raises(TraceError, match=message):
         resolve_leaf(leaf, synthetic_cohort(2, seed=0), ontology=clinical)
+
+
+def test_a_neural_leaf_resolves_to_its_input_window():
+    from neurosym.data import synthetic_cohort
+
+    cohort = synthetic_cohort(5, seed=0)
+    daily = cohort.lifelog.daily
+    patient, first = str(daily["patient_id"].iloc[0]), daily["date"].iloc[0].date()
+    worn = daily[(daily["patient_id"] == patient) & (daily["worn_minutes"] > 0)
+                 & (daily["date"] <= pd.Timestamp(first) + pd.Timedelta(days=29))]
+    leaf = NeuralLeaf(f'low_activity_pattern("{patient}")', "m", 0.5, first, first + timedelta(days=29))
+    found = resolve_leaf(leaf, cohort)
+    assert found.table == "window" and found.record["worn_days"] == len(worn) > 0
 
 
 def test_a_leaf_whose_fact_disagrees_with_its_record_raises():

@@ -41,10 +41,10 @@ def test_trace_is_faithful_and_every_leaf_resolves(fitted, trace):
     kinds = {"fact": 0, "ontology": 0, "neural": 0}
     for leaf in trace.leaves():
         kinds[leaf.kind] += 1
-        if isinstance(leaf, NeuralLeaf):
-            assert leaf.window_start < leaf.window_end <= trace.landmark and leaf.attributions
-            continue
         found = resolve_leaf(leaf, cohort, landmark=trace.landmark)
+        if isinstance(leaf, NeuralLeaf):
+            assert leaf.window_start < leaf.window_end < trace.landmark and leaf.attributions
+            assert found.record["measurements"] + found.record["worn_days"] > 0
         if isinstance(leaf, FactLeaf) and found.table in ("patients", "events", "daily"):
             assert str(found.record["patient_id"]) == patient
     assert kinds["fact"] > 0 and kinds["neural"] > 0, kinds
