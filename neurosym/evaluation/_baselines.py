@@ -97,10 +97,11 @@ class LastValueLogistic(_FeatureBaseline):
 class EngineeredGBM(_FeatureBaseline):
     """Gradient boosting on engineered features.
 
-    Per analyte: last value, mean, slope over time, spread, share observed
-    and recency; per code of the vocabulary (up to ``max_code_features``, the
-    most common): present before the landmark; per lifelog channel: the same
-    six summaries over worn days, the weekend-minus-weekday difference, plus
+    Per analyte: the :data:`~neurosym.neural.SERIES_SUMMARIES` (last value,
+    mean, slope over time, spread, successive difference, last minus first,
+    share observed, recency); per code of the vocabulary (up to
+    ``max_code_features``, the most common): present before the landmark; per
+    lifelog channel: the same summaries over worn days, the weekend-minus-weekday difference, plus
     wear statistics; age, sex and record volume.
 
     Parameters

@@ -51,3 +51,14 @@ def test_output_shapes():
     out = LifelogEncoder(4, 30, dim=6)(torch.zeros(5, 30, 4), torch.zeros(5, 30, 4) > 0, torch.zeros(5, 30),
                                        torch.zeros(5, 30) > 0, torch.arange(5))
     assert out.shape == (5, 6) and np.isfinite(out.detach().numpy()).all()
+
+
+def test_linear_scores_a_rare_leaf_as_its_parents_unless_flat():
+    table = torch.tensor([[0, 0, 0], [1, 3, 4], [2, 3, 4]])    # codes 1 and 2: leaves under concepts 3 and 4
+    gram, flat = RecordEncoder(table, 4, dim=4), RecordEncoder(table, 4, dim=4, flat=True)
+    for enc in (gram, flat):
+        enc.wide.weight.data.copy_(torch.tensor([[0.0], [0.5], [0.0], [1.0], [0.25]]))
+    codes = torch.tensor([[2, 0], [1, 2], [0, 0]])
+    assert gram.linear(codes).tolist() == [1.25, 3.0, 0.0]     # code 2 (weight 0) scores as its ancestors
+    assert flat.linear(codes).tolist() == [0.0, 0.5, 0.0]
+    assert torch.equal(RecordEncoder(table, 4, dim=4).linear(codes), torch.zeros(3))  # weights start at 0

@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 from neurosym import NeurosymError, NotFittedError
 from neurosym.data import synthetic_cohort
-from neurosym.neural import RiskModel
+from neurosym.neural import RiskModel, validation_share
 from neurosym.tasks import ground_truth_labels
 
 SMALL = dict(max_epochs=2, lifelog_days=28, max_codes=16, lab_steps=4, progress_bar=False)
@@ -74,3 +74,20 @@ def test_learns_a_planted_signal_across_record_and_lifelog():
     assert 0.3 < test["label"].mean() < 0.6
     assert roc_auc_score(risk["label"], risk["risk"]) > 0.85
     assert len(model.history_) >= 2 and all("val_auroc" in h for h in model.history_)
+
+
+def test_validation_share_grows_on_small_data_up_to_its_cap():
+    y = np.array([1] * 50 + [0] * 950)
+    assert validation_share(y, 0.2, 40) == pytest.approx(0.4)            # 40 / 50 events, capped at 0.4
+    assert validation_share(np.array([1] * 400 + [0] * 600), 0.2, 40) == 0.2
+    assert validation_share(y, 0.0, 40) == 0.0
+
+
+def test_min_epochs_and_the_wide_code_weights(small):
+    cohort, labels = small
+    model = RiskModel(**{**SMALL, "max_epochs": 5}, min_epochs=4, patience=1, seed=0).fit(cohort, labels)
+    assert len(model.history_) >= 4
+    wide = model.module_.encoders["record"].wide.weight
+    assert wide.abs().sum().item() > 0 and wide[0].item() == 0.0        # trained; padding stays 0
+    shrunk = RiskModel(**SMALL, wide_l2=1e6, seed=0).fit(cohort, labels).module_.encoders["record"].wide.weight
+    assert shrunk.abs().max().item() < wide.abs().max().item() / 10
