@@ -156,7 +156,8 @@ class Model:
     def count(self, rel: str) -> int:
         """Number of tuples in ``rel``."""
         args = ", ".join(f"c{i}" for i in range(len(self._types(rel)))) or "1"
-        return int(self.connect().execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT {args} FROM {table_name(rel)})").fetchone()[0])
+        rows = table_name(rel) if rel in self.store.sets else f"(SELECT DISTINCT {args} FROM {table_name(rel)})"
+        return int(self.connect().execute(f"SELECT COUNT(*) FROM {rows}").fetchone()[0])
 
     def write_csv_dir(self, directory: str | Path, relations: list[str] | None = None) -> list[Path]:
         """Write one tab-separated ``<relation>.csv`` per relation (default: derived ones), no header, rows sorted.
@@ -183,7 +184,8 @@ class Model:
         columns = ", ".join(args)
         shown = ", ".join(f"CASE WHEN {a} = trunc({a}) AND abs({a}) < 1e15 THEN CAST(CAST({a} AS BIGINT) AS VARCHAR) "
                           f"ELSE CAST({a} AS VARCHAR) END AS {a}" if t == "float" else a for a, t in zip(args, types))
-        query = f"SELECT {shown} FROM (SELECT DISTINCT {columns} FROM {table_name(relation)} ORDER BY {columns})"
+        distinct = "" if relation in self.store.sets else "DISTINCT "
+        query = f"SELECT {shown} FROM (SELECT {distinct}{columns} FROM {table_name(relation)} ORDER BY {columns})"
         self.connect().execute(f"COPY ({query}) TO {literal(str(path)).sql('duckdb')} "
                                f"(FORMAT csv, DELIMITER {literal(delimiter).sql('duckdb')}, HEADER false, QUOTE '', ESCAPE '')")
         return path

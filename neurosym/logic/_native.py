@@ -250,12 +250,12 @@ class NativeEngine:
             timer.daemon = True
             timer.start()
         stratum: list[str] = []
+        sets = (set(plan.types) - set(inputs)) | deduplicated_inputs(plan)  # relations stored without duplicates
+        empty = set(plan.types) - set(inputs) - {r.head.rel for r in plan.rules if r.is_fact}  # until derived
         try:
             self._create_tables(con, plan, inputs)
             self._load_inputs(con, plan, inputs)
             self._load_rule_facts(con, plan)
-            sets = (set(plan.types) - set(inputs)) | deduplicated_inputs(plan)  # relations stored without duplicates
-            empty = set(plan.types) - set(inputs) - {r.head.rel for r in plan.rules if r.is_fact}  # until derived
             for stratum in plan.strata:
                 self._stratum(con, plan, stratum, start, limits, sets, empty)
         except duckdb.InterruptException as err:
@@ -268,7 +268,8 @@ class NativeEngine:
         finally:
             if timer is not None:
                 timer.cancel()
-        return ResultStore(None, plan.types, connection=con, sources={rel: data.source_type for rel, data in inputs.items()})
+        return ResultStore(None, plan.types, connection=con, sources={rel: data.source_type for rel, data in inputs.items()},
+                           sets=sets)
 
     def _connection(self, inputs: Mapping[str, InputRelation]) -> duckdb.DuckDBPyConnection:
         """The database the facts were read into (when they all are in one), else a fresh one."""
@@ -370,7 +371,7 @@ class NativeEngine:
                 self._insert(con, plan, rel, sql)
             return
         if _linear(plan, stratum, rules):
-            self._recursive_cte(con, plan, stratum[0], rules)
+            self._recursive_cte(con, plan, stratum[0], rules, fresh=stratum[0] in empty)
             return
         # Semi-naive rounds alternate between two delta tables per relation, so no table is renamed or dropped
         # inside the loop: round k writes delta_<rel>_<k % 2> and its rules read the other one.
@@ -438,7 +439,7 @@ class NativeEngine:
         return (f"SELECT {lead}CAST(_k // {_PACK} AS INTEGER) AS _h, CAST(_k % {_PACK} AS INTEGER) AS _r, "
                 f"CAST(_p AS DOUBLE) AS _p, _s FROM ({grouped}) AS g")
 
-    def _recursive_cte(self, con, plan: Plan, rel: str, rules: list[tuple[int, Rule]]) -> None:
+    def _recursive_cte(self, con, plan: Plan, rel: str, rules: list[tuple[int, Rule]], fresh: bool) -> None:
         """Evaluate a linearly recursive relation with one ``WITH RECURSIVE ... UNION`` query.
 
         The database keeps the deduplication table across iterations, which is
@@ -461,9 +462,10 @@ class NativeEngine:
         anchor = base[0] if len(base) == 1 else exp.union(*base, distinct=True)
         steps = step[0] if len(step) == 1 else exp.union(*step, distinct=False)
         query = (f"WITH RECURSIVE {cte}({', '.join(args)}) AS ({anchor.sql(DIALECT)} UNION {steps.sql(DIALECT)}) "
-                 f"SELECT {', '.join(args)}, NULL, NULL, 1.0, NULL FROM {cte} AS n "
-                 f"WHERE NOT EXISTS (SELECT 1 FROM {table_name(rel)} AS x WHERE "
-                 + " AND ".join(f"x.{a} = n.{a}" for a in args) + ")")
+                 f"SELECT {', '.join(args)}, NULL, NULL, 1.0, NULL FROM {cte} AS n")
+        if not fresh:  # the table holds stated facts, which the recursion also returns
+            query += (f" WHERE NOT EXISTS (SELECT 1 FROM {table_name(rel)} AS x WHERE "
+                      + " AND ".join(f"x.{a} = n.{a}" for a in args) + ")")
         con.execute(f"INSERT INTO {table_name(rel)} {query}")
 
     def _variants(self, plan: Plan, rules: list[tuple[int, Rule]], members: set[str], parity: int) -> dict[str, str]:

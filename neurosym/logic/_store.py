@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -110,10 +110,14 @@ class ResultStore:
     sources : mapping, optional
         Relation -> type of its ``_s`` source references (``number`` or
         ``symbol``; ``symbol`` when absent), for the exported tables.
+    sets : iterable of str, optional
+        Relations the engine stored without duplicate tuples (with ``connection``): counting and writing them
+        needs no ``DISTINCT``.  Not kept by pickling or :meth:`save` (then every relation is deduplicated).
     """
 
     def __init__(self, tables: Mapping[str, pa.Table] | None, types: Mapping[str, list[str]], *,
-                 connection: duckdb.DuckDBPyConnection | None = None, sources: Mapping[str, str | None] | None = None) -> None:
+                 connection: duckdb.DuckDBPyConnection | None = None, sources: Mapping[str, str | None] | None = None,
+                 sets: Iterable[str] = ()) -> None:
         if tables is None and connection is None:
             raise EvaluationError("a result store needs its tables or an engine connection holding them")
         self.types = {rel: list(t) for rel, t in types.items()}
@@ -121,6 +125,7 @@ class ResultStore:
         if self._tables is not None and (missing := sorted(set(self.types) - set(self._tables))):
             raise EvaluationError(f"the result store has no table for {', '.join(missing)}")
         self._sources = dict(sources or {})
+        self.sets = frozenset(sets)
         self._con = connection
         self._pid = os.getpid()
         self._adopted = connection is not None
