@@ -55,7 +55,7 @@ CONCEPTS = {
 
 
 def concept_scores(model: NeuroSymbolicModel, cohort, test: pd.DataFrame) -> list[dict[str, object]]:
-    """AUROC and accuracy (at 0.5) of each neural predicate against its latent concept, on patients it reads."""
+    """AUROC and accuracy (at 0.5) of each neural predicate against its latent concept, on the patients it reads."""
     atoms = model.predict_atoms(cohort, test)
     truth = cohort.labels.set_index("patient_id")
     rows = []
@@ -63,10 +63,7 @@ def concept_scores(model: NeuroSymbolicModel, cohort, test: pd.DataFrame) -> lis
         if name not in atoms:
             continue
         latent = truth.loc[atoms["patient_id"].astype(str), column].to_numpy(dtype=float)
-        keep = np.isfinite(latent)
-        wearers = truth.loc[atoms["patient_id"].astype(str), "has_wearable"].to_numpy(dtype=bool)
-        if name != "rising_glycemic_trajectory":
-            keep &= wearers  # lifelog concepts are observable only with a wearable
+        keep = np.isfinite(latent) & atoms[name].notna().to_numpy()  # patients with a candidate fact
         y, p = concept(latent[keep]), atoms[name].to_numpy()[keep]
         rows.append({"predicate": name, "latent": column, "patients": int(keep.sum()), "auroc": auroc(y, p),
                      "accuracy": float(((p >= 0.5) == y).mean()), "positive_share": float(y.mean())})

@@ -301,18 +301,21 @@ class NeuroSymbolicModel:
     def predict_atoms(self, cohort: Cohort, landmarks: LandmarkSpec) -> pd.DataFrame:
         """Per patient, the probability of each risk-head atom and of each neural predicate (columns by name).
 
-        A neural predicate's column is its head's output, also for patients
-        without enough inputs for a candidate fact (no proof uses it there).
+        A neural predicate's column is NaN for patients without enough inputs
+        for a candidate fact (e.g. no wearable): the predicate does not apply there.
         """
         self._check_fitted()
-        features, tensors, _ = self._prepare(cohort, landmarks)
+        features, tensors, grounding = self._prepare(cohort, landmarks)
         parts = self._parts_of(tensors)
         frame = pd.DataFrame({"patient_id": pd.array(features["patient_id"], dtype="string"),
                               "landmark": features["landmark"]})
         for j, atom in enumerate(self.atoms_):
             frame[atom] = parts["atoms"][:, j].double().numpy()
         for q, name in enumerate(self.predicates):
-            frame[name] = parts["neural"][:, q].double().numpy()
+            value = np.full(len(frame), np.nan)
+            rows = grounding.top_facts[name]["_source"].to_numpy() if name in grounding.top_facts else []
+            value[rows] = parts["neural"][rows, q].double().numpy()
+            frame[name] = value
         return frame
 
     # ------------------------------------------------------------------ explain

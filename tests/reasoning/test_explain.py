@@ -9,7 +9,7 @@ import pytest
 from neurosym import InputError, UnknownIdError
 from neurosym.export import to_text
 from neurosym.reasoning._explain import calibration_context
-from neurosym.trace import FactLeaf, NeuralLeaf, OntologyLeaf, Prediction, RuleApplication, check_faithful, to_dict, validate
+from neurosym.trace import FactLeaf, NeuralLeaf, Prediction, RuleApplication, check_faithful, to_dict, validate
 
 from tests.reasoning.conftest import EARLY
 
