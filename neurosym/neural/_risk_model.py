@@ -130,9 +130,10 @@ class RiskModel:
 
     def __init__(self, *, inputs: Sequence[str] = INPUTS, flat: bool = False,
                  ontologies: Sequence[OntologySpec] = ("clinical",), dim: int = 64, max_codes: int = 64,
-                 max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, min_patients: int = 1, wide_l2: float = 25.0, batch_size: int = 256,
-                 max_epochs: int = 30, min_epochs: int = 5, patience: int = 6, lr: float = 3e-3, weight_decay: float = 1e-4,
-                 dropout: float = 0.1, val_fraction: float = 0.2, min_val_events: int = 40, seed: int = 0, num_threads: int = 1,
+                 max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, min_patients: int = 1,
+                 wide_l2: float = 25.0, batch_size: int = 256, max_epochs: int = 30, min_epochs: int = 5,
+                 patience: int = 6, lr: float = 3e-3, weight_decay: float = 1e-4, dropout: float = 0.1,
+                 val_fraction: float = 0.2, min_val_events: int = 40, seed: int = 0, num_threads: int = 1,
                  progress_bar: bool = True) -> None:
         self.inputs = inputs
         self.flat = flat
@@ -214,7 +215,8 @@ class RiskModel:
         module.eval()
         self.featurizer_, self.concepts_, self.module_ = featurizer, concepts, module
         self.history_ = keep.history
-        self.best_epoch_ = max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"] if keep.history else trainer.current_epoch
+        self.best_epoch_ = (max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"] if keep.history
+                            else trainer.current_epoch)
         return self
 
     def _shape(self, featurizer: Featurizer, n_concepts: int) -> dict[str, object]:

@@ -10,7 +10,8 @@ M = torch.tensor([[True, False, True, True]])
 
 def test_series_summary_reads_observed_values_with_their_real_times():
     got = dict(zip(SERIES_SUMMARIES, series_summary(X, T, M)[0].tolist()))
-    assert got == pytest.approx({"last": 6.0, "mean": 10 / 3, "slope": (66 / 9) / (42 / 9 + 0.25), "spread": 57 ** 0.5 / 3,
+    assert got == pytest.approx({"last": 6.0, "mean": 10 / 3, "slope": (66 / 9) / (42 / 9 + 0.25),
+                                 "spread": 57 ** 0.5 / 3,
                                  "successive_difference": 2.5, "last_minus_first": 5.0, "share_observed": 0.75,
                                  "time_of_last": 3.0}, rel=1e-5)
 
