@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--quick", action="store_true", help="3 sites only, tiny cohort, 2 rounds (smoke run).")
     parser.add_argument("--n", type=int, default=None, help="Patients over all sites (default 3000; quick 240).")
     parser.add_argument("--rounds", type=int, default=None, help="Federated rounds (default 6; quick 2).")
+    parser.add_argument("--sites", type=int, nargs="+", default=None, help="Site counts (default 3 10; quick 3).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     rounds = args.rounds or (2 if args.quick else 6)
     model = RiskModel(lifelog_days=28 if args.quick else 91, dim=16 if args.quick else 32, batch_size=128,
                       seed=args.seed, progress_bar=False)
-    settings = (3,) if args.quick else (3, 10)
+    settings = args.sites or ((3,) if args.quick else (3, 10))
     result = {"quick": args.quick, "seed": args.seed, "model": {k: v for k, v in model.get_params().items()
                                                                   if k in ("dim", "lifelog_days", "batch_size", "lr")},
               "settings": [], "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
