@@ -11,7 +11,7 @@ leaves alone, so every engine derives the same tuples:
 * PostgreSQL: ``ln``, ``sqrt``, ``exp`` and ``power`` outside their domain give
   NULL instead of an error, ``round`` rounds half away from zero, ``%`` is
   taken on ``NUMERIC`` (PostgreSQL has none for doubles), ``mean``
-  averages doubles, ``to_number`` of a non-integer text is NULL, epoch days
+  averages doubles, ``to_number`` reads decimal, ``0x`` and ``0b`` text (else NULL), epoch days
   become dates by ``DATE '1970-01-01' + n``;
 * Spark: epoch days through ``DATE_FROM_UNIX_DATE`` / ``UNIX_DATE``, ISO
   weekdays through ``WEEKDAY``.
@@ -100,11 +100,21 @@ def _postgres(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Avg):
         return exp.Avg(this=_double(node.this))
     if isinstance(node, exp.TryCast):
-        if node.to.is_type("bigint"):
-            text = node.this
-            integral = exp.RegexpLike(this=exp.Cast(this=text, to=exp.DataType.build("TEXT")),
-                                      expression=exp.Literal.string(r"^\s*[-+]?[0-9]+\s*$"))
-            return _when(integral, exp.Cast(this=text.copy(), to=node.to.copy()))
+        if node.to.is_type("bigint"):  # decimal, 0x hexadecimal or 0b binary text (as DuckDB reads them), else NULL
+            text = exp.Cast(this=node.this, to=exp.DataType.build("TEXT"))
+
+            def matches(pattern: str) -> exp.Expression:
+                return exp.RegexpILike(this=text.copy(), expression=exp.Literal.string(pattern))
+
+            def based(digits: int, prefix: str) -> exp.Expression:  # bit string of 64 digits -> BIGINT
+                bits = exp.Concat(expressions=[exp.Literal.string(prefix), exp.func(
+                    "LPAD", exp.Substring(this=text.copy(), start=exp.Literal.number(3)), exp.Literal.number(digits),
+                    exp.Literal.string("0"))])
+                return exp.Cast(this=exp.Cast(this=bits, to=exp.DataType.build("BIT(64)")), to=exp.DataType.build("BIGINT"))
+
+            return exp.Case(ifs=[exp.If(this=matches(r"^\s*[-+]?[0-9]+\s*$"), true=exp.Cast(this=text.copy(), to=node.to.copy())),
+                                 exp.If(this=matches(r"^0x[0-9a-f]{1,15}$"), true=based(16, "x")),
+                                 exp.If(this=matches(r"^0b[01]{1,63}$"), true=based(64, ""))])
         return exp.Cast(this=node.this, to=node.to)
     if isinstance(node, exp.Substring):
         for key in ("start", "length"):

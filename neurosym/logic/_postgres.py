@@ -156,7 +156,7 @@ class _PostgresTables:
         with self.con.cursor() as cur, cur.copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy:
             copy.write(buffer.getvalue())
 
-    def materialize(self, name: str, sql: str) -> int:
+    def materialize(self, name: str, sql: str, count: bool = True) -> int:
         if name in self.made:  # a delta table of an earlier round: refilled, not re-created (no catalog churn)
             self.execute(f"TRUNCATE {name}")
             return self.execute(f"INSERT INTO {name} {sql}")

@@ -136,18 +136,18 @@ class _SparkTables:
         self.rows: dict[str, int | None] = {}  # None: not counted (facts read in place)
         self.schemas: dict[str, pa.Schema] = {}
 
-    def _set(self, name: str, frame: "DataFrame", rows: int | None = None, *, checkpoint: bool = True) -> int:
-        """Store ``frame`` as view ``name``; count its rows unless ``rows`` is known.
+    def _set(self, name: str, frame: "DataFrame", rows: int | None = None, *, checkpoint: bool = True, count: bool = False) -> int:
+        """Store ``frame`` as view ``name``; its rows: ``rows`` if known, counted if ``count``, else unknown (None).
 
         A checkpointed frame's plan is a scan of its blocks, so no plan grows
-        with the rounds; the checkpoint is filled by the first job that reads
-        it (the count here, else the next query).
+        with the rounds or strata; the checkpoint is filled by the first job
+        that reads it (the count here, else the next statement's job).
         """
         if checkpoint:
             frame = frame.localCheckpoint(eager=False)
         frame.createOrReplaceTempView(name)
         self.frames[name] = frame
-        self.rows[name] = frame.count() if rows is None and checkpoint else rows
+        self.rows[name] = frame.count() if rows is None and count else rows
         return self.rows[name] if self.rows[name] is not None else 1
 
     def _project(self, rel: str, frame: "DataFrame", keep_source: bool) -> "DataFrame":
@@ -195,8 +195,8 @@ class _SparkTables:
             rows = None
         self._add(rel, frame, rows)
 
-    def materialize(self, name: str, sql: str) -> int:
-        return self._set(name, self.spark.sql(sql))
+    def materialize(self, name: str, sql: str, count: bool = True) -> int:
+        return self._set(name, self.spark.sql(sql), count=count)
 
     def append(self, rel: str, name: str) -> None:
         self._add(rel, self._project(rel, self.frames[name], keep_source=False), self.rows[name])

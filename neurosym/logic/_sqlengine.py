@@ -52,8 +52,13 @@ class SQLBackend(Protocol):
     def load(self, rel: str, data: InputRelation, dedup: bool) -> None:
         """Add ``data``'s rows to ``rel`` (height 0, rule -1), one row per tuple when ``dedup``."""
 
-    def materialize(self, name: str, sql: str) -> int:
-        """Store the rows of query ``sql`` (columns ``c0.., _h, _r, _p``) as table ``name``; their number."""
+    def materialize(self, name: str, sql: str, count: bool = True) -> int:
+        """Store the rows of query ``sql`` (columns ``c0.., _h, _r, _p``) as table ``name``; their number.
+
+        With ``count=False`` the number may be any positive stand-in (the
+        caller adds the rows whatever their number): a backend may then defer
+        the work to the next statement that reads ``name``.
+        """
 
     def append(self, rel: str, name: str) -> None:
         """Add the rows of table ``name`` to ``rel``."""
@@ -143,11 +148,15 @@ class SQLDriver:
             for arg, value in zip(rule.head.args, values):
                 if may_be_undefined(arg):  # an undefined value (1 / 0) states no fact
                     select = select.where(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())))
-            self._add(plan, rule.head.rel, self.sql(select), f"fact_{index}")
+            self._add(plan, rule.head.rel, self.sql(select), f"fact_{index}", count=False)
 
-    def _add(self, plan: Plan, rel: str, sql: str, name: str) -> int:
-        """Materialise ``sql`` as ``name`` and add it to ``rel`` (replacing tuples it improves, with probabilities)."""
-        count = self.backend.materialize(name, sql)
+    def _add(self, plan: Plan, rel: str, sql: str, name: str, count: bool = True) -> int:
+        """Materialise ``sql`` as ``name`` and add it to ``rel`` (replacing tuples it improves, with probabilities).
+
+        Only recursion needs the number of new rows (a round without any ends
+        it); elsewhere ``count=False`` spares the backend a count.
+        """
+        count = self.backend.materialize(name, sql, count)
         if count:
             (self.backend.replace if plan.prob else self.backend.append)(rel, name)
         return count
@@ -164,7 +173,7 @@ class SQLDriver:
         recursive = any(atom.rel in members for _, r in rules for atom in r.positive_atoms())
         if not recursive:
             for rel, sql in first.items():
-                self._add(plan, rel, sql, f"new_{sql_name(rel)}")
+                self._add(plan, rel, sql, f"new_{sql_name(rel)}", count=False)
                 self.backend.drop(f"new_{sql_name(rel)}")
             return
         step = [self._variants(plan, rules, members, parity) for parity in (0, 1)]

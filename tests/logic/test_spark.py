@@ -4,8 +4,8 @@ One SparkSession for the module (2 shuffle partitions, no UI, no code
 generation: the data are tiny and the machine's cores are shared); the tests
 skip with the reason when pyspark or Java is missing.  Spark runs one job per
 statement, so each corpus is sampled: the program corpus, the datetime rules,
-a few Soufflé cases, random stratified programs and a topic of the rule
-library on the shared OMOP set.
+a few Soufflé cases, random stratified programs and the common topic of the
+rule library on the shared OMOP set.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from neurosym.logic import AddMult, Program
 sys.path.insert(0, str(Path(__file__).parent / "souffle"))
 from runner import CASES as SOUFFLE, run_case  # noqa: E402
 
-#: Corpus programs run on Spark (recursion, negation, aggregates, floats, strings, arity 0).
+#: Corpus programs run on Spark (recursion, negation, aggregates, floats, strings).
 PROGRAMS = ["transitive_closure_nonlinear", "negation_stratified", "aggregate_correlated_comparison", "float_arithmetic",
-            "strings_quotes_unicode", "zero_arity"]
-#: Soufflé cases (one rule each: Spark's statements are slow on tiny data): aggregates, negation, string functors.
-SOUFFLE_CASES = ["evaluation/aggregates_complex", "evaluation/inline_negation2", "evaluation/cat"]
+            "strings_quotes_unicode"]
+#: Soufflé cases (one rule each: Spark's statements are slow on tiny data): aggregates, negation.
+SOUFFLE_CASES = ["evaluation/aggregates_complex", "evaluation/inline_negation2"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -102,31 +102,31 @@ def test_provenance_and_probabilities_match_duckdb():
 
 
 def test_dataframes_and_parquet_read_in_place(spark, tmp_path):
-    from neurosym.logic._spark import spark_facts
+    from neurosym.logic import spark_facts
 
     edges = spark.createDataFrame(pd.DataFrame({"src": [1, 2, 3], "dst": [2, 3, 4]}))
     edges.write.parquet(str(tmp_path / "edges"))
-    program = Program.from_text("path(X, Y) :- edge(X, Y). path(X, Z) :- path(X, Y), edge(Y, Z). n(C) :- C = count : { edge(_, _) }.")
-    for source in (edges, str(tmp_path / "edges")):
-        model = program.evaluate(spark_facts({"edge": source}), engine="spark")
-        assert len(model.query("path")) == 6 and model.query("n").values.tolist() == [[3]]
+    reach = Program.from_text("path(X, Y) :- edge(X, Y). path(X, Z) :- path(X, Y), edge(Y, Z).")
+    assert len(reach.evaluate(spark_facts({"edge": edges}), engine="spark").query("path")) == 6
+    count = Program.from_text("n(C) :- C = count : { edge(_, _) }.")
+    assert count.evaluate(spark_facts({"edge": str(tmp_path / "edges")}), engine="spark").query("n").values.tolist() == [[3]]
     with pytest.raises(EvaluationError, match="relation edge is a Spark DataFrame: evaluate with engine='spark'"):
-        program.evaluate(spark_facts({"edge": edges}))
+        reach.evaluate(spark_facts({"edge": edges}))
     with pytest.raises(EvaluationError, match="relation edge: cannot read Parquet '.*nowhere'"):
         spark_facts({"edge": str(tmp_path / "nowhere")})
 
 
-def test_deep_recursion_keeps_plans_flat():
-    """40 semi-naive rounds: every stored table is a checkpoint, so round 40 plans as fast as round 1."""
-    program = Program.from_text("n(0). n(Y) :- n(X), Y = X + 1, Y < 40.")
-    assert len(program.evaluate({}, engine="spark").query("n")) == 40
-    with pytest.raises(EvaluationError, match="within 5 rounds"):
-        program.evaluate({}, engine="spark", max_iterations=5)
+def test_recursion_keeps_plans_flat():
+    """Every round's tables are checkpoints: round 12 plans on scans, not on 12 rounds of lineage."""
+    program = Program.from_text("n(0). n(Y) :- n(X), Y = X + 1, Y < 12.")
+    assert len(program.evaluate({}, engine="spark").query("n")) == 12
+    with pytest.raises(EvaluationError, match="within 3 rounds"):
+        program.evaluate({}, engine="spark", max_iterations=3)
 
 
 @pytest.mark.shared_data
-def test_kidney_topic_on_shared_omop(shared_data):
-    """A topic of the rule library on the shared OMOP set: Spark's relations are DuckDB's."""
+def test_library_common_topic_on_shared_omop(shared_data):
+    """The library's common topic (ages, alive, index windows) on the shared OMOP set: Spark's relations are DuckDB's."""
     from neurosym.data import load_omop
     from neurosym.facts import clinical_facts, load_rule_library
     from neurosym.ontology import Ontology
@@ -134,11 +134,11 @@ def test_kidney_topic_on_shared_omop(shared_data):
     folder = shared_data / "omop_synthea27nj"
     if not folder.is_dir():
         pytest.skip(f"{folder} not found")
-    kidney = load_rule_library(["kidney"])
-    facts = clinical_facts(load_omop(folder), Ontology([]), program=kidney)
-    expected = relations(kidney.evaluate(facts))
-    assert _rounded(relations(kidney.evaluate(facts, engine="spark"))) == _rounded(expected)
-    assert len(expected["egfr"]) > 100
+    common = load_rule_library(["common"])
+    facts = clinical_facts(load_omop(folder), Ontology([]), program=common)
+    expected = relations(common.evaluate(facts))
+    assert _rounded(relations(common.evaluate(facts, engine="spark"))) == _rounded(expected)
+    assert sum(len(rows) for rel, rows in expected.items() if rel not in facts) > 50
 
 
 def _rounded(rels: dict[str, set[tuple]]) -> dict[str, set[tuple]]:
