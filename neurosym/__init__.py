@@ -4,7 +4,10 @@ Subpackages, in the order data flows: :mod:`neurosym.data` (patient model
 and loaders), :mod:`neurosym.ontology` (medical ontologies),
 :mod:`neurosym.facts` (cohort + ontology -> relations; the clinical rule
 library), :mod:`neurosym.logic` (a generic Datalog package: rules, engines,
-provenance) and :mod:`neurosym.cli`.
+provenance), :mod:`neurosym.tasks` (labels at a landmark), :mod:`neurosym.neural`
+(encoders, ``RiskModel``), :mod:`neurosym.reasoning` (``NeuroSymbolicModel``),
+:mod:`neurosym.trace` and :mod:`neurosym.export` (traces and their renderings),
+:mod:`neurosym.evaluation`, :mod:`neurosym.federated` and :mod:`neurosym.cli`.
 """
 
 from neurosym._errors import (
@@ -20,6 +23,7 @@ from neurosym._errors import (
     RuleSyntaxError,
     SafetyError,
     StratificationError,
+    TraceError,
     UnknownIdError,
     UnknownRelationError,
 )
@@ -39,6 +43,7 @@ __all__ = [
     "RuleSyntaxError",
     "SafetyError",
     "StratificationError",
+    "TraceError",
     "UnknownIdError",
     "UnknownRelationError",
     "__version__",

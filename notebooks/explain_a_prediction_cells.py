@@ -56,7 +56,7 @@ from neurosym.trace import to_dict, validate
 validate(to_dict(trace))                      # the published JSON Schema
 html = write_html(trace, "report.html", timeline=patient_timeline(cohort, patient, landmark))
 print("html report:", html.name, f"{html.stat().st_size:,} bytes")
-bundle = to_fhir(trace, patient_id=patient)
+bundle = to_fhir(trace, patient_id=patient, outcome=["icd10cm:E11", "snomed:44054006"])
 Bundle.model_validate(bundle)                 # FHIR R4 models of fhir.resources 8.x
 print("fhir bundle:", ", ".join(entry["resource"]["resourceType"] for entry in bundle["entry"]))
 with open("bundle.json", "w") as f:

@@ -9,7 +9,8 @@ from rich.console import Console
 
 from neurosym._errors import InputError
 from neurosym.cli._bundle import MODEL_KINDS, Manifest, load_bundle, model_class, save_bundle
-from neurosym.cli._sources import FHIR, FITBIT, LANDMARK, MIMIC, OMOP, SEED, SYNTHETIC, TASKS, DataSource, task_labels
+from neurosym.cli._sources import (FHIR, FITBIT, LANDMARK, MIMIC, OMOP, SEED, SYNTHETIC, TASKS, DataSource, task_labels,
+                                  task_outcome)
 
 __all__ = ["explain", "predict", "train"]
 
@@ -92,7 +93,8 @@ def explain(
     cohort = _source(omop, fhir, mimic, synthetic, fitbit, seed).load()
     at = landmark or manifest.landmark
     trace = model.explain(cohort, patient, at, counterfactuals=counterfactuals)
-    text = render_trace(trace, fmt, cohort=cohort, patient_id=patient, landmark=at)
+    text = render_trace(trace, fmt, cohort=cohort, patient_id=patient, landmark=at,
+                        outcome=task_outcome(manifest.task))
     if out is None:
         typer.echo(text)
     else:

@@ -19,10 +19,25 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from neurosym.data import Cohort
 
-__all__ = ["DataSource", "TASKS", "task_labels"]
+__all__ = ["DataSource", "TASKS", "task_labels", "task_outcome"]
 
 #: Prediction tasks the command line knows, by name.
 TASKS = ("t2d-3y",)
+
+
+def task_outcome(task: str) -> tuple[str, ...]:
+    """The outcome code set (CURIEs) of a task, as a FHIR RiskAssessment codes it.
+
+    Examples
+    --------
+    >>> task_outcome("t2d-3y")[0]
+    'icd10cm:E11'
+    """
+    from neurosym.tasks import t2d_3y
+
+    if task not in TASKS:
+        raise InputError(f"unknown task {task!r}; known tasks: {', '.join(TASKS)}")
+    return tuple(t2d_3y().outcome)
 
 OMOP = typer.Option(None, "--omop", help="Directory of OMOP CDM CSV tables.")
 FHIR = typer.Option(None, "--fhir", help="FHIR R4 Bundle JSON / bulk ndjson file or directory (repeatable).")
@@ -106,8 +121,7 @@ def task_labels(task: str, cohort: "Cohort", landmark: str) -> "pd.DataFrame":
     """
     from neurosym.tasks import ground_truth_labels, t2d_3y
 
-    if task not in TASKS:
-        raise InputError(f"unknown task {task!r}; known tasks: {', '.join(TASKS)}")
+    task_outcome(task)  # an unknown task is a user mistake
     if cohort.labels is not None and "incident_t2d" in cohort.labels.columns:
         labels = ground_truth_labels(cohort)
         simulated = str(labels["landmark"].iloc[0].date()) if len(labels) else landmark

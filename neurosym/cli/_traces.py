@@ -12,7 +12,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["render_trace"]
 
 
-def render_trace(trace: "Prediction", fmt: str, *, cohort: "Cohort", patient_id: str, landmark: str) -> str:
+def render_trace(trace: "Prediction", fmt: str, *, cohort: "Cohort", patient_id: str, landmark: str,
+                 outcome: tuple[str, ...] = ()) -> str:
     """``trace`` as terminal text, a self-contained HTML report, trace JSON or a FHIR R4 bundle (JSON)."""
     from neurosym import export
 
@@ -21,6 +22,6 @@ def render_trace(trace: "Prediction", fmt: str, *, cohort: "Cohort", patient_id:
     if fmt == "json":
         return export.to_json(trace)
     if fmt == "fhir":
-        return json.dumps(export.to_fhir(trace, patient_id=patient_id), indent=2)
+        return json.dumps(export.to_fhir(trace, patient_id=patient_id, outcome=outcome), indent=2)
     timeline = export.patient_timeline(cohort, patient_id, landmark)
     return export.to_html(trace, timeline=timeline)

@@ -58,3 +58,27 @@ def test_a_neural_only_model_has_no_trace(tmp_path, capsys):
                  "--out", str(model_dir)]) == 0
     assert main(["explain", str(model_dir), "--patient", "S000001", "--synthetic", "20"]) == 1
     assert "gives risks without traces; train with --model neurosym" in capsys.readouterr().err
+
+
+def test_a_neurosym_model_explains_as_fhir_html_and_text(tmp_path, capsys):
+    from fhir.resources.R4B.bundle import Bundle
+
+    model_dir = tmp_path / "model"
+    assert main(["train", "--synthetic", "300", "--epochs", "1", "--test-fraction", "0", "--out", str(model_dir)]) == 0
+    assert json.loads((model_dir / "manifest.json").read_text())["kind"] == "neurosym"
+    data = ["--synthetic", "300"]
+    assert main(["explain", str(model_dir), "--patient", "S000007", *data, "--no-counterfactuals", "--format", "fhir",
+                 "--out", str(tmp_path / "b.json")]) == 0
+    bundle = json.loads((tmp_path / "b.json").read_text())
+    Bundle.model_validate(bundle)
+    assessment = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "RiskAssessment")
+    assert assessment["subject"]["reference"] == "Patient/S000007"
+    codes = {c["code"] for c in assessment["prediction"][0]["outcome"]["coding"]}
+    assert {"E11", "44054006"} <= codes
+    assert main(["explain", str(model_dir), "--patient", "S000007", *data, "--format", "html",
+                 "--out", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "S000007" in html
+    capsys.readouterr()
+    assert main(["explain", str(model_dir), "--patient", "NOPE", *data, "--no-counterfactuals"]) == 1
+    assert "NOPE" in capsys.readouterr().err
