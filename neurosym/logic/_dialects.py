@@ -14,7 +14,7 @@ leaves alone, so every engine derives the same tuples:
   averages doubles, ``to_number`` reads decimal, ``0x`` and ``0b`` text (else NULL), epoch days
   become dates by ``DATE '1970-01-01' + n``;
 * Spark: epoch days through ``DATE_FROM_UNIX_DATE`` / ``UNIX_DATE``, ISO
-  weekdays through ``WEEKDAY``.
+  weekdays through ``WEEKDAY``, ``0x`` / ``0b`` text through ``CONV``.
 
 Examples
 --------
@@ -137,6 +137,16 @@ def _spark(node: exp.Expression) -> exp.Expression:
     node = _common(node)
     if isinstance(node, exp.UnixDate):
         return exp.Anonymous(this="UNIX_DATE", expressions=[node.this])
+    if isinstance(node, exp.TryCast) and node.to.is_type("bigint"):  # 0x / 0b text as DuckDB reads it, through CONV
+        text = node.this
+
+        def based(pattern: str, base: int) -> exp.If:
+            digits = exp.func("CONV", exp.Substring(this=text.copy(), start=exp.Literal.number(3)), exp.Literal.number(base),
+                              exp.Literal.number(10))
+            return exp.If(this=exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(pattern)),
+                          true=exp.TryCast(this=digits, to=node.to.copy()))
+
+        return exp.Case(ifs=[based("^0[xX][0-9a-fA-F]{1,15}$", 16), based("^0[bB][01]{1,63}$", 2)], default=node.copy())
     if isinstance(node, exp.DayOfWeekIso):  # WEEKDAY counts from Monday = 0 (SQLGlot's DAYOFWEEK form is off by two)
         return exp.Paren(this=exp.Add(this=exp.Anonymous(this="WEEKDAY", expressions=[node.this]), expression=exp.Literal.number(1)))
     return node
