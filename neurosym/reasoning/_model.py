@@ -313,8 +313,8 @@ class NeuroSymbolicModel:
             frame[atom] = parts["atoms"][:, j].double().numpy()
         for q, name in enumerate(self.predicates):
             value = np.full(len(frame), np.nan)
-            rows = grounding.top_facts[name]["_source"].to_numpy() if name in grounding.top_facts else []
-            value[rows] = parts["neural"][rows, q].double().numpy()
+            rows = np.array(grounding.top_facts[name]["_source"] if name in grounding.top_facts else [], dtype=np.int64)
+            value[rows] = parts["neural"][torch.from_numpy(rows), q].double().numpy()
             frame[name] = value
         return frame
 
