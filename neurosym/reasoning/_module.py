@@ -202,11 +202,7 @@ class ReasonerModule(pl.LightningModule):
         self.log("val_auroc", _auroc(logits, y), prog_bar=True)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        """AdamW; the few symbolic scalars (rule weights, atom weights, bias) learn at 10x the rate of the networks."""
-        scalars = [self.rule_logits, self.atom_raw, self.bias]
-        networks = [p for n, p in self.named_parameters() if n not in ("rule_logits", "atom_raw", "bias")]
-        return torch.optim.AdamW([{"params": networks}, {"params": scalars, "lr": 10 * self.lr, "weight_decay": 0.0}],
-                                 lr=self.lr, weight_decay=self.weight_decay)
+        return torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
 
 
 def _auroc(score: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
