@@ -16,7 +16,7 @@ Examples
 >>> from neurosym.data import synthetic_cohort
 >>> counts = site_counts(synthetic_cohort(40, seed=0), EXAMPLE_ELIGIBILITY, ["age_40_75"], min_cell=5)
 >>> counts.attrition[["criterion", "remaining"]].values.tolist()
-[['age_40_75', 30]]
+[['age_40_75', 32]]
 """
 
 from neurosym.federated._audit import audit_mod, describe_content, read_audit
