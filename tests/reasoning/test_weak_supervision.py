@@ -1,13 +1,12 @@
-"""Weak supervision: neural predicates never see their own labels, only the onset label through the rules.
+"""Weak supervision: neural predicates never see their own labels, only the onset label through rules that need them.
 
 In the spirit of DeepProbLog's and Scallop's digit-addition benchmarks, made
-clinical: ``rising_glycemic_trajectory`` is trained only through rules that
-need it (``t2d_risk_factor(P, rising_glycemia)``, ``progressing_dysglycemia``,
-...) from the 3-year onset label.  Its output is compared with the
-generator's latent truth: HbA1c slope above the median.  No concept label
-reaches the model; its residual term reads the records and absorbs what the
-rules do not say, and the rules are the only path from the label to the
-predicates.
+clinical: ``rising_glycemic_trajectory`` is trained only through the rule
+below (it makes a ``t2d_risk_factor``) from the 3-year onset label, without
+a residual term, so the rule is the only path from the label to the head.
+Its output is then compared with the generator's latent truth (HbA1c slope
+above the median) on the patients it reads.  (``benchmarks/reasoner.py``
+reports the same for every predicate of the full model.)
 """
 
 import numpy as np
@@ -15,15 +14,27 @@ import pytest
 
 from neurosym.data import synthetic_cohort
 from neurosym.evaluation import auroc
+from neurosym.facts import load_rule_library
+from neurosym.logic import Program
 from neurosym.reasoning import NeuroSymbolicModel
 from neurosym.tasks import ground_truth_labels
+
+RULES = '''
+% a rule that needs the neural predicate
+.decl rising_glycemic_trajectory(patient: symbol)
+@id("ws.rising_glycemia") @cite("ADA Standards of Care in Diabetes-2025, §2") @doc("A rising glycemic trajectory.")
+t2d_risk_factor(P, rising_glycemia) :- rising_glycemic_trajectory(P), adult(P).
+'''
 
 
 @pytest.fixture(scope="module")
 def trained():
     cohort = synthetic_cohort(2000, seed=1)
     labels = ground_truth_labels(cohort)
-    model = NeuroSymbolicModel(max_epochs=10, batch_size=64, val_fraction=0.0, lifelog_days=112, max_codes=32, progress_bar=False,
+    program = load_rule_library(["common"]) + Program.from_text(RULES)
+    model = NeuroSymbolicModel(program=program, relations=("t2d_risk_factor",),
+                               predicates=("rising_glycemic_trajectory",), residual=False, max_epochs=10,
+                               batch_size=64, val_fraction=0.0, lifelog_days=28, progress_bar=False,
                                seed=0).fit(cohort, labels)
     usable = labels[labels["excluded"].isna()]
     return model.predict_atoms(cohort, usable), cohort.labels.set_index("patient_id")
@@ -42,9 +53,3 @@ def test_glycemic_trajectory_learns_its_concept_from_the_onset_label_only(traine
     print(f"rising_glycemic_trajectory vs hba1c_slope > median: AUROC {score:.3f}")
     assert score > 0.6
 
-
-def test_activity_pattern_learns_its_concept_from_the_onset_label_only(trained):
-    atoms, truth = trained
-    score = _concept_auroc(atoms, truth, "low_activity_pattern", "latent_activity", False)
-    print(f"low_activity_pattern vs latent_activity < median (patients with a wearable): AUROC {score:.3f}")
-    assert score > 0.6
