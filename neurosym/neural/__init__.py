@@ -14,10 +14,10 @@ Examples
 3
 """
 
-from neurosym.neural._datamodule import TENSOR_KEYS, CohortDataModule, to_tensors, usable_labels
+from neurosym.neural._datamodule import TENSOR_KEYS, CohortDataModule, TensorDataModule, to_tensors, usable_labels
 from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryEncoder, ancestor_table
 from neurosym.neural._features import CODE_KINDS, DAILY_CHANNELS, STATIC_FEATURES, Featurizer, code_ancestors
-from neurosym.neural._module import INPUTS, RiskModule
+from neurosym.neural._module import INPUTS, RiskModule, ValidationAUROC
 from neurosym.neural._risk_model import RiskModel, validation_share
 from neurosym.neural._summaries import (
     SERIES_SUMMARIES,
@@ -44,7 +44,9 @@ __all__ = [
     "SERIES_SUMMARIES",
     "STATIC_FEATURES",
     "TENSOR_KEYS",
+    "TensorDataModule",
     "TrajectoryEncoder",
+    "ValidationAUROC",
     "ancestor_table",
     "code_ancestors",
     "first_observed",

@@ -12,7 +12,7 @@ from neurosym._errors import NeurosymError
 from neurosym.data import Cohort
 from neurosym.neural._features import Featurizer
 
-__all__ = ["CohortDataModule", "TENSOR_KEYS", "usable_labels"]
+__all__ = ["CohortDataModule", "TENSOR_KEYS", "TensorDataModule", "usable_labels"]
 
 #: Feature arrays that become model inputs.
 TENSOR_KEYS = ("codes", "code_age", "code_count", "labs", "lab_age", "lab_mask", "daily", "daily_mask", "wear",
@@ -65,7 +65,63 @@ def to_tensors(features: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
     return {k: torch.from_numpy(np.ascontiguousarray(features[k])) for k in TENSOR_KEYS}
 
 
-class CohortDataModule(pl.LightningDataModule):
+class TensorDataModule(pl.LightningDataModule):
+    """Per-patient tensors (one row per patient, ``label`` among them) with a seeded, label-stratified split.
+
+    :meth:`setup` holds out ``val_fraction`` of each class for validation;
+    the ``*_dataloader`` methods return loaders whose batches are dicts of
+    tensors.  One patient is one row, so no patient is in two splits.
+
+    Parameters
+    ----------
+    tensors : dict of str to torch.Tensor, optional
+        Set later by a subclass's :meth:`prepare_data` when not given.
+    batch_size : int, default 256
+    val_fraction : float, default 0.2
+    seed : int, default 0
+
+    Examples
+    --------
+    >>> dm = TensorDataModule({"label": torch.tensor([0.0, 1.0, 0.0, 1.0])}, batch_size=2, val_fraction=0.5)
+    >>> dm.setup("fit"); len(dm.train_idx), len(dm.val_idx)
+    (2, 2)
+    """
+
+    def __init__(self, tensors: dict[str, torch.Tensor] | None = None, batch_size: int = 256,
+                 val_fraction: float = 0.2, seed: int = 0) -> None:
+        super().__init__()
+        if not 0.0 <= val_fraction < 1.0:
+            raise NeurosymError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+        if tensors is not None:
+            self.tensors = tensors
+        self.batch_size = batch_size
+        self.val_fraction = val_fraction
+        self.seed = seed
+
+    def setup(self, stage: str | None = None) -> None:
+        y = self.tensors["label"].numpy()
+        rng = np.random.default_rng(self.seed)
+        val = []
+        for cls in (0.0, 1.0):
+            members = rng.permutation(np.flatnonzero(y == cls))
+            val.append(members[: int(round(self.val_fraction * len(members)))])
+        self.val_idx = np.sort(np.concatenate(val))
+        self.train_idx = np.setdiff1d(np.arange(len(y)), self.val_idx)
+
+    def _loader(self, rows: np.ndarray, shuffle: bool) -> DataLoader:
+        data = _Arrays(self.tensors, rows)
+        sampler = (RandomSampler(data, generator=torch.Generator().manual_seed(self.seed)) if shuffle
+                   else SequentialSampler(data))
+        return DataLoader(data, sampler=BatchSampler(sampler, self.batch_size, drop_last=False), batch_size=None)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.train_idx, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.val_idx, shuffle=False)
+
+
+class CohortDataModule(TensorDataModule):
     """Per-patient samples at their landmarks, with seeded, label-stratified patient-level splits.
 
     Hooks, in Lightning's order: :meth:`prepare_data` turns the cohort cut
@@ -98,15 +154,10 @@ class CohortDataModule(pl.LightningDataModule):
 
     def __init__(self, cohort: Cohort, labels: pd.DataFrame, featurizer: Featurizer | None = None,
                  batch_size: int = 256, val_fraction: float = 0.2, seed: int = 0) -> None:
-        super().__init__()
-        if not 0.0 <= val_fraction < 1.0:
-            raise NeurosymError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+        super().__init__(batch_size=batch_size, val_fraction=val_fraction, seed=seed)
         self.cohort = cohort
         self.labels = usable_labels(labels)
         self.featurizer = featurizer or Featurizer()
-        self.batch_size = batch_size
-        self.val_fraction = val_fraction
-        self.seed = seed
 
     def prepare_data(self) -> None:
         if hasattr(self, "tensors"):  # already prepared (Lightning calls this again in fit)
@@ -119,25 +170,3 @@ class CohortDataModule(pl.LightningDataModule):
         self.tensors = to_tensors(features)
         self.tensors["label"] = torch.as_tensor(self.labels["label"].to_numpy(dtype=np.float32)[order])
         self.patient_ids = features["patient_id"]
-
-    def setup(self, stage: str | None = None) -> None:
-        y = self.tensors["label"].numpy()
-        rng = np.random.default_rng(self.seed)
-        val = []
-        for cls in (0.0, 1.0):
-            members = rng.permutation(np.flatnonzero(y == cls))
-            val.append(members[: int(round(self.val_fraction * len(members)))])
-        self.val_idx = np.sort(np.concatenate(val))
-        self.train_idx = np.setdiff1d(np.arange(len(y)), self.val_idx)
-
-    def _loader(self, rows: np.ndarray, shuffle: bool) -> DataLoader:
-        data = _Arrays(self.tensors, rows)
-        sampler = (RandomSampler(data, generator=torch.Generator().manual_seed(self.seed)) if shuffle
-                   else SequentialSampler(data))
-        return DataLoader(data, sampler=BatchSampler(sampler, self.batch_size, drop_last=False), batch_size=None)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader(self.train_idx, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader(self.val_idx, shuffle=False)

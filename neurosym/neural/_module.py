@@ -11,14 +11,35 @@ from torch import nn
 
 from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryEncoder
 
-__all__ = ["INPUTS", "RiskModule"]
+__all__ = ["INPUTS", "RiskModule", "ValidationAUROC"]
 
 #: Encoders a :class:`RiskModule` can fuse (static features are always used).
 INPUTS = ("record", "labs", "lifelog")
 _WIDE_LR = 10.0  # learning rate of the code/ancestor weights, relative to lr
 
 
-class RiskModule(pl.LightningModule):
+class ValidationAUROC:
+    """Validation of a LightningModule whose ``forward`` returns logits: ``val_loss`` and ``val_auroc`` per epoch.
+
+    The metrics are computed over the whole validation set at the end of the
+    epoch (an AUROC of batches would not be one), with the module's ``loss``.
+    Mix it in before ``pl.LightningModule``; the module sets ``self._val = []``.
+    """
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        self._val.append((self(batch).detach(), batch["label"]))
+
+    def on_validation_epoch_end(self) -> None:
+        if not self._val:
+            return
+        logits = torch.cat([v[0] for v in self._val])
+        y = torch.cat([v[1] for v in self._val])
+        self._val.clear()
+        self.log("val_loss", self.loss(logits, y), prog_bar=True)
+        self.log("val_auroc", _auroc(logits, y), prog_bar=True)
+
+
+class RiskModule(ValidationAUROC, pl.LightningModule):
     """Static features plus the chosen encoders, concatenated, through a wide-and-deep head to a logit.
 
     The logit is an MLP of the concatenation plus a linear term of it, plus
@@ -92,18 +113,6 @@ class RiskModule(pl.LightningModule):
             loss = loss + self.wide_l2 * self.encoders["record"].wide.weight.pow(2).sum()
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
-
-    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self._val.append((self(batch).detach(), batch["label"]))
-
-    def on_validation_epoch_end(self) -> None:
-        if not self._val:
-            return
-        logits = torch.cat([v[0] for v in self._val])
-        y = torch.cat([v[1] for v in self._val])
-        self._val.clear()
-        self.log("val_loss", self.loss(logits, y), prog_bar=True)
-        self.log("val_auroc", _auroc(logits, y), prog_bar=True)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         # the convex wide part converges in a few epochs, before the embeddings overfit

@@ -19,7 +19,7 @@ Examples
 from neurosym.reasoning._counterfactuals import CHANGE_GRID, counterfactuals
 from neurosym.reasoning._grounding import CompiledProofs, Grounding, atom_key, compile_proofs, ground, proof_atoms
 from neurosym.reasoning._model import DEFAULT_PREDICATES, NeuroSymbolicModel
-from neurosym.reasoning._module import ProofDataModule, ReasonerModule
+from neurosym.reasoning._module import ReasonerModule
 from neurosym.reasoning._predicates import (
     NEURAL_PREDICATES,
     NeuralPredicate,
@@ -41,7 +41,6 @@ __all__ = [
     "NeuralPredicate",
     "NeuroSymbolicModel",
     "PredicateHead",
-    "ProofDataModule",
     "RELEVANT_RELATIONS",
     "ReasonerModule",
     "TopKProofs",

@@ -17,10 +17,11 @@ from neurosym._errors import NeurosymError, NotFittedError
 from neurosym.data import Cohort
 from neurosym.logic import Program
 from neurosym.ontology import Ontology
-from neurosym.neural import STATIC_FEATURES, DAILY_CHANNELS, Featurizer, RiskModule, ancestor_table, to_tensors, usable_labels
+from neurosym.neural import (DAILY_CHANNELS, STATIC_FEATURES, Featurizer, RiskModule, TensorDataModule, ancestor_table,
+                             to_tensors, usable_labels)
 from neurosym.neural._risk_model import _KeepBest, _quiet_lightning
 from neurosym.reasoning._grounding import Grounding, compile_proofs, ground, proof_atoms
-from neurosym.reasoning._module import ProofDataModule, ReasonerModule
+from neurosym.reasoning._module import ReasonerModule
 from neurosym.reasoning._predicates import neural_predicate, observed_enough, predicate_inputs
 from neurosym.reasoning._program import RELEVANT_RELATIONS, default_program, split_program
 from neurosym.tasks import as_landmarks, before_landmark, resolve_ontologies
@@ -216,7 +217,7 @@ class NeuroSymbolicModel:
         concepts, table = ancestor_table(self.featurizer_.vocabulary_, onts)
         self.concepts_, self.ancestors_ = concepts, table
         module = self._module(float(tensors["label"].mean()))
-        data = ProofDataModule(tensors, self.batch_size, self.val_fraction, self.seed)
+        data = TensorDataModule(tensors, self.batch_size, self.val_fraction, self.seed)
         keep = _KeepBest()
         callbacks: list[pl.Callback] = [keep]
         if self.val_fraction > 0:

@@ -1,4 +1,7 @@
-"""The reasoner's Lightning pair: compiled proofs + features as data, neural heads + rule weights + risk head as model."""
+"""The reasoner's LightningModule: neural predicate heads, rule weights and the risk head over compiled proofs.
+
+Its data is a :class:`neurosym.neural.TensorDataModule` over the features and compiled proof tensors.
+"""
 
 from __future__ import annotations
 
@@ -9,84 +12,16 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
 from neurosym._errors import NeurosymError
-from neurosym.neural import RiskModule
+from neurosym.neural import RiskModule, ValidationAUROC
 from neurosym.reasoning._predicates import NeuralPredicate, PredicateHead, predicate_inputs
 from neurosym.reasoning._proofs import TopKProofs
 
-__all__ = ["ProofDataModule", "ReasonerModule"]
+__all__ = ["ReasonerModule"]
 
 
-class _Rows(Dataset):
-    """Batches of rows of a dict of tensors, indexed by a list of positions."""
-
-    def __init__(self, tensors: dict[str, torch.Tensor], rows: np.ndarray) -> None:
-        self.tensors, self.rows = tensors, torch.as_tensor(rows, dtype=torch.long)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, positions: list[int]) -> dict[str, torch.Tensor]:
-        rows = self.rows[torch.as_tensor(positions, dtype=torch.long)]
-        return {k: v[rows] for k, v in self.tensors.items()}
-
-
-class ProofDataModule(pl.LightningDataModule):
-    """Per-patient feature tensors, compiled proof tensors and labels, split by patient with a seed.
-
-    :meth:`setup` makes a label-stratified validation split of
-    ``val_fraction`` of the patients; batches are dicts of tensors.
-
-    Parameters
-    ----------
-    tensors : dict of str to torch.Tensor
-        Feature tensors (:data:`neurosym.neural.TENSOR_KEYS`), ``var``,
-        ``valid``, ``const`` and ``label``, one row per patient.
-    batch_size : int
-    val_fraction : float
-    seed : int
-
-    Examples
-    --------
-    >>> dm = ProofDataModule({"label": torch.tensor([0.0, 1.0, 0.0, 1.0])}, batch_size=2, val_fraction=0.5, seed=0)
-    >>> dm.setup("fit"); len(dm.train_idx), len(dm.val_idx)
-    (2, 2)
-    """
-
-    def __init__(self, tensors: dict[str, torch.Tensor], batch_size: int = 256, val_fraction: float = 0.2,
-                 seed: int = 0) -> None:
-        super().__init__()
-        if not 0.0 <= val_fraction < 1.0:
-            raise NeurosymError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
-        self.tensors = tensors
-        self.batch_size = batch_size
-        self.val_fraction = val_fraction
-        self.seed = seed
-
-    def setup(self, stage: str | None = None) -> None:
-        y = self.tensors["label"].numpy()
-        rng = np.random.default_rng(self.seed)
-        val = [rng.permutation(np.flatnonzero(y == cls))[: int(round(self.val_fraction * (y == cls).sum()))]
-               for cls in (0.0, 1.0)]
-        self.val_idx = np.sort(np.concatenate(val))
-        self.train_idx = np.setdiff1d(np.arange(len(y)), self.val_idx)
-
-    def _loader(self, rows: np.ndarray, shuffle: bool) -> DataLoader:
-        data = _Rows(self.tensors, rows)
-        sampler = (RandomSampler(data, generator=torch.Generator().manual_seed(self.seed)) if shuffle
-                   else SequentialSampler(data))
-        return DataLoader(data, sampler=BatchSampler(sampler, self.batch_size, drop_last=False), batch_size=None)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader(self.train_idx, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader(self.val_idx, shuffle=False)
-
-
-class ReasonerModule(pl.LightningModule):
+class ReasonerModule(ValidationAUROC, pl.LightningModule):
     """Neural predicate heads, rule weights and the additive risk head over differentiable proofs.
 
     ``logit = bias + sum_j w_j p_j + residual``: ``p_j`` is the probability
@@ -189,27 +124,6 @@ class ReasonerModule(pl.LightningModule):
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 
-    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self._val.append((self(batch).detach(), batch["label"]))
-
-    def on_validation_epoch_end(self) -> None:
-        if not self._val:
-            return
-        logits = torch.cat([v[0] for v in self._val])
-        y = torch.cat([v[1] for v in self._val])
-        self._val.clear()
-        self.log("val_loss", self.loss(logits, y), prog_bar=True)
-        self.log("val_auroc", _auroc(logits, y), prog_bar=True)
-
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
 
-
-def _auroc(score: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """AUROC of the validation set; 0.5 when one class is absent."""
-    from sklearn.metrics import roc_auc_score
-
-    labels = y.numpy()
-    if labels.min() == labels.max():
-        return torch.tensor(0.5)
-    return torch.tensor(float(roc_auc_score(labels, score.double().numpy())))
