@@ -68,10 +68,8 @@ def write(name: str, cells: list) -> Path:
 
 if __name__ == "__main__":
     from explain_a_prediction_cells import EXPLAIN_A_PREDICTION
-    from federated_study_cells import FEDERATED_STUDY
     from train_risk_model_cells import TRAIN_RISK_MODEL
 
     print(write("ontology_and_rules", ONTOLOGY_AND_RULES))
     print(write("train_risk_model", TRAIN_RISK_MODEL))
     print(write("explain_a_prediction", EXPLAIN_A_PREDICTION))
-    print(write("federated_study", FEDERATED_STUDY))
