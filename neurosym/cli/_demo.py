@@ -63,7 +63,8 @@ def demo(
     landmark = test["landmark"].iloc[0]
     trace = reasoner.explain(cohort, patient, landmark, counterfactuals=True)
     console.print(f"\n[bold]Why is patient {patient} at {trace.risk:.0%} risk of {trace.target}?[/bold]")
-    console.print(to_text(trace, max_depth=4), markup=False, highlight=False)
+    console.print(to_text(trace, max_depth=1), markup=False, highlight=False)
     report = write_html(trace, html, timeline=patient_timeline(cohort, patient, landmark),
                         title=f"Patient {patient}: 3-year {trace.target} risk")
-    console.print(f"\nHTML report for clinicians: {report}  ({time.perf_counter() - start:.0f} s in all)")
+    console.print(f"\nHTML report for clinicians, with the whole proof and the patient's timeline: {report}  "
+                  f"({time.perf_counter() - start:.0f} s in all)")
