@@ -50,12 +50,15 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, dict[str, str], Path]:
     root = tmp_path_factory.mktemp("venv")
     venv.EnvBuilder(with_pip=False).create(root / "env")
     python = root / "env" / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-                    str(wheel)], check=True, capture_output=True, timeout=120)
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    (Path(purelib) / "_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # The test process's own PYTHONPATH (Ray and Spark, run earlier in the same worker, may have set one) must not
+    # reach pip: with the checkout visible pip would call neurosym installed and skip the wheel.
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEUROSYM_") and k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
+                    "--ignore-installed", "-q", str(wheel)], check=True, capture_output=True, timeout=120, env=env)
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True, env=env).stdout.strip()
+    assert (Path(purelib) / "neurosym" / "__init__.py").is_file(), "the wheel did not install"
+    (Path(purelib) / "_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env.update(HOME=str(root / "home"), NEUROSYM_CACHE=str(root / "cache"))
     work = root / "elsewhere"
     work.mkdir()
