@@ -93,6 +93,18 @@ def _same_tuple(rel: str, plan: Plan, a: str, b: str) -> exp.Expression:
 _PACK = 1 << 20
 
 
+def semi_naive_selects(plan: Plan, rules: list[tuple[int, Rule]], members: set[str], parity: int
+                       ) -> dict[str, exp.Select]:
+    """Per relation, the recursive rules with one recursive atom at a time reading delta ``parity``, deduplicated."""
+    selects: dict[str, list[exp.Select]] = {}
+    for i, rule in rules:
+        for j, atom in enumerate(rule.positive_atoms()):
+            if atom.rel in members:
+                pick = (lambda j: lambda k, a: _delta_name(a.rel, parity) if k == j else table_name(a.rel))(j)
+                selects.setdefault(rule.head.rel, []).append(rule_select(plan, i, pick))
+    return {rel: _dedup(rel, plan, sels) for rel, sels in selects.items()}
+
+
 def _dedup(rel: str, plan: Plan, selects: list[exp.Select], *, fresh: bool = False, distinct: bool = False) -> exp.Select:
     """Best candidate per tuple that is new (or, with probabilities, better than the stored one).
 
@@ -469,14 +481,8 @@ class NativeEngine:
         con.execute(f"INSERT INTO {table_name(rel)} {query}")
 
     def _variants(self, plan: Plan, rules: list[tuple[int, Rule]], members: set[str], parity: int) -> dict[str, str]:
-        """Per relation, the recursive rules with one recursive atom at a time reading delta ``parity``."""
-        selects: dict[str, list[exp.Select]] = {}
-        for i, rule in rules:
-            for j, atom in enumerate(rule.positive_atoms()):
-                if atom.rel in members:
-                    pick = (lambda j: lambda k, a: _delta_name(a.rel, parity) if k == j else table_name(a.rel))(j)
-                    selects.setdefault(rule.head.rel, []).append(rule_select(plan, i, pick))
-        return {rel: _dedup(rel, plan, sels).sql(DIALECT) for rel, sels in selects.items()}
+        """:func:`semi_naive_selects` as DuckDB SQL."""
+        return {rel: select.sql(DIALECT) for rel, select in semi_naive_selects(plan, rules, members, parity).items()}
 
     def _insert(self, con, plan: Plan, rel: str, sql: str, source: str | None = None) -> int:
         """Store new (or, with probabilities, improved) tuples; return how many."""

@@ -31,7 +31,8 @@ from neurosym.logic._checks import body_atoms
 from neurosym.logic._dialects import to_sql
 from neurosym.logic._engine import Limits, Plan
 from neurosym.logic._inputs import InputRelation
-from neurosym.logic._native import NativeEngine, _check_limits, _dedup, _same_tuple, rule_select
+from neurosym.logic._native import (NativeEngine, _check_limits, _dedup, _delta_name, _same_tuple, rule_select,
+                                   semi_naive_selects)
 from neurosym.logic._sql import cast, compile_term, may_be_undefined, sql_name, table_name
 from neurosym.logic._store import relation_schema
 
@@ -189,14 +190,8 @@ class SQLDriver:
                 self.backend.drop(_delta_name(rel, parity))
 
     def _variants(self, plan: Plan, rules: list[tuple[int, Rule]], members: set[str], parity: int) -> dict[str, str]:
-        """Per relation, the recursive rules with one recursive atom at a time reading delta ``1 - parity``."""
-        selects: dict[str, list[exp.Select]] = {}
-        for i, rule in rules:
-            for j, atom in enumerate(rule.positive_atoms()):
-                if atom.rel in members:
-                    pick = (lambda j: lambda k, a: _delta_name(a.rel, parity) if k == j else table_name(a.rel))(j)
-                    selects.setdefault(rule.head.rel, []).append(rule_select(plan, i, pick))
-        return {rel: self.sql(_dedup(rel, plan, sels)) for rel, sels in selects.items()}
+        """:func:`~neurosym.logic._native.semi_naive_selects` in this backend's dialect."""
+        return {rel: self.sql(select) for rel, select in semi_naive_selects(plan, rules, members, parity).items()}
 
     def _delta(self, plan: Plan, rel: str, sql: str | None, parity: int) -> int:
         """This round's new tuples of ``rel`` as its delta table ``parity``, added to ``rel``; how many."""
@@ -233,7 +228,3 @@ class SQLDriver:
         for rel in stratum:
             for prefix in ("base", "next", "changed"):
                 self.backend.drop(f"{prefix}_{sql_name(rel)}")
-
-
-def _delta_name(rel: str, parity: int) -> str:
-    return f"delta_{parity}_{sql_name(rel)}"
