@@ -745,15 +745,23 @@ def work_profile(spec: dict) -> dict:
 
     from neurosym.logic import Program
 
-    facts = _load_inputs(spec)
-    program = Program.from_text(_program_text(spec))
+    if spec["kind"] == "library":
+        from neurosym.facts import load_rule_library
+        from neurosym.logic._factsio import load_facts
+
+        program = load_rule_library()
+        paths = {p.stem: p for p in sorted(Path(spec["data"]).glob("*.parquet")) if p.stem in program.arities()}
+        facts_for_run = lambda: load_facts(paths)  # noqa: E731  (read inside the timed database, as work_native does)
+    else:
+        facts, program = _load_inputs(spec), Program.from_text(_program_text(spec))
+        facts_for_run = lambda: facts  # noqa: E731
     log: list = []
     real_connect = duckdb.connect
     duckdb.connect = lambda *a, **k: _TimedConnection(real_connect(*a, **k), log)  # this worker process only
     try:
         _emit("start")
         t0 = time.perf_counter()
-        program.evaluate(facts, engine="native")
+        program.evaluate(facts_for_run(), engine="native")
         total = time.perf_counter() - t0
     finally:
         duckdb.connect = real_connect
@@ -1024,8 +1032,9 @@ def profile_main(args, specs: list[dict], console) -> int:
         return 2
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="neurosym-engine-bench-"))
     try:
-        if spec["kind"] == "clinical":
-            spec["data"] = prepare_cohort(spec, workdir, console, library=False)["directory"]
+        if spec["kind"] in ("clinical", "library"):
+            info = prepare_cohort(spec, workdir, console, library=spec["kind"] == "library")
+            spec["data"] = info["library_dir"] if spec["kind"] == "library" else info["directory"]
         res = run_worker("profile", spec, args.native_timeout, prep_limit=900.0)
     finally:
         if args.workdir is None:
@@ -1053,6 +1062,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None, help="where cohort Parquet files go (default: a temp dir)")
     parser.add_argument("--profile", metavar="WORKLOAD", help="time every SQL statement of the native engine on one workload "
                         "(names of the full or, with --quick, quick list) and print the costliest; writes nothing")
+    parser.add_argument("--patients", type=int, default=None, help="cohort size of the clinical and library workloads "
+                        "(default: as listed; e.g. 10000 to iterate fast on rule_library_100k)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1065,6 +1076,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
     timeout = args.timeout or (30.0 if args.quick else 60.0)
     specs = [dict(s) for s in (QUICK if args.quick else FULL)]
+    if args.patients:
+        specs = [dict(s, patients=args.patients) if "patients" in s else s for s in specs]
     if args.profile:
         return profile_main(args, specs, console)
     if args.only:

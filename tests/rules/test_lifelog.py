@@ -58,7 +58,7 @@ def model(program):
     slp.append(("sleep_split_3", monday(w), 220))
     # calendar: Sunday 1970-01-04 (day 3) and Monday 1970-01-05 (day 4) fall in different weeks
     pats.append(("cal", "male", 1970))
-    act += [("cal", d, 1, 1, 1) for d in (-4, -3, 0, 3, 4)]
+    act += [("cal", d, 1, 1, 600) for d in (-4, -3, 0, 3, 4)]  # valid wear days, 3 of them in one week at most
     # patient level: 13 complete weeks before the index week
     pats += [("low", "male", 1970), ("active", "male", 1970), ("one_week", "male", 1970), ("outside", "male", 1970)]
     for k, minutes in zip((IW - 1, IW - 5, IW - 13), (200, 40, 40)):  # scaled: 350, 70, 70
@@ -72,7 +72,7 @@ def model(program):
 
 
 def test_iso_weeks(model):
-    weeks = {d: wk for p, d, wk in model.query("week_of_day").values.tolist() if p == "cal"}
+    weeks = {d: wk for p, d, wk in model.query("valid_wear_day").values.tolist() if p == "cal"}
     assert weeks == {-4: -1, -3: 0, 0: 0, 3: 0, 4: 1}
 
 
