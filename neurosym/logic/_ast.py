@@ -35,6 +35,7 @@ __all__ = [
     "FUNCTIONS",
     "AGGREGATES",
     "COMPARISONS",
+    "PREDICATES",
     "term_vars",
     "format_value",
 ]
@@ -55,6 +56,8 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "cat": (2, 3, 4, 5, 6, 7, 8), "strlen": (1,), "substr": (3,), "to_number": (1,), "to_string": (1,),
     # Soufflé's number conversions and its prefix operators bnot (bitwise) and lnot (logical: 1 if zero, else 0)
     "to_float": (1,), "to_unsigned": (1,), "bnot": (1,), "lnot": (1,),
+    # Soufflé's ord: a number itself; a symbol orders as itself (see docs/rule-language.md)
+    "ord": (1,),
     # dates (integer epoch days, neurosym.logic._dates)
     "year": (1,), "month": (1,), "day_of_month": (1,), "day_of_week": (1,), "week_start": (1,), "date": (1,),
     "add_months": (2,), "add_years": (2,), "years_between": (2,),
@@ -65,13 +68,21 @@ AGGREGATES: tuple[str, ...] = ("count", "sum", "min", "max", "mean")
 
 COMPARISONS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=")
 
+#: Soufflé's two-argument string constraints, written ``match(pattern, text)`` / ``contains(part, text)``, and their
+#: negations (``!match(...)``): comparisons whose operator is the name.
+PREDICATES: tuple[str, ...] = ("match", "contains", "!match", "!contains")
+
 
 @dataclass(frozen=True)
 class Span:
-    """Position of a node in its source text (1-based line and column)."""
+    """Position of a node in its source text (1-based line and column; ``path`` names the text)."""
 
     line: int
     col: int
+    path: str = "<text>"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
 
 
 _NOWHERE = Span(0, 0)
@@ -195,7 +206,11 @@ class Negation:
 
 @dataclass(frozen=True)
 class Comparison:
-    """``left op right``; ``V = expr`` with ``V`` otherwise unbound is an assignment."""
+    """``left op right``; ``V = expr`` with ``V`` otherwise unbound is an assignment.
+
+    ``op`` may also be one of :data:`PREDICATES`: ``match(left, right)`` holds when the regular expression ``left``
+    matches all of ``right``, ``contains(left, right)`` when ``left`` occurs in ``right``.
+    """
 
     op: str
     left: Term
@@ -203,6 +218,8 @@ class Comparison:
     span: Span = field(default=_NOWHERE, compare=False)
 
     def __str__(self) -> str:
+        if self.op in PREDICATES:
+            return f"{self.op}({_bare(self.left)}, {_bare(self.right)})"
         return f"{_bare(self.left)} {self.op} {_bare(self.right)}"
 
 

@@ -7,7 +7,8 @@ SQLGlot translates the syntax; :func:`to_sql` also translates what SQLGlot
 leaves alone, so every engine derives the same tuples:
 
 * every dialect: a division by zero gives NULL (PostgreSQL and ANSI Spark
-  raise), ``ISFINITE(v)`` becomes ``v - v = 0`` (false for ``inf`` and ``NaN``);
+  raise), ``ISFINITE(v)`` becomes ``v - v = 0`` (false for ``inf`` and ``NaN``),
+  ``REGEXP_FULL_MATCH(t, p)`` (``match``) a search for ``^(?:p)$``;
 * PostgreSQL: ``ln``, ``sqrt``, ``exp`` and ``power`` outside their domain give
   NULL instead of an error, ``round`` rounds half away from zero, ``%`` is
   taken on ``NUMERIC`` (PostgreSQL has none for doubles), ``mean``
@@ -62,6 +63,11 @@ def _common(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Div) and not isinstance(node.expression, exp.Nullif):
         node.set("expression", exp.Nullif(this=node.expression, expression=_ZERO.copy()))
         return node
+    if isinstance(node, exp.Coalesce) and isinstance(node.this, exp.Try) and str(node.expressions[0].this).upper() == "ERROR":
+        return node.this.this  # DuckDB's guard of a computed match pattern (TRY, ERROR): the engine's own error instead
+    if isinstance(node, exp.RegexpFullMatch):  # a search anchored at both ends
+        anchored = exp.Paren(this=exp.Concat(expressions=[exp.Literal.string("^(?:"), node.expression, exp.Literal.string(")$")]))
+        return exp.RegexpLike(this=node.this, expression=anchored)
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "ISFINITE":
         value = node.expressions[0]
         return exp.Paren(this=exp.EQ(this=exp.Sub(this=value, expression=value.copy()), expression=_ZERO.copy()))

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from neurosym._errors import EvaluationError
-from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Rule, Term, Var, format_value, term_vars
+from neurosym.logic._ast import PREDICATES, Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Rule, Term, Var, format_value, term_vars
 from neurosym.logic._days import as_date, day_columns, day_variables
 from neurosym.logic._lookup import atom_columns, coerce, cyclic, find, split_atoms
 from neurosym.logic._native import DIALECT
@@ -353,6 +353,8 @@ def _substitute_atom(atom: Atom, bindings: dict) -> str:
 
 def _substitute_comparison(lit: Comparison, bindings: dict) -> str:
     left, right = _substitute(lit.left, bindings), _substitute(lit.right, bindings)
+    if lit.op in PREDICATES:
+        return f"{lit.op}({_strip(left)}, {_strip(right)})"
     if lit.op == "=" and isinstance(lit.left, Var) and not isinstance(lit.right, (Var, Const)):
         return f"{lit.left} = {_strip(right)} = {left}"
     return f"{_strip(left)} {lit.op} {_strip(right)}"

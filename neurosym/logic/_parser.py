@@ -17,6 +17,7 @@ from neurosym.logic._ast import (
     AGGREGATES,
     COMPARISONS,
     FUNCTIONS,
+    PREDICATES,
     Aggregate,
     Assignment,
     Atom,
@@ -60,7 +61,8 @@ class ParseErrors(RuleSyntaxError):
 
 
 #: The comparison that holds exactly when another does not.
-_COMPLEMENT = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+_COMPLEMENT = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">",
+               "match": "!match", "!match": "match", "contains": "!contains", "!contains": "contains"}
 
 #: Binary operators above ``* / %`` and their precedence (higher binds tighter), as in Soufflé.
 _PRECEDENCE = {"lor": 0, "lxor": 1, "land": 2, "bor": 3, "bxor": 4, "band": 5, "bshl": 6, "bshr": 6, "+": 7, "-": 7}
@@ -109,7 +111,7 @@ class _Parser:
 
     def span(self, tok: Token | None = None) -> Span:
         tok = tok or self.tok
-        return Span(tok.line, tok.col)
+        return Span(tok.line, tok.col, self.path)
 
     # -- statements ----------------------------------------------------
     def module(self) -> Module:
@@ -294,11 +296,29 @@ class _Parser:
             self.depth -= 1
             return [(alt, []) for alt in inner] if negated % 2 == 0 else [(self._negate(inner, first), [])]
         bindings: list[Literal] = []
+        if self._predicate_follows():
+            test = self.predicate()
+            return [([test if negated % 2 == 0 else Comparison(_COMPLEMENT[test.op], test.left, test.right, self.span(first))],
+                      bindings)]
         if negated > 1:  # !!a(x) is a(x), !!!a(x) is !a(x)
             atom = self.atom(bindings=bindings)
             return [([atom if negated % 2 == 0 else Negation(atom, self.span(first))], bindings)]
         self.i = start
         return [([self.literal(bindings)], bindings)]
+
+    def _predicate_follows(self) -> bool:
+        """Whether ``match(`` or ``contains(`` at the cursor is Soufflé's string constraint (not a relation)."""
+        return self.tok.kind == "ident" and self.tok.value in PREDICATES and self.peek().value == "("
+
+    def predicate(self) -> Comparison:
+        """``match(pattern, text)`` or ``contains(part, text)``: a comparison whose operator is the name."""
+        name = self.advance()
+        self.expect("(")
+        left = self.expr()
+        self.expect(",", "',' (match and contains take two arguments)")
+        right = self.expr()
+        self.expect(")", "')' (match and contains take two arguments)")
+        return Comparison(str(name.value), left, right, self.span(name))
 
     def _group_follows(self) -> bool:
         """Whether the ``(`` at the cursor opens a group of literals (the token after its ``)`` ends a literal)."""
@@ -341,8 +361,13 @@ class _Parser:
     # -- literals ------------------------------------------------------
     def literal(self, bindings: list[Literal] | None = None) -> Literal:
         tok = self.tok
+        if self._predicate_follows():
+            return self.predicate()
         if self.at("not") or self.at("!"):
             self.advance()
+            if self._predicate_follows():
+                test = self.predicate()
+                return Comparison(_COMPLEMENT[test.op], test.left, test.right, self.span(tok))
             if self.tok.kind != "ident":
                 raise self.error(f"expected an atom after 'not', found {_describe(self.tok)}")
             return Negation(self.atom(bindings=bindings), self.span(tok))

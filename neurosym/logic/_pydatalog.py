@@ -283,8 +283,8 @@ def _dated(name: str, func: Callable[..., int]) -> Callable[..., object]:
 def compare(op: str, a: object, b: object) -> object:
     """``a op b`` as DuckDB compares (ints and floats as doubles, NaN largest and equal to itself).
 
-    >>> compare("<", 1, 1.5), compare("=", float("nan"), float("nan")), compare("<", "b", "a")
-    (True, True, False)
+    >>> compare("<", 1, 1.5), compare("=", float("nan"), float("nan")), compare("<", "b", "a"), compare("contains", "b", "abc")
+    (True, True, False, True)
     """
     if isinstance(a, _Failed) or isinstance(b, _Failed):
         return False
@@ -292,12 +292,14 @@ def compare(op: str, a: object, b: object) -> object:
         return False
     if isinstance(a, float) or isinstance(b, float):
         a, b = _order_key(a), _order_key(b)
+    if op in ("contains", "!contains"):  # Soufflé's contains(part, text)
+        return (a in b) == (op == "contains")  # type: ignore[operator]
     return {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]  # type: ignore[operator]
 
 
 _FUNCS: dict[str, Callable[..., object]] = {
     "+": _arith("+"), "-": _arith("-"), "*": _arith("*"), "/": _div, "%": _mod, "^": _power,
-    "cat": lambda *a: "".join(a), "strlen": len, "substr": _substr, "to_number": _to_number, "to_string": _to_string,
+    "ord": lambda a: a, "cat": lambda *a: "".join(a), "strlen": len, "substr": _substr, "to_number": _to_number, "to_string": _to_string,
     **_INTEGER_OPS, "to_float": lambda a: float(a), "to_unsigned": lambda a: _to_int(float(a), "to_unsigned") if isinstance(a, float) else a,
     "abs": lambda a: abs(float(a)), "pow": _pow, "exp": _exp, "log": _log, "sqrt": _sqrt,
     "floor": _rounding("floor"), "ceil": _rounding("ceil"), "round": _rounding("round"),
@@ -598,7 +600,7 @@ class _Translator:
         self.ticks = ticks
         self.fns = {name: _Fn(name, f, deadline) for name, f in _FUNCS.items()}
         self.compare = {op: _Fn(f"compare{op}", (lambda op: lambda a, b: compare(op, a, b))(op), deadline)
-                        for op in ("=", "!=", "<", "<=", ">", ">=")}
+                        for op in ("=", "!=", "<", "<=", ">", ">=", "contains", "!contains")}
         self.present = _Fn("has_value", lambda v: v is not _EMPTY)
         self.defined = _is_defined
         self.tick = _Fn("tick", lambda *a: True, deadline)
@@ -722,6 +724,19 @@ def _isolated_pydatalog():
             pyEngine.Float_Precision, pyEngine.Python_resolvers = saved_precision, saved_resolvers
 
 
+def _reject_match(rules: Iterable[Rule]) -> None:
+    """``match`` runs RE2 (DuckDB); Python's ``re`` reads some patterns differently, so this engine refuses it."""
+    for rule in rules:
+        pending = list(rule.body)
+        while pending:
+            lit = pending.pop()
+            if isinstance(lit, Assignment):
+                pending += lit.aggregate.body
+            elif isinstance(lit, Comparison) and lit.op in ("match", "!match"):
+                raise EvaluationError(f"{lit.span}: the pydatalog engine does not evaluate "
+                                      f"match() (its regular expressions are RE2's, run by the native engine); use engine='native'")
+
+
 class PyDatalogEngine:
     """Evaluate a :class:`~neurosym.logic.Plan` with pyDatalog; the registered ``"pydatalog"`` engine.
 
@@ -751,6 +766,7 @@ class PyDatalogEngine:
         if plan.prob:
             raise EvaluationError("the pydatalog engine does not compute probabilities (the facts have a _prob column); "
                                   "use engine='native'")
+        _reject_match(plan.rules)
         start = time.perf_counter()
         given = {rel: _input_rows(plan, data) for rel, data in inputs.items()}
         program = _program_facts(plan, given)

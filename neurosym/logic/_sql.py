@@ -33,7 +33,7 @@ from neurosym.logic._checks import bound_variables
 from neurosym.logic._semiring import MaxProduct, Semiring
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
-__all__ = ["BodySQL", "compile_body", "compile_term", "literal", "table_name", "sql_name", "may_be_undefined", "SQL_TYPES", "cast",
+__all__ = ["BodySQL", "compile_body", "compile_term", "compare", "literal", "table_name", "sql_name", "may_be_undefined", "SQL_TYPES", "cast",
            "tolerant_equal"]
 
 SQL_TYPES = {"symbol": "VARCHAR", "number": "BIGINT", "float": "DOUBLE"}
@@ -132,6 +132,8 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
         return exp.Paren(this=_ARITH[term.op](this=left, expression=right))
     if isinstance(term, Call):
         args = [compile_term(a, env) for a in term.args]
+        if term.func == "ord":  # Soufflé's symbol-table index is not kept here: a symbol orders as itself
+            return args[0]
         if term.func in ("min", "max"):
             return exp.func("LEAST" if term.func == "min" else "GREATEST", *args)
         if term.func in ("floor", "ceil", "round"):
@@ -145,6 +147,31 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
         value = exp.func(_FUNCS[term.func], *[cast(a, "float") for a in args])
         return _finite(value) if term.func in _PARTIAL else value
     raise TypeError(f"not a term: {term!r}")
+
+
+def compare(op: str, left: exp.Expression, right: exp.Expression, where: str | None = None) -> exp.Expression:
+    """SQL for ``left op right``; ``match(left, right)`` is a full match of the regular expression ``left`` (RE2; a
+    constant pattern is checked by :mod:`neurosym.logic._regex` before evaluation), ``contains(left, right)`` a search
+    for ``left`` in ``right`` (the empty string is in every string), ``!match`` and ``!contains`` their negations.
+
+    A pattern computed during evaluation that RE2 cannot compile stops the evaluation with an error that starts
+    with ``where`` (the literal's location), through DuckDB's ``TRY`` and ``ERROR``.
+
+    >>> compare("contains", exp.column("p"), exp.column("s")).sql("duckdb")
+    'STRPOS(s, p) > 0'
+    >>> compare("match", exp.column("p"), exp.column("s"), where="f.dl:3:9").sql("duckdb")
+    "COALESCE(TRY(REGEXP_FULL_MATCH(s, p)), ERROR('f.dl:3:9: invalid regular expression ' || p))"
+    """
+    if op.lstrip("!") == "match":
+        test: exp.Expression = exp.RegexpFullMatch(this=right, expression=left)
+        if where is not None:
+            message = exp.DPipe(this=exp.Literal.string(f"{where}: invalid regular expression "), expression=left.copy())
+            test = exp.Coalesce(this=exp.Try(this=test), expressions=[exp.Anonymous(this="ERROR", expressions=[message])])
+    elif op.lstrip("!") == "contains":
+        test = exp.GT(this=exp.StrPosition(this=right, substr=left), expression=exp.Literal.number(0))
+    else:
+        return _CMP[op](this=left, expression=right)
+    return exp.Not(this=exp.Paren(this=test)) if op.startswith("!") else test
 
 
 def _true(value: exp.Expression) -> exp.Expression:
@@ -335,7 +362,8 @@ class _Compiler:
                             break
         for lit in pending:
             if isinstance(lit, Comparison):
-                conditions.append(_CMP[lit.op](this=compile_term(lit.left, env), expression=compile_term(lit.right, env)))
+                conditions.append(compare(lit.op, compile_term(lit.left, env), compile_term(lit.right, env),
+                                          where=f"{lit.span}: {lit}" if not isinstance(lit.left, Const) else None))
             elif isinstance(lit, Negation):
                 conditions.append(self.negation(lit, env, result))
             elif isinstance(lit, Assignment):

@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from neurosym._errors import RuleError
 from neurosym.logic._checks import strata
 from neurosym.logic._dates import SIGNATURES, parse_date
-from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Module, Negation, Rule, Term, Var
+from neurosym.logic._ast import (PREDICATES, Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Module, Negation, Rule,
+                                  Term, Var)
+from neurosym.logic._regex import check_pattern
 
 __all__ = ["infer_types", "join_types", "value_type"]
 
@@ -30,7 +32,7 @@ INTEGER_OPS = {"band", "bor", "bxor", "bshl", "bshr", "land", "lor", "lxor", "bn
 #: Soufflé's string functors: argument kinds (the last repeats) and result type.
 _STRING_FUNCS = {"cat": (("symbol",), "symbol"), "strlen": (("symbol",), "number"),
                  "substr": (("symbol", "number", "number"), "symbol"), "to_number": (("symbol",), "number"),
-                 "to_string": (("any",), "symbol")}
+                 "to_string": (("any",), "symbol"), "match": (("symbol",), "number"), "contains": (("symbol",), "number")}
 
 
 def value_type(value: object) -> str:
@@ -100,6 +102,10 @@ class _Inference:
             return "number" if left and right else None
         if isinstance(term, Call):
             args = [self.term(rule, a, env) for a in term.args]
+            if term.func == "ord":  # a number is its own ordinal; a symbol orders as itself (see _sql.compile_term)
+                if args[0] == "float":
+                    raise self.error(rule, term.args[0], f"ord() takes a symbol or an integer, got a float ({term.args[0]})")
+                return args[0]
             if term.func in SIGNATURES:
                 return self.date_call(rule, term, args)
             if term.func in _STRING_FUNCS:
@@ -183,6 +189,12 @@ class _Inference:
                     self.bind_atom(rule, lit.atom, dict(env))
 
     def comparison(self, rule: Rule, lit: Comparison, env: dict[str, str | None]) -> None:
+        if lit.op in PREDICATES:  # match(pattern, text), contains(part, text): strings
+            self.string_call(rule, Call(lit.op.lstrip("!"), (lit.left, lit.right), lit.span),
+                             [self.term(rule, lit.left, env), self.term(rule, lit.right, env)], env)
+            if lit.op.endswith("match") and isinstance(lit.left, Const):
+                check_pattern(str(lit.left.value), lambda message: self.error(rule, lit.left, message))
+            return
         left, right = self.term(rule, lit.left, env), self.term(rule, lit.right, env)
         for target, t in ((lit.left, right), (lit.right, left)):  # X < 18: X is a number (an untyped empty input)
             if isinstance(target, Var) and env.get(target.name) is None and t is not None:
