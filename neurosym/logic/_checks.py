@@ -130,8 +130,6 @@ def _body_safety(module: Module, rule: Rule, literals: list[Literal], outer: set
 
 
 def _aggregate_safety(module: Module, rule: Rule, agg: Aggregate, outer: set[str]) -> list[RuleError]:
-    if not any(isinstance(lit, Atom) for lit in agg.body):
-        return [_err(SafetyError, f"aggregate '{agg}' needs at least one positive atom in its body", module, rule, agg.span)]
     errors = _body_safety(module, rule, list(agg.body), outer)
     inner = bound_variables(agg.body, outer)
     if agg.expr is not None:

@@ -79,6 +79,7 @@ class _Parser:
         self.anon = 0
         self.fresh = 0
         self.types = dict(_TYPES)  # with Soufflé's .type aliases
+        self.pending: list[Literal] = []  # assignments of aggregates written inside expressions, for the enclosing body
         self.inputs: dict[str, dict[str, str]] = {}
         self.outputs: dict[str, dict[str, str]] = {}
 
@@ -121,9 +122,7 @@ class _Parser:
             start = self.i
             try:
                 if self.tok.kind == "directive":
-                    decl = self.directive()
-                    if decl is not None:
-                        module.decls.append(decl)
+                    module.decls += self.directive()
                 else:
                     module.rules += self.clause()
             except RuleSyntaxError as err:
@@ -142,32 +141,33 @@ class _Parser:
             self.advance()
         self.advance()
 
-    def directive(self) -> Decl | None:
+    def directive(self) -> list[Decl]:
+        """A directive; ``.decl a, b(x: number)`` declares several relations alike."""
         tok = self.advance()
         if tok.value == ".type":
             self.type_alias()
-            return None
+            return []
         if tok.value == ".pragma":  # Soufflé's command-line options in the file: nothing to configure here
             while self.tok.kind == "string":
                 self.advance()
-            return None
+            return []
         if tok.value not in (".decl", ".input", ".output"):
             raise self.error(f"Soufflé directive {tok.value} is not supported (supported: .decl, .type, .input, .output)", tok)
         name_tok = self.tok
         if name_tok.kind not in ("ident", "var"):
             raise self.error(f"expected a relation name after {tok.value}, found {_describe(name_tok)}")
         self.advance()
+        names = [name_tok]
+        while self.at(","):
+            self.advance()
+            names.append(self.advance())
         if tok.value in (".input", ".output"):
-            names = [str(name_tok.value)]
-            while self.at(","):
-                self.advance()
-                names.append(str(self.advance().value))
             params = self.io_parameters() if self.at("(") else {}
             for name in names:
-                (self.inputs if tok.value == ".input" else self.outputs)[name] = params
+                (self.inputs if tok.value == ".input" else self.outputs)[str(name.value)] = params
             if self.at("."):
                 self.advance()
-            return None
+            return []
         self.expect("(")
         columns: list[tuple[str, str]] = []
         while not self.at(")"):
@@ -188,7 +188,10 @@ class _Parser:
             self.advance()
         if self.at("."):
             self.advance()
-        return Decl(str(name_tok.value), tuple(columns), self.span(tok), self.path)
+        for name in names:
+            if name.kind not in ("ident", "var"):
+                raise self.error(f"expected a relation name after {tok.value}, found {_describe(name)}", name)
+        return [Decl(str(name.value), tuple(columns), self.span(tok), self.path) for name in names]
 
     def type_alias(self) -> None:
         """``.type T <: symbol`` (a subtype) or ``.type T = number`` (an alias)."""
@@ -241,10 +244,12 @@ class _Parser:
         head_tok = self.tok
         if head_tok.kind != "ident":
             raise self.error(f"expected a rule head (a relation name in lower case), found {_describe(head_tok)}")
+        self.pending = []
         heads = [self.atom(head=True)]
         while self.at(",") and self.peek().kind == "ident":  # Soufflé's several heads sharing one body
             self.advance()
             heads.append(self.atom(head=True))
+        in_heads = self.take_pending()
         bodies: list[list[Literal]] = [[]]
         if self.at(":-"):
             self.advance()
@@ -253,6 +258,7 @@ class _Parser:
                 raise self.error(f"expected ',' or '.', found {_describe(self.tok)}")
         elif len(heads) > 1:
             raise self.error(f"several heads need a body (':-'), found {_describe(self.tok)}")
+        bodies = [body + in_heads for body in bodies]
         self.expect(".", "'.' at the end of the rule")
         rule_id = notes.get("id") or f"{self.path}:{start.line}:{start.col}"
         pairs = [(head, body) for head in heads for body in bodies]
@@ -304,7 +310,8 @@ class _Parser:
             atom = self.atom(bindings=bindings)
             return [([atom if negated % 2 == 0 else Negation(atom, self.span(first))], bindings)]
         self.i = start
-        return [([self.literal(bindings)], bindings)]
+        literal = self.literal(bindings)
+        return [([literal], bindings + self.take_pending())]
 
     def _predicate_follows(self) -> bool:
         """Whether ``match(`` or ``contains(`` at the cursor is Soufflé's string constraint (not a relation)."""
@@ -347,13 +354,18 @@ class _Parser:
                 out.append(Comparison(_COMPLEMENT[lit.op], lit.left, lit.right, lit.span))
         return out
 
+    def take_pending(self) -> list[Literal]:
+        """The aggregate assignments made since the last call (they join the body being parsed)."""
+        taken, self.pending = self.pending, []
+        return taken
+
     def body(self, closers: tuple[str, ...]) -> list[Literal]:
         bindings: list[Literal] = []
         literals = [self.literal(bindings)]
         while self.at(","):
             self.advance()
             literals.append(self.literal(bindings))
-        literals += bindings
+        literals += bindings + self.take_pending()
         if not any(self.at(c) for c in closers):
             raise self.error(f"expected ',' or {' or '.join(repr(c) for c in closers)}, found {_describe(self.tok)}")
         return literals
@@ -363,6 +375,10 @@ class _Parser:
         tok = self.tok
         if self._predicate_follows():
             return self.predicate()
+        if self.dialect == "souffle" and tok.kind == "var" and tok.value in ("true", "false") and \
+                self.peek().value in (",", ";", ".", ")", "}"):  # Soufflé's constant constraints: 1 = 1, 1 = 0
+            self.advance()
+            return Comparison("=", Const(1, self.span(tok)), Const(int(tok.value == "true"), self.span(tok)), self.span(tok))
         if self.at("not") or self.at("!"):
             self.advance()
             if self._predicate_follows():
@@ -376,9 +392,13 @@ class _Parser:
             if nxt.kind == "punct" and nxt.value in ("(", ",", ".", "}"):
                 return self.atom(bindings=bindings)
         if tok.kind == "var" and self.peek().value == "=" and self._aggregate_follows(2):
+            start, pending, anon = self.i, list(self.pending), self.anon
             var = self.variable(self.advance())
             self.advance()
-            return Assignment(var, self.aggregate(), self.span(tok))
+            assignment = Assignment(var, self.aggregate(), self.span(tok))
+            if self.tok.value in (",", ";", ".", ")", "}"):
+                return assignment
+            self.i, self.pending, self.anon = start, pending, anon  # the aggregate is part of an expression: again as one
         left = self.expr()
         op = self.tok
         if op.kind != "punct" or op.value not in COMPARISONS:
@@ -424,6 +444,7 @@ class _Parser:
         return False
 
     def aggregate(self) -> Aggregate:
+        saved = self.take_pending()  # the enclosing body's, kept out of this aggregate's body
         tok = self.advance()
         func = str(tok.value)
         expr: Term | None = None
@@ -441,10 +462,11 @@ class _Parser:
             self.advance()
         else:
             bindings: list[Literal] = []
-            body = [self.literal(bindings), *bindings]
+            body = [self.literal(bindings), *bindings, *self.take_pending()]
             if isinstance(body[0], Assignment):
                 raise self.error("nested aggregates need braces: agg X : { ... }", tok)
         self.depth -= 1
+        self.pending = saved + self.take_pending()
         return Aggregate(func, expr, tuple(body), self.span(tok))
 
     def atom(self, head: bool = False, bindings: list[Literal] | None = None) -> Atom:
@@ -553,6 +575,12 @@ class _Parser:
             return Const(tok.value, self.span(tok))  # type: ignore[arg-type]
         if tok.kind == "var":
             return self.variable(self.advance())
+        if tok.kind == "ident" and tok.value in AGGREGATES and self._aggregate_follows(0):
+            self.fresh += 1  # Soufflé's aggregate inside an expression: a fresh variable assigned in the body
+            var = Var(f"{tok.line}:{tok.col}#{self.fresh}", self.span(tok))
+            aggregate = self.aggregate()
+            self.pending.append(Assignment(var, aggregate, self.span(tok)))
+            return var
         if tok.kind == "ident":
             self.advance()
             if self.at("("):

@@ -375,11 +375,10 @@ class _Compiler:
 
     def _agg_outer_vars(self, agg: Aggregate, literals: list[Literal]) -> list[Var]:
         """Variables the aggregate needs from the outer rule (those it mentions that also live outside it)."""
-        inner = bound_variables(agg.body)
         outside = {v.name for lit in literals if not (isinstance(lit, Assignment) and lit.aggregate is agg)
                    for v in ([lit.var] if isinstance(lit, Assignment) else _literal_vars(lit))}
-        mentioned = [v for lit in agg.body for v in _literal_vars(lit)] + (term_vars(agg.expr) if agg.expr is not None else [])
-        return [v for v in mentioned if v.name in outside or (v.name not in inner and not v.anonymous)]
+        inner = bound_variables(agg.body, outside)  # t = x + 1 binds t inside when x lives outside
+        return [v for v in _mentioned(agg) if v.name in outside or (v.name not in inner and not v.anonymous)]
 
     def negation(self, lit: Negation, env: Mapping[str, exp.Expression], result: BodySQL) -> exp.Expression:
         self.sub += 1
@@ -420,10 +419,19 @@ class _Compiler:
         grouped = bool(names) and all(n in inner_bound for n in names) and outer.args.get("from_") is not None
         inner = _Compiler(self.types, lambda k, atom: table_name(atom.rel), False, prefix, {}, None, self.semiring)
         body = inner.body(list(agg.body), {} if grouped else env)
+        if body.select.args.get("from_") is None:  # no atoms (sum t : { t = x + 1 }): over one row, not the outer query's
+            body.select = body.select.from_(exp.Subquery(this=exp.select(exp.Literal.number(1)),
+                                                         alias=exp.TableAlias(this=exp.to_identifier(f"{prefix}one"))), copy=False)
         if agg.func == "count":
             value: exp.Expression = exp.Count(this=exp.Star())
         else:
-            value = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max, "mean": exp.Avg}[agg.func](this=compile_term(agg.expr, body.env))
+            term = compile_term(agg.expr, body.env)
+            atom_vars = {v.name for lit in agg.body if isinstance(lit, Atom) for v in lit.vars()}
+            if not grouped and not any(v.name in atom_vars for v in term_vars(agg.expr)):  # else SQL aggregates it outside
+                rows = exp.Subquery(this=body.select.select(exp.alias_(term, "v"), copy=False),
+                                    alias=exp.TableAlias(this=exp.to_identifier(f"{prefix}rows")))
+                body.select, term = exp.select().from_(rows, copy=False), col(f"{prefix}rows", "v")
+            value = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max, "mean": exp.Avg}[agg.func](this=term)
         if not grouped:
             sub = exp.Subquery(this=body.select.select(value, copy=False))
             return (exp.Coalesce(this=sub, expressions=[exp.Literal.number(0)]) if agg.func in ("count", "sum") else sub), None
@@ -434,6 +442,18 @@ class _Compiler:
         on = exp.and_(*[exp.EQ(this=col(alias, f"k{i}"), expression=env[n]) for i, n in enumerate(names)])
         result = col(alias, "v")
         return (exp.Coalesce(this=result, expressions=[exp.Literal.number(0)]) if agg.func in ("count", "sum") else result), (table, on)
+
+
+def _mentioned(agg: Aggregate) -> list[Var]:
+    """Variables an aggregate mentions, less those only a nested aggregate binds (they live inside it)."""
+    out: list[Var] = []
+    for lit in agg.body:
+        if isinstance(lit, Assignment):
+            inner = bound_variables(lit.aggregate.body)
+            out += [lit.var] + [v for v in _mentioned(lit.aggregate) if v.name not in inner]
+        else:
+            out += _literal_vars(lit)
+    return out + (term_vars(agg.expr) if agg.expr is not None else [])
 
 
 def _literal_vars(lit: Literal) -> list[Var]:
