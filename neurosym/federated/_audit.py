@@ -5,7 +5,9 @@ so it sees each reply exactly as it is sent (after clipping, if any).  Each
 line records the site, round, message type, the serialised size of the whole
 content and, per item: record, kind, key, dtype, shape (arrays) or length
 (lists), and bytes; numeric metric and config items also record their
-minimum and maximum.  The log holds no payload: no weight, no code name.
+minimum and maximum.  Under secure aggregation a round's training is four
+SecAgg+ messages per site (``step`` names the stage: setup, share_keys,
+collect_masked_vectors, unmask) and the weights leave as masked bytes.  The log holds no payload: no weight, no code name.
 
 :func:`read_audit` reads the log back as one row per item.
 """
@@ -52,12 +54,30 @@ def describe_content(content: object) -> list[dict[str, object]]:
                 item: dict[str, object] = {"record": name, "kind": kind, "key": key,
                                            "dtype": type(value[0] if isinstance(value, list) and value else value).__name__,
                                            "length": len(value) if isinstance(value, list) else None,
-                                           "bytes": len(json.dumps(value))}
+                                           "bytes": _size(value)}
                 numbers = _numeric(value)
                 if numbers:
                     item["min"], item["max"] = min(numbers), max(numbers)
                 items.append(item)
     return items
+
+
+def _size(value: object) -> int:
+    """Bytes of a config or metric value: its JSON text, or the raw length of bytes (SecAgg+ keys, shares, masks)."""
+    items = value if isinstance(value, list) else [value]
+    if items and all(isinstance(x, bytes) for x in items):
+        return sum(len(x) for x in items)
+    return len(json.dumps(value))
+
+
+def _round_and_step(msg: object) -> tuple[int, str]:
+    """The server round of an incoming message (``server-round`` of its config, else its group id, as SecAgg+
+    stages carry it) and its step (``step`` of a query, ``stage`` of SecAgg+)."""
+    configs = list(msg.content.config_records.values())
+    rounds = [int(c["server-round"]) for c in configs if "server-round" in c]
+    group = str(msg.metadata.group_id)
+    steps = [str(c.get("step", c.get("stage"))) for c in configs if "step" in c or "stage" in c]
+    return (rounds[0] if rounds else int(group) if group.isdigit() else 0), (steps[0] if steps else "")
 
 
 def _content_bytes(content: object) -> int:
@@ -75,15 +95,15 @@ def audit_mod(log_dir: str | Path | None = None) -> Callable:
     """
 
     def mod(msg, context, call_next):  # (Message, Context, ClientAppCallable) -> Message
+        server_round, step = _round_and_step(msg)  # before the inner mods consume the incoming configs
         reply = call_next(msg, context)
         node = context.node_config
         folder = Path(str(node.get("audit-dir", log_dir or "")))
         if not str(folder) or reply.has_error():
             return reply
         site = str(node.get("site-name", f"site{node.get('partition-id', 0)}"))
-        config = next(iter(msg.content.config_records.values()), {})
         line = {"site": site, "time": time.time(), "message_type": msg.metadata.message_type,
-                "round": int(config.get("server-round", 0)), "step": str(config.get("step", "")),
+                "round": server_round, "step": step,
                 "bytes": _content_bytes(reply.content), "items": describe_content(reply.content)}
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / f"{site}.jsonl", "a", encoding="utf-8") as out:

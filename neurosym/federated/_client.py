@@ -8,7 +8,9 @@ by :meth:`Site.save`); under the simulation engine the folder is
   cells left out (:func:`~neurosym.federated.local_statistics`);
 * ``query`` / ``counts``: :class:`~neurosym.federated.SiteCounts` of a rule program;
 * ``train``: the model's floating-point weights, the number of training
-  patients, a constant ``site-weight`` and the last training loss;
+  patients, a constant ``site-weight`` and the last training loss; under
+  secure aggregation (Flower's ``secaggplus_mod``) the weights leave only
+  masked, as SecAgg+ share and mask messages;
 * ``evaluate``: loss and AUROC on the site's validation patients and their number.
 
 :func:`~neurosym.federated.audit_mod` logs every reply; with differential
@@ -20,6 +22,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from neurosym._errors import InputError
 from neurosym.federated._audit import audit_mod
@@ -54,8 +58,18 @@ def _prepare(config: Mapping[str, object], folder: str) -> tuple[dict, RiskModul
     if _CACHE.get(folder, ("",))[0] != digest:
         site = Site.load(folder)
         _CACHE[folder] = digest, site_data(site.cohort, site.labels, featurizer, params)
-    _, module = build_module(params, featurizer, int(params["seed"]))
+    _, module = build_module(params, featurizer, int(params["seed"]), int(config["train-patients"]))
     return params, module, _CACHE[folder][1]
+
+
+def _secagg_mod(msg, context, call_next):
+    """Flower's ``secaggplus_mod`` on the messages of the SecAgg+ protocol; a pass-through otherwise."""
+    from flwr.client.mod import secaggplus_mod
+    from flwr.common.secure_aggregation.secaggplus_constants import RECORD_KEY_CONFIGS
+
+    if RECORD_KEY_CONFIGS in msg.content.config_records:
+        return secaggplus_mod(msg, context, call_next)
+    return call_next(msg, context)
 
 
 def _clipping_mod(msg, context, call_next):
@@ -67,6 +81,51 @@ def _clipping_mod(msg, context, call_next):
     if msg.metadata.message_type == MessageType.TRAIN and "clipping_norm" in config:
         return fixedclipping_mod(msg, context, call_next)
     return call_next(msg, context)
+
+
+def _train(config: Mapping[str, object], state: Mapping[str, object] | Sequence[object], context,
+           folders: Sequence[str]) -> tuple[RiskModule, CohortDataModule, float]:
+    """Local training from the global weights (by name, or a list in state-dict order): module, data, last loss."""
+    params, module, data = _prepare(config, _site_dir(context.node_config, folders))
+    load_weights(module, state if isinstance(state, Mapping) else dict(zip(weights(module), state, strict=True)))
+    seed = int(params["seed"]) + 1000 * int(config["server-round"]) + int(context.node_config.get("partition-id", 0))
+    loss = train_local(module, data, epochs=int(config["local-epochs"]), proximal_mu=float(config.get("proximal-mu", 0.0)),
+                       seed=seed)
+    return module, data, loss
+
+
+#: The config record of a legacy fit message (what the SecAgg+ workflow sends).
+LEGACY_CONFIG = "fitins.config"
+
+
+def legacy_arrays(state: Mapping[str, object]) -> list[np.ndarray]:
+    """Weights as a list for Flower's legacy ``Parameters``, every one at least 1-d.
+
+    Flower 1.42's SecAgg+ unmasking shifts and rescales the aggregate in
+    place, array by array, which leaves a 0-d array (a scalar bias) off by
+    the clipping range; as 1-d arrays they aggregate exactly.
+
+    >>> import torch
+    >>> [a.shape for a in legacy_arrays({"b": torch.tensor(0.5), "w": torch.zeros(2, 3)})]
+    [(1,), (2, 3)]
+    """
+    return [np.atleast_1d(np.asarray(v)) for v in state.values()]
+
+
+def _train_legacy(msg, context, folders: Sequence[str]):
+    """Training under SecAgg+: the weights arrive and leave as Flower's legacy ``Parameters`` (a list, in
+    the order of the module's state dict); ``secaggplus_mod`` masks the reply before it leaves."""
+    from flwr.app import Message
+    from flwr.common import Code, FitRes, Status, ndarrays_to_parameters, parameters_to_ndarrays
+    from flwr.compat.common import recorddict_compat as compat
+
+    config = msg.content.config_records[LEGACY_CONFIG]
+    arrays = parameters_to_ndarrays(compat.arrayrecord_to_parameters(msg.content.array_records["fitins.parameters"],
+                                                                     keep_input=True))
+    module, data, loss = _train(config, arrays, context, folders)
+    fit = FitRes(Status(Code.OK, "trained"), ndarrays_to_parameters(legacy_arrays(weights(module))),
+                 len(data.train_idx), {"train-loss": loss})
+    return Message(compat.fitres_to_recorddict(fit, keep_input=True), reply_to=msg)
 
 
 def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | None = None):
@@ -89,7 +148,7 @@ def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | Non
     from flwr.clientapp import ClientApp
 
     folders = [str(Path(d).resolve()) for d in site_dirs]
-    app = ClientApp(mods=[audit_mod(audit_dir), _clipping_mod])
+    app = ClientApp(mods=[audit_mod(audit_dir), _clipping_mod, _secagg_mod])
 
     @app.query()
     def query(msg, context):
@@ -108,12 +167,10 @@ def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | Non
 
     @app.train()
     def train(msg, context):
+        if LEGACY_CONFIG in msg.content.config_records:  # SecAgg+ (Flower's legacy fit messages)
+            return _train_legacy(msg, context, folders)
         config = msg.content["config"]
-        params, module, data = _prepare(config, _site_dir(context.node_config, folders))
-        load_weights(module, msg.content["arrays"].to_torch_state_dict())
-        seed = int(params["seed"]) + 1000 * int(config["server-round"]) + int(context.node_config.get("partition-id", 0))
-        loss = train_local(module, data, epochs=int(config["local-epochs"]),
-                           proximal_mu=float(config.get("proximal-mu", 0.0)), seed=seed)
+        module, data, loss = _train(config, msg.content["arrays"].to_torch_state_dict(), context, folders)
         metrics = MetricRecord({"num-examples": len(data.train_idx), "site-weight": 1, "train-loss": loss})
         return Message(RecordDict({"arrays": ArrayRecord(weights(module)), "metrics": metrics}), reply_to=msg)
 

@@ -23,8 +23,15 @@ from neurosym.tasks import resolve_ontologies
 __all__ = ["build_module", "evaluate_local", "load_weights", "site_data", "train_local", "weights"]
 
 
-def build_module(params: Mapping[str, object], featurizer: Featurizer, seed: int = 0) -> tuple[list[str], RiskModule]:
+def build_module(params: Mapping[str, object], featurizer: Featurizer, seed: int = 0,
+                 train_patients: int | None = None) -> tuple[list[str], RiskModule]:
     """Concepts and a freshly initialised (seeded) module for ``params`` and the shared ``featurizer``.
+
+    ``train_patients`` (over all sites) scales the record encoder's L2
+    penalty as :meth:`RiskModel.fit` does on pooled data (``wide_l2 / n``):
+    every site then minimises its share of the same objective, so the
+    weighted average of the sites' objectives is the centralised one.
+    ``None`` leaves the penalty out (a module only to hold weights).
 
     Examples
     --------
@@ -38,8 +45,10 @@ def build_module(params: Mapping[str, object], featurizer: Featurizer, seed: int
     """
     template = RiskModel(**params)
     concepts, table = ancestor_table(featurizer.vocabulary_, resolve_ontologies(featurizer.ontologies))
+    shape = template._shape(featurizer, len(concepts))
+    shape["wide_l2"] = float(params["wide_l2"]) / max(train_patients, 1) if train_patients else 0.0
     torch.manual_seed(seed)
-    return concepts, RiskModule(table, **template._shape(featurizer, len(concepts)))
+    return concepts, RiskModule(table, **shape)
 
 
 def weights(module: RiskModule) -> dict[str, torch.Tensor]:

@@ -4,7 +4,8 @@ Every site must turn its records into the same tensors, so the code
 vocabulary, the lab analytes and the scales must be identical everywhere.
 They are agreed in one round before training, from aggregates only:
 
-* each site reports, per ``system:code``, the number of its patients with the
+* each site reports its number of labelled patients (its training replies
+  carry it too, as ``num-examples``) and, per ``system:code``, the number of its patients with the
   code -- only codes that at least ``min_cell`` patients have (small cells
   never leave the site);
 * per lab analyte with at least ``min_cell`` patients: patients, values, sum
@@ -41,7 +42,7 @@ __all__ = ["STATISTICS_KEYS", "featurizer_digest", "featurizer_from_config", "fe
            "merge_statistics", "model_params"]
 
 #: Keys of a site's statistics reply (all lists of counts, sums, or public code names).
-STATISTICS_KEYS = ("codes", "code-patients", "analytes", "analyte-patients", "analyte-n", "analyte-sum",
+STATISTICS_KEYS = ("patients", "codes", "code-patients", "analytes", "analyte-patients", "analyte-n", "analyte-sum",
                    "analyte-sumsq", "daily-n", "daily-sum", "daily-sumsq")
 _FEATURIZER_KEYS = ("max_codes", "max_analytes", "lab_steps", "lifelog_days")
 _SCALES = ("lab_center_", "lab_scale_", "daily_center_", "daily_scale_")
@@ -93,7 +94,8 @@ def local_statistics(cohort: Cohort, labels: pd.DataFrame, min_cell: int = 5) ->
     >>> min(stats["code-patients"]) >= 5, stats["daily-n"][0] > 0
     (True, True)
     """
-    cut = before_landmark(cohort, usable_labels(labels))
+    usable = usable_labels(labels)
+    cut = before_landmark(cohort, usable)
     ev = cut.events
     coded = ev[ev["kind"].isin(CODE_KINDS).to_numpy()]
     per_code = coded.groupby(_tokens(coded).to_numpy())["patient_id"].nunique()
@@ -112,7 +114,7 @@ def local_statistics(cohort: Cohort, labels: pd.DataFrame, min_cell: int = 5) ->
     n, total, total2 = mask.sum(axis=0), np.where(mask, raw, 0).sum(axis=0), np.where(mask, raw * raw, 0).sum(axis=0)
     if wearers < min_cell:
         n, total, total2 = np.zeros_like(n), np.zeros_like(total), np.zeros_like(total2)
-    return {"codes": per_code.index.tolist(), "code-patients": per_code.astype(int).tolist(),
+    return {"patients": len(usable), "codes": per_code.index.tolist(), "code-patients": per_code.astype(int).tolist(),
             "analytes": analytes.index.tolist(), "analyte-patients": analytes["patients"].astype(int).tolist(),
             "analyte-n": analytes["n"].astype(int).tolist(), "analyte-sum": analytes["sum"].astype(float).tolist(),
             "analyte-sumsq": analytes["sumsq"].astype(float).tolist(), "daily-n": [int(x) for x in n],

@@ -13,8 +13,17 @@ Training (``task = "train"``):
    (sites clip their update,
    the server adds Gaussian noise to the average) with Flower's RDP
    accountant (client-level DP: neighbouring federations differ by one site);
-4. the global :class:`~neurosym.neural.RiskModel` is written to
+   with ``secure-aggregation`` the rounds run under SecAgg+ instead
+   (:func:`~neurosym.federated._secagg.secure_rounds`: the server sees only
+   the sum of the sites' weights);
+4. the global :class:`~neurosym.neural.RiskModel` of the best round (by
+   the sites' validation AUROC, see :func:`_best_round`) is written to
    ``<output-dir>/model.pt`` and the per-round metrics to ``rounds.json``.
+
+Every site minimises its share of the centralised objective: the record
+encoder's L2 penalty is ``wide_l2`` over the training patients of all sites
+(from the patient counts of the statistics step), as ``RiskModel.fit``
+sets it on pooled data.
 
 Counts (``task = "counts"``): one ``query`` carries the rule program and
 criteria, each site answers with :class:`~neurosym.federated.SiteCounts` and
@@ -35,6 +44,7 @@ from neurosym._errors import NeurosymError
 from neurosym.federated._counts import SiteCounts, combine_counts
 from neurosym.federated._local import build_module, load_weights, weights
 from neurosym.federated._plan import featurizer_to_config, merge_statistics, model_params
+from neurosym.federated._secagg import secure_rounds
 from neurosym.neural import RiskModel
 
 __all__ = ["SERVER_DEFAULTS", "server_app"]
@@ -44,6 +54,7 @@ SERVER_DEFAULTS: dict[str, object] = {
     "task": "train", "output-dir": "", "min-sites": 2, "wait-seconds": 120.0, "seed": 0, "min-cell": 5,
     "model": "", "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1, "evaluate": True,
     "dp-noise-multiplier": 0.0, "dp-clipping-norm": 0.0, "dp-delta": 1e-5,
+    "secure-aggregation": False, "secagg-clipping-range": 8.0,
     "program": "", "criteria": "", "dp-epsilon": 0.0,
 }
 
@@ -99,31 +110,62 @@ def _strategy(cfg: Mapping[str, object], n_sites: int):
                                                       num_sampled_clients=n_sites, accountant=accountant)
 
 
-def _train(grid, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
+def _best_round(rounds: list[dict[str, object]]) -> int:
+    """The round whose global model the sites' validation patients scored best (the last without evaluation).
+
+    As :class:`~neurosym.neural.RiskModel` keeps its best epoch on pooled
+    data, the federation keeps its best round: later rounds overfit the
+    sites' training patients just as later epochs do.
+
+    >>> _best_round([{"round": 1, "eval_auroc": 0.6}, {"round": 2, "eval_auroc": 0.7}, {"round": 3, "eval_auroc": 0.7}])
+    2
+    >>> _best_round([{"round": 1, "eval_auroc": None}, {"round": 2, "eval_auroc": None}])
+    2
+    """
+    scored = [(r["eval_auroc"], -r["round"]) for r in rounds if r["eval_auroc"] is not None]
+    return -max(scored)[1] if scored else int(rounds[-1]["round"])
+
+
+def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
     from flwr.app import ArrayRecord, ConfigRecord
 
     params = json.loads(str(cfg["model"])) if cfg["model"] else model_params(RiskModel())
     min_cell = int(cfg["min-cell"])
     stats = _query(grid, nodes, {"step": "statistics", "min-cell": min_cell})
     featurizer = merge_statistics(stats, params, min_cell)
-    concepts, module = build_module(params, featurizer, int(cfg["seed"]))
+    train_patients = round(sum(int(s["patients"]) for s in stats) * (1 - float(params["val_fraction"])))
+    concepts, module = build_module(params, featurizer, int(cfg["seed"]), train_patients)
     strategy = _strategy(cfg, len(nodes))
-    plan = featurizer_to_config(featurizer) | {"model": json.dumps(params), "local-epochs": int(cfg["local-epochs"])}
-    ticks = [time.perf_counter()]
+    plan = featurizer_to_config(featurizer) | {"model": json.dumps(params), "local-epochs": int(cfg["local-epochs"]),
+                                               "train-patients": train_patients}
+    secure = bool(cfg["secure-aggregation"])
+    if secure and float(cfg["dp-noise-multiplier"]) > 0:
+        raise NeurosymError("secure aggregation and differential privacy are not combined; choose one")
+    if secure and str(cfg["strategy"]).lower() == "fedprox":
+        plan["proximal-mu"] = float(cfg["proximal-mu"])
+    ticks, snapshots = [time.perf_counter()], {}
 
-    def tick(server_round: int, arrays) -> None:  # Flower calls it after every round: per-round wall time
+    def tick(server_round: int, arrays) -> None:  # Flower calls it after every round: wall time and global weights
         ticks.append(time.perf_counter())
+        snapshots[server_round] = arrays.to_torch_state_dict()
 
-    result = strategy.start(grid, ArrayRecord(weights(module)), num_rounds=int(cfg["rounds"]),
-                            train_config=ConfigRecord(dict(plan)), evaluate_config=ConfigRecord(dict(plan)),
-                            evaluate_fn=tick)
-    load_weights(module.eval(), result.arrays.to_torch_state_dict())
+    if secure:
+        tick(0, ArrayRecord(weights(module)))  # as Flower's strategies call it before round 1
+        train_metrics, evaluate_metrics = secure_rounds(grid, context, cfg, nodes, ArrayRecord(weights(module)), plan,
+                                                        train_patients, tick)
+    else:
+        result = strategy.start(grid, ArrayRecord(weights(module)), num_rounds=int(cfg["rounds"]),
+                                train_config=ConfigRecord(dict(plan)), evaluate_config=ConfigRecord(dict(plan)),
+                                evaluate_fn=tick)
+        train_metrics, evaluate_metrics = result.train_metrics_clientapp, result.evaluate_metrics_clientapp
     rounds = []
     for r in range(1, int(cfg["rounds"]) + 1):
-        train = dict(result.train_metrics_clientapp.get(r, {}))
-        evaluation = dict(result.evaluate_metrics_clientapp.get(r, {}))
+        train = dict(train_metrics.get(r, {}))
+        evaluation = dict(evaluate_metrics.get(r, {}))
         rounds.append({"round": r, "train_loss": train.get("train-loss"), "eval_loss": evaluation.get("eval-loss"),
                        "eval_auroc": evaluation.get("eval-auroc"), "seconds": ticks[r + 1] - ticks[r]})
+    best = _best_round(rounds)
+    load_weights(module.eval(), snapshots[best])
     privacy = None
     if float(cfg["dp-noise-multiplier"]) > 0:
         spent = strategy.privacy_spent()
@@ -132,9 +174,10 @@ def _train(grid, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None
                    "clipping_norm": float(cfg["dp-clipping-norm"]), "unit": "site (client-level DP)"}
     model = RiskModel(**params)
     model.featurizer_, model.concepts_, model.module_ = featurizer, concepts, module
-    model.history_, model.best_epoch_ = rounds, len(rounds)
+    model.history_, model.best_epoch_ = rounds, best
     model.save(out / "model.pt")
-    (out / "rounds.json").write_text(json.dumps({"rounds": rounds, "privacy": privacy, "sites": len(nodes),
+    (out / "rounds.json").write_text(json.dumps({"rounds": rounds, "best_round": best, "privacy": privacy,
+                                                 "sites": len(nodes), "train_patients": train_patients,
                                                  "vocabulary": len(featurizer.vocabulary_)}, indent=1))
 
 
@@ -176,6 +219,6 @@ def server_app(settings: Mapping[str, object] | None = None):
         if cfg["task"] == "counts":
             _counts(grid, cfg, nodes, out)
         else:
-            _train(grid, cfg, nodes, out)
+            _train(grid, context, cfg, nodes, out)
 
     return app

@@ -62,7 +62,9 @@ class FederatedResult:
     Attributes
     ----------
     model : RiskModel
-        The global model (fitted; ``history_`` holds the rounds).
+        The global model of the best round (by the sites' validation AUROC,
+        as ``RiskModel.fit`` keeps its best epoch; ``history_`` holds the
+        rounds, ``best_epoch_`` that round).
     rounds : pandas.DataFrame
         Per round: ``train_loss`` (weighted over sites), ``eval_loss`` and
         ``eval_auroc`` (the global model on the sites' validation patients,
@@ -75,6 +77,8 @@ class FederatedResult:
         ``epsilon, delta, releases, noise_multiplier, clipping_norm`` with DP.
     seconds : float
         Wall time of the whole run, Ray start-up included.
+    secure_aggregation : bool
+        Whether the rounds ran under SecAgg+.
     """
 
     model: RiskModel
@@ -82,6 +86,31 @@ class FederatedResult:
     audit: pd.DataFrame
     privacy: dict[str, object] | None
     seconds: float
+    secure_aggregation: bool = False
+
+    @classmethod
+    def load(cls, workdir: str | Path) -> "FederatedResult":
+        """The result of the run :func:`simulate` wrote to ``workdir``.
+
+        Raises
+        ------
+        NeurosymError
+            If the run in ``workdir`` did not finish.
+        """
+        work = Path(workdir)
+        out = work / "server"
+        if not (out / "rounds.json").is_file() or not (work / "run.json").is_file():
+            raise NeurosymError(f"the federated run did not finish; run again with verbose=True (work folder {work})")
+        summary = json.loads((out / "rounds.json").read_text())
+        run = json.loads((work / "run.json").read_text())
+        audit = read_audit(work / "audit")
+        table = pd.DataFrame(summary["rounds"])
+        sent = audit[audit["message_type"] == "train"].drop_duplicates(["site", "message"])
+        table["bytes_sent"] = table["round"].map(sent.groupby("round")["message_bytes"].sum()).fillna(0).astype(int)
+        table["sites_trained"] = table["round"].map(
+            sent[sent["step"].isin(["", "collect_masked_vectors"])].groupby("round").size()).fillna(0).astype(int)
+        return cls(RiskModel.load(out / "model.pt"), table, audit, summary["privacy"], float(run["seconds"]),
+                   bool(run["secure_aggregation"]))
 
 
 def _run(sites: list[Site], settings: dict[str, object], workdir: Path, verbose: bool) -> None:
@@ -111,8 +140,8 @@ def _check_sites(sites: Sequence[SiteLike]) -> list[Site]:
 
 def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, rounds: int = 5,
              strategy: str = "fedavg", proximal_mu: float = 0.01, local_epochs: int = 1,
-             dp: DifferentialPrivacy | None = None, min_cell: int = 5, seed: int = 0,
-             workdir: str | Path | None = None, verbose: bool = False) -> FederatedResult:
+             dp: DifferentialPrivacy | None = None, secure_aggregation: bool = False, min_cell: int = 5,
+             seed: int = 0, workdir: str | Path | None = None, verbose: bool = False) -> FederatedResult:
     """Train ``model`` across ``sites`` with Flower's simulation engine; only weights and aggregates travel.
 
     Parameters
@@ -130,6 +159,9 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     local_epochs : int, default 1
         Epochs each site trains per round.
     dp : DifferentialPrivacy, optional
+    secure_aggregation : bool, default False
+        Aggregate with Flower's SecAgg+ (see :mod:`neurosym.federated._secagg`
+        for what it protects and what it does not); not with ``dp``.
     min_cell : int, default 5
         Small-cell threshold of the vocabulary step.
     seed : int, default 0
@@ -146,7 +178,8 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     Raises
     ------
     InputError
-        Fewer than two sites, ``rounds < 1``, an unknown strategy or an unnamed ontology.
+        Fewer than two sites, ``rounds < 1``, an unknown strategy, ``dp`` with
+        ``secure_aggregation`` or an unnamed ontology.
     NeurosymError
         If the run did not finish (the message names the folder with Flower's output).
     """
@@ -155,10 +188,12 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
         raise InputError(f"rounds and local_epochs must be >= 1; got rounds={rounds}, local_epochs={local_epochs}")
     if strategy not in ("fedavg", "fedprox"):
         raise InputError(f"strategy must be 'fedavg' or 'fedprox'; got {strategy!r}")
+    if dp is not None and secure_aggregation:
+        raise InputError("secure aggregation and differential privacy are not combined; choose one")
     site_list = _check_sites(sites)
     settings: dict[str, object] = {
         "task": "train", "model": json.dumps(model_params(model)), "rounds": rounds, "strategy": strategy,
-        "proximal-mu": proximal_mu, "local-epochs": local_epochs, "min-cell": min_cell, "seed": seed}
+        "secure-aggregation": secure_aggregation, "proximal-mu": proximal_mu, "local-epochs": local_epochs, "min-cell": min_cell, "seed": seed}
     if dp is not None:
         settings |= {"dp-noise-multiplier": dp.noise_multiplier, "dp-clipping-norm": dp.clipping_norm,
                      "dp-delta": dp.delta}
@@ -166,16 +201,9 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     start = time.perf_counter()
     _run(site_list, settings, work, verbose)
     seconds = time.perf_counter() - start
-    out = work / "server"
-    if not (out / "rounds.json").is_file():
-        raise NeurosymError(f"the federated run did not finish; run again with verbose=True (work folder {work})")
-    summary = json.loads((out / "rounds.json").read_text())
-    audit = read_audit(work / "audit")
-    table = pd.DataFrame(summary["rounds"])
-    sent = audit[audit["message_type"] == "train"].drop_duplicates(["site", "message"])
-    table["bytes_sent"] = table["round"].map(sent.groupby("round")["message_bytes"].sum()).fillna(0).astype(int)
-    table["sites_trained"] = table["round"].map(sent.groupby("round").size()).fillna(0).astype(int)
-    return FederatedResult(RiskModel.load(out / "model.pt"), table, audit, summary["privacy"], seconds)
+    if (work / "server" / "rounds.json").is_file():
+        (work / "run.json").write_text(json.dumps({"seconds": seconds, "secure_aggregation": secure_aggregation}))
+    return FederatedResult.load(work)
 
 
 def federated_counts(sites: Sequence[SiteLike], program: str, criteria: Sequence[str] = (), *,
