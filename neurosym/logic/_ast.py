@@ -58,6 +58,8 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "to_float": (1,), "to_unsigned": (1,), "bnot": (1,), "lnot": (1,),
     # Soufflé's ord: a number itself; a symbol orders as itself (see docs/rule-language.md)
     "ord": (1,),
+    # Soufflé's generator, only as V = range(from, to[, step]): V takes each value (neurosym.logic._sql.range_assignment)
+    "range": (2, 3),
     # dates (integer epoch days, neurosym.logic._dates)
     "year": (1,), "month": (1,), "day_of_month": (1,), "day_of_week": (1,), "week_start": (1,), "date": (1,),
     "add_months": (2,), "add_years": (2,), "years_between": (2,),

@@ -20,9 +20,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from neurosym._errors import ArityError, RuleError, SafetyError, StratificationError, UnknownRelationError
-from neurosym.logic._ast import Aggregate, Assignment, Atom, Comparison, Literal, Module, Negation, Rule, Span, Var, term_vars
+from neurosym.logic._ast import (Aggregate, Assignment, Atom, BinOp, Call, Comparison, Literal, Module, Negation, Rule, Span, Term,
+                                  Var, term_vars)
 
-__all__ = ["aggregate_warnings", "check_module", "components", "dependency_graph", "strata", "bound_variables", "body_atoms"]
+__all__ = ["range_assignment", "aggregate_warnings", "check_module", "components", "dependency_graph", "strata", "bound_variables", "body_atoms"]
 
 
 def _err(cls: type[RuleError], message: str, module: Module, rule: Rule | None, span: Span, **extra) -> RuleError:
@@ -127,6 +128,45 @@ def _body_safety(module: Module, rule: Rule, literals: list[Literal], outer: set
         elif isinstance(lit, Assignment):
             errors += _aggregate_safety(module, rule, lit.aggregate, bound - {lit.var.name})
     return errors
+
+
+def range_assignment(lit: Literal) -> tuple[Var, Call] | None:
+    """``(V, range(...))`` when ``lit`` is Soufflé's generator ``V = range(from, to[, step])``, else ``None``."""
+    if isinstance(lit, Comparison) and lit.op == "=":
+        for target, source in ((lit.left, lit.right), (lit.right, lit.left)):
+            if isinstance(target, Var) and isinstance(source, Call) and source.func == "range":
+                return target, source
+    return None
+
+
+def _generator_errors(module: Module, rule: Rule) -> list[RuleError]:
+    """``range(...)`` generates values: it may only be the whole side of an assignment ``V = range(...)``."""
+    terms: list[Term] = list(rule.head.args)
+    pending: list[Literal] = list(rule.body)
+    while pending:
+        lit = pending.pop()
+        if isinstance(lit, Assignment):
+            pending += lit.aggregate.body
+            terms += [lit.aggregate.expr] if lit.aggregate.expr is not None else []
+        elif isinstance(lit, (Atom, Negation)):
+            terms += (lit.atom if isinstance(lit, Negation) else lit).args
+        elif isinstance(lit, Comparison):
+            generator = range_assignment(lit)
+            terms += list(generator[1].args) if generator is not None else [lit.left, lit.right]
+    return [_err(SafetyError, f"{call} generates values: write V = {call} as a body literal", module, rule, call.span)
+            for call in _calls(terms, "range")]
+
+
+def _calls(terms: list[Term], func: str) -> list[Call]:
+    out: list[Call] = []
+    while terms:
+        term = terms.pop()
+        if isinstance(term, Call):
+            out += [term] if term.func == func else []
+            terms += term.args
+        elif isinstance(term, BinOp):
+            terms += [term.left, term.right]
+    return out
 
 
 def _aggregate_safety(module: Module, rule: Rule, agg: Aggregate, outer: set[str]) -> list[RuleError]:
@@ -310,7 +350,7 @@ def check_module(module: Module, known: Mapping[str, int] | None = None) -> list
     known = dict(known or {})
     errors = _arity_errors(module, known) + _undefined_errors(module, known) + _collision_errors(module)
     for rule in module.rules:
-        errors += _safety_errors(module, rule)
+        errors += _safety_errors(module, rule) + _generator_errors(module, rule)
     errors += _stratification_errors(module, dependency_graph(module))
     unique = {(type(e), e.path, e.line, e.col, e.message): e for e in errors}
     return sorted(unique.values(), key=lambda e: (e.path, e.line or 0, e.col or 0))

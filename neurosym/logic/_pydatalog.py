@@ -66,6 +66,7 @@ import pyarrow as pa
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Comparison, Const, Literal, Negation, Rule, Term, Var, term_vars
+from neurosym.logic._checks import range_assignment
 from neurosym.logic._dates import DATE_FUNCTIONS
 from neurosym.logic._engine import Limits, Plan
 from neurosym.logic._inputs import InputRelation
@@ -724,8 +725,9 @@ def _isolated_pydatalog():
             pyEngine.Float_Precision, pyEngine.Python_resolvers = saved_precision, saved_resolvers
 
 
-def _reject_match(rules: Iterable[Rule]) -> None:
-    """``match`` runs RE2 (DuckDB); Python's ``re`` reads some patterns differently, so this engine refuses it."""
+def _reject_unsupported(rules: Iterable[Rule]) -> None:
+    """``match`` runs RE2 (DuckDB), which Python's ``re`` does not read alike, and the ``range`` generator has no
+    pyDatalog form: this engine refuses both."""
     for rule in rules:
         pending = list(rule.body)
         while pending:
@@ -735,6 +737,9 @@ def _reject_match(rules: Iterable[Rule]) -> None:
             elif isinstance(lit, Comparison) and lit.op in ("match", "!match"):
                 raise EvaluationError(f"{lit.span}: the pydatalog engine does not evaluate "
                                       f"match() (its regular expressions are RE2's, run by the native engine); use engine='native'")
+            elif range_assignment(lit) is not None:
+                raise EvaluationError(f"{lit.span}: the pydatalog engine does not evaluate the range() generator; "
+                                      f"use engine='native'")
 
 
 class PyDatalogEngine:
@@ -766,7 +771,7 @@ class PyDatalogEngine:
         if plan.prob:
             raise EvaluationError("the pydatalog engine does not compute probabilities (the facts have a _prob column); "
                                   "use engine='native'")
-        _reject_match(plan.rules)
+        _reject_unsupported(plan.rules)
         start = time.perf_counter()
         given = {rel: _input_rows(plan, data) for rel, data in inputs.items()}
         program = _program_facts(plan, given)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from neurosym._errors import EvaluationError
-from neurosym.logic._checks import bound_variables
+from neurosym.logic._checks import bound_variables, range_assignment
 from neurosym.logic._semiring import MaxProduct, Semiring
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
@@ -345,6 +345,20 @@ class _Compiler:
                     conditions.append(exp.Not(this=exp.Is(this=value, expression=exp.Null())))
                     pending.remove(lit)
                     progress = True
+                elif (generator := range_assignment(lit)) is not None and all(v.name in env for v in term_vars(generator[1])):
+                    self.sub += 1
+                    series, value = _range(generator[1], env, f"{self.prefix}r{self.sub}")
+                    select = select.from_(series, copy=False) if select.args.get("from_") is None else \
+                        select.join(series, join_type="cross", copy=False)
+                    target = generator[0]
+                    if target.name in env:
+                        conditions.append(exp.EQ(this=env[target.name], expression=value))
+                    elif target.name in self.fixed:
+                        conditions.append(tolerant_equal(literal(self.fixed[target.name]), value))
+                    else:
+                        env[target.name] = value
+                    pending.remove(lit)
+                    progress = True
                 elif isinstance(lit, Comparison) and lit.op == "=":
                     for target, source in ((lit.left, lit.right), (lit.right, lit.left)):
                         if isinstance(target, Var) and target.name not in env and all(v.name in env for v in term_vars(source)):
@@ -442,6 +456,32 @@ class _Compiler:
         on = exp.and_(*[exp.EQ(this=col(alias, f"k{i}"), expression=env[n]) for i, n in enumerate(names)])
         result = col(alias, "v")
         return (exp.Coalesce(this=result, expressions=[exp.Literal.number(0)]) if agg.func in ("count", "sum") else result), (table, on)
+
+
+def _range(call: Call, env: Mapping[str, exp.Expression], alias: str) -> tuple[exp.Expression, exp.Expression]:
+    """Soufflé's ``range(from, to, step)``: ``from``, ``from + step``, ... while before ``to`` (step 1, or -1 when
+    ``from > to``; a step of 0 gives ``from`` alone unless ``from = to``).  A lateral table of the indexes ``k`` and the
+    value ``from + k * step``."""
+    start, stop = compile_term(call.args[0], env), compile_term(call.args[1], env)
+    one = exp.Literal.number(1)
+    step = compile_term(call.args[2], env) if len(call.args) == 3 else \
+        exp.Case(ifs=[exp.If(this=exp.LTE(this=start.copy(), expression=stop.copy()), true=one.copy())], default=exp.Neg(this=one.copy()))
+    zero = exp.Literal.number(0)
+
+    def steps(low: exp.Expression, high: exp.Expression, size: exp.Expression) -> exp.Expression:
+        span = exp.Div(this=cast(exp.Paren(this=exp.Sub(this=high.copy(), expression=low.copy())), "float"), expression=size,
+                       typed=False, safe=False)
+        return exp.func("GREATEST", zero.copy(), exp.func("CEIL", span))
+
+    count = exp.Case(ifs=[exp.If(this=exp.GT(this=step.copy(), expression=zero.copy()), true=steps(start, stop, step.copy())),
+                          exp.If(this=exp.LT(this=step.copy(), expression=zero.copy()),
+                                 true=steps(stop, start, exp.Neg(this=exp.Paren(this=step.copy())))),
+                          exp.If(this=exp.NEQ(this=start.copy(), expression=stop.copy()), true=one.copy())], default=zero.copy())
+    last = exp.Sub(this=cast(count, "number"), expression=one.copy())
+    series = exp.select(exp.alias_(exp.Unnest(expressions=[exp.GenerateSeries(start=zero.copy(), end=last)]), "k"))
+    table = exp.Lateral(this=exp.Subquery(this=series), alias=exp.TableAlias(this=exp.to_identifier(alias)))
+    value = exp.Paren(this=exp.Add(this=start.copy(), expression=exp.Mul(this=col(alias, "k"), expression=exp.Paren(this=step.copy()))))
+    return table, value
 
 
 def _mentioned(agg: Aggregate) -> list[Var]:
