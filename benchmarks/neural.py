@@ -80,27 +80,63 @@ def split(labels: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFra
     return labels[~test].reset_index(drop=True), labels[test & labels["excluded"].isna().to_numpy()].reset_index(drop=True)
 
 
-def observable_bound(cohort, test: pd.DataFrame) -> float:
-    """AUROC of the true log-hazard with the lifelog latents of non-wearers replaced by their mean."""
-    lat = cohort.labels.set_index("patient_id").loc[test["patient_id"]]
+def hazard_auroc(cohort, test: pd.DataFrame, unknown: dict[str, np.ndarray] | None = None) -> float:
+    """AUROC of the generator's log-hazard from the latent factors, each ``unknown`` latent replaced by its mean.
+
+    ``unknown`` maps a latent column of ``cohort.labels`` to a mask over the
+    test rows: where it holds, the value is replaced by the mean of the other
+    test rows (what a model that cannot observe it can at best assume).
+    With nothing unknown this ranks exactly as the true risk (the ceiling).
+    """
+    lat = cohort.labels.set_index("patient_id").loc[test["patient_id"]].reset_index(drop=True)
+    lat = lat.assign(family_history=lat["family_history"].astype(float), smoker=(lat["smoking"] == "current") * 1.0,
+                     gestational_diabetes=lat["gestational_diabetes"].astype(float))
+    for column, mask in (unknown or {}).items():
+        values = lat[column].to_numpy(dtype=float)
+        lat[column] = np.where(mask, values[~mask].mean() if (~mask).any() else 0.0, values)
     b = T2D_HAZARD
     h = lat["latent_hba1c"]
-    pre, obese = (h >= 5.7) & (h <= 6.4), lat["latent_bmi"] >= 30
-    record = (b["age"] * (lat["age"] - 50) / 10 + b["hba1c"] * (h - 5.5) + b["prediabetes"] * pre
-              + b["bmi"] * (lat["latent_bmi"] - 28) + b["obese"] * obese + b["family_history"] * lat["family_history"]
-              + b["rule"] * (pre & obese & lat["family_history"]) + b["gdm"] * lat["gestational_diabetes"]
-              + b["hypertension"] * lat["hypertension"] + b["dyslipidaemia"] * lat["dyslipidaemia"]
-              + b["smoker"] * (lat["smoking"] == "current") + b["hba1c_slope"] * lat["hba1c_slope"])
-    life = (-b["activity"] * lat["latent_activity"] + b["short_sleep"] * (lat["sleep_hours"] < SHORT_SLEEP_H)
-            - b["step_trend"] * lat["step_trend"] + b["rhr_trend"] * lat["rhr_trend"]
-            + b["weekend_drop"] * lat["weekend_drop"] + b["sleep_irregularity"] * lat["sleep_irregularity"])
-    wears = lat["has_wearable"].to_numpy(dtype=bool)
-    life = np.where(wears, life, life[~wears].mean())
-    return auroc(test["label"], _sigmoid(record.to_numpy(dtype=float) + life))
+    pre, obese = ((h >= 5.7) & (h <= 6.4)) * 1.0, (lat["latent_bmi"] >= 30) * 1.0
+    eta = (b["age"] * (lat["age"] - 50) / 10 + b["hba1c"] * (h - 5.5) + b["prediabetes"] * pre
+           + b["bmi"] * (lat["latent_bmi"] - 28) + b["obese"] * obese + b["family_history"] * lat["family_history"]
+           + b["rule"] * pre * obese * lat["family_history"] + b["gdm"] * lat["gestational_diabetes"]
+           + b["hypertension"] * lat["hypertension"] + b["dyslipidaemia"] * lat["dyslipidaemia"]
+           + b["smoker"] * lat["smoker"] + b["hba1c_slope"] * lat["hba1c_slope"]
+           - b["activity"] * lat["latent_activity"] + b["short_sleep"] * (lat["sleep_hours"] < SHORT_SLEEP_H)
+           - b["step_trend"] * lat["step_trend"] + b["rhr_trend"] * lat["rhr_trend"]
+           + b["weekend_drop"] * lat["weekend_drop"] + b["sleep_irregularity"] * lat["sleep_irregularity"])
+    return auroc(test["label"], 1 / (1 + np.exp(-eta.to_numpy(dtype=float))))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
+def ceilings(cohort, test: pd.DataFrame) -> dict[str, float]:
+    """The true-risk ceiling and what of it is observable, on exactly the test rows the models are scored on.
+
+    * ``true_risk_*``: the generator's ``risk_t2d`` (the ceiling);
+    * ``exact_latent_auroc``: the log-hazard from every latent (a check: ranks as the ceiling);
+    * ``observable_latent_auroc``: lifelog latents of patients without a wearable unknown;
+    * ``observable_no_slope_auroc``: also the HbA1c slope unknown for everyone (the slope's worth);
+    * ``measured_glycaemia_auroc``: lifelog as above, and HbA1c level and slope unknown for the
+      patients without an HbA1c or fasting glucose value before the landmark.
+    """
+    y = test["label"].to_numpy()
+    truth = cohort.labels.set_index("patient_id").loc[test["patient_id"], "risk_t2d"].to_numpy()
+    lat = cohort.labels.set_index("patient_id").loc[test["patient_id"]]
+    no_wearable = ~lat["has_wearable"].to_numpy(dtype=bool)
+    lifelog = {c: no_wearable for c in ("latent_activity", "sleep_hours", "step_trend", "rhr_trend", "weekend_drop",
+                                        "sleep_irregularity")}
+    ev = cohort.events
+    glycaemic = ev[(ev["kind"] == "measurement") & ev["code"].isin(["4548-4", "1558-6"]) & ev["value"].notna()]
+    landmark = test.set_index("patient_id")["landmark"].reindex(glycaemic["patient_id"]).to_numpy()
+    measured = glycaemic.loc[glycaemic["time"].to_numpy() < landmark, "patient_id"]
+    unmeasured = ~test["patient_id"].isin(measured).to_numpy()
+    return {"true_risk_auroc": auroc(y, truth), "true_risk_auprc": auprc(y, truth), "true_risk_brier": brier(y, truth),
+            "exact_latent_auroc": hazard_auroc(cohort, test),
+            "observable_latent_auroc": hazard_auroc(cohort, test, lifelog),
+            "observable_no_slope_auroc": hazard_auroc(cohort, test, lifelog | {"hba1c_slope": np.ones(len(y), bool)}),
+            "measured_glycaemia_auroc": hazard_auroc(cohort, test, lifelog | {"latent_hba1c": unmeasured,
+                                                                              "hba1c_slope": unmeasured}),
+            "test_patients": len(test), "test_events": int(y.sum()), "no_wearable_share": float(no_wearable.mean()),
+            "no_glycaemic_lab_share": float(unmeasured.mean())}
 
 
 def evaluate(name: str, make, cohort, train: pd.DataFrame, test: pd.DataFrame) -> dict[str, object]:
@@ -109,6 +145,8 @@ def evaluate(name: str, make, cohort, train: pd.DataFrame, test: pd.DataFrame) -
         model = make().fit(cohort, train)
     fit_s = time.perf_counter() - start
     risk = model.predict_proba(cohort, test).merge(test, on=["patient_id", "landmark"])
+    if len(risk) != len(test):  # the ceilings are computed on exactly these rows
+        raise RuntimeError(f"{name} scored {len(risk)} of the {len(test)} test rows")
     y, p = risk["label"].to_numpy(), risk["risk"].to_numpy()
     ci = auroc_ci(y, p, n_boot=500)
     history = getattr(model, "history_", [])
@@ -123,11 +161,7 @@ def evaluate(name: str, make, cohort, train: pd.DataFrame, test: pd.DataFrame) -
 def main_table(n: int, epochs: int, seed: int) -> tuple[list[dict[str, object]], dict[str, float]]:
     cohort = synthetic_cohort(n, seed=seed)
     train, test = split(ground_truth_labels(cohort), seed)
-    truth = cohort.labels.set_index("patient_id").loc[test["patient_id"], "risk_t2d"].to_numpy()
-    y = test["label"].to_numpy()
-    ceilings = {"true_risk_auroc": auroc(y, truth), "true_risk_auprc": auprc(y, truth), "true_risk_brier": brier(y, truth),
-                "observable_latent_auroc": observable_bound(cohort, test), "test_patients": len(test),
-                "test_events": int(y.sum())}
+    bounds = ceilings(cohort, test)
     nn = dict(max_epochs=epochs, progress_bar=False, seed=seed)
     models = {
         "LR on last values": lambda: LastValueLogistic(),
@@ -136,7 +170,7 @@ def main_table(n: int, epochs: int, seed: int) -> tuple[list[dict[str, object]],
         "ontology record + labs": lambda: RiskModel(inputs=("record", "labs"), **nn),
         "ontology record + labs + lifelog": lambda: RiskModel(**nn),
     }
-    return [evaluate(name, make, cohort, train, test) for name, make in models.items()], ceilings
+    return [evaluate(name, make, cohort, train, test) for name, make in models.items()], bounds
 
 
 def data_efficiency(n: int, epochs: int, seed: int, seeds: int = 1) -> list[dict[str, object]]:

@@ -4,8 +4,8 @@
 :class:`CohortDataModule` serves them to Lightning; :class:`RecordEncoder`
 (GRAM-style ontology-aware codes), :class:`TrajectoryEncoder` (irregular
 labs) and :class:`LifelogEncoder` (wear-masked daily signals) are plain
-``nn.Module``\\ s; :class:`RiskModule` fuses them and :class:`RiskModel`
-wraps it all as an estimator.
+``nn.Module``\\ s; :class:`RiskModule` fuses them (with a :class:`PiecewiseLinear` wide
+term) and :class:`RiskModel` wraps it all as an estimator.
 
 Examples
 --------
@@ -14,11 +14,12 @@ Examples
 3
 """
 
+from neurosym.neural._additive import PiecewiseLinear
 from neurosym.neural._datamodule import TENSOR_KEYS, CohortDataModule, TensorDataModule, to_tensors, usable_labels
 from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryEncoder, ancestor_table
 from neurosym.neural._features import CODE_KINDS, DAILY_CHANNELS, STATIC_FEATURES, Featurizer, code_ancestors
 from neurosym.neural._module import INPUTS, RiskModule, ValidationAUROC
-from neurosym.neural._risk_model import RiskModel, validation_share
+from neurosym.neural._risk_model import RiskModel, average_states, validation_share
 from neurosym.neural._summaries import (
     SERIES_SUMMARIES,
     first_observed,
@@ -38,6 +39,7 @@ __all__ = [
     "Featurizer",
     "INPUTS",
     "LifelogEncoder",
+    "PiecewiseLinear",
     "RecordEncoder",
     "RiskModel",
     "RiskModule",
@@ -48,6 +50,7 @@ __all__ = [
     "TrajectoryEncoder",
     "ValidationAUROC",
     "ancestor_table",
+    "average_states",
     "code_ancestors",
     "first_observed",
     "last_observed",

@@ -160,13 +160,19 @@ class TrajectoryEncoder(nn.Module):
     analyte (last value, mean, least-squares slope over the real time gaps,
     spread, successive difference, last minus first, share observed, time
     since the last value), batch-normalised, join the GRU state.  Missing
-    values are masked, never imputed.
+    values are masked, never imputed.  The summaries read all ``T`` values;
+    the GRU only the last ``gru_steps`` (its cost grows with the steps).
 
     Parameters
     ----------
     n_analytes : int
     dim : int, default 32
     hidden : int, default 16
+    gru_steps : int, optional
+        Values per analyte the GRU reads (default: all).
+    wide : bool, default False
+        Also return the normalised summaries (``out_dim`` grows by ``8 n_analytes``),
+        so a head can read them directly: the wide part of a wide-and-deep model.
 
     Examples
     --------
@@ -176,16 +182,21 @@ class TrajectoryEncoder(nn.Module):
     torch.Size([3, 8])
     """
 
-    def __init__(self, n_analytes: int, dim: int = 32, hidden: int = 16) -> None:
+    def __init__(self, n_analytes: int, dim: int = 32, hidden: int = 16, gru_steps: int | None = None,
+                 wide: bool = False) -> None:
         super().__init__()
-        self.out_dim = dim
+        k = len(SERIES_SUMMARIES)
+        self.gru_steps, self.wide = gru_steps, wide
+        self.out_dim = dim + (n_analytes * k if wide else 0)
         self.analyte = nn.Parameter(torch.randn(n_analytes, 4) * 0.1)
         self.gru = nn.GRU(8, hidden, batch_first=True)
-        k = len(SERIES_SUMMARIES)
         self.norm = nn.BatchNorm1d(n_analytes * k)
         self.out = nn.Sequential(nn.Linear(n_analytes * (hidden + k), dim), nn.ReLU())
 
     def forward(self, labs: torch.Tensor, lab_age: torch.Tensor, lab_mask: torch.Tensor) -> torch.Tensor:
+        summary = self.norm(series_summary(labs, -lab_age, lab_mask).flatten(1))
+        if self.gru_steps is not None:
+            labs, lab_age, lab_mask = (x[..., -self.gru_steps:] for x in (labs, lab_age, lab_mask))
         b, a, t = labs.shape
         m = lab_mask.to(labs.dtype)
         gap = torch.cat([torch.zeros_like(lab_age[..., :1]), lab_age[..., :-1] - lab_age[..., 1:]], -1)
@@ -193,8 +204,8 @@ class TrajectoryEncoder(nn.Module):
         steps = torch.stack([labs * m, lab_age * m, gap, m], -1)
         tag = self.analyte.view(1, a, 1, 4).expand(b, a, t, 4)
         _, state = self.gru(torch.cat([steps, tag], -1).reshape(b * a, t, 8))
-        summary = self.norm(series_summary(labs, -lab_age, lab_mask).flatten(1))
-        return self.out(torch.cat([state[-1].reshape(b, -1), summary], -1))
+        out = self.out(torch.cat([state[-1].reshape(b, -1), summary], -1))
+        return torch.cat([out, summary], -1) if self.wide else out
 
 
 class LifelogEncoder(nn.Module):
@@ -214,6 +225,9 @@ class LifelogEncoder(nn.Module):
     days : int
         Length of the daily tensors (a multiple of 7 is used from the end).
     dim : int, default 32
+    hidden : int, default 16
+    wide : bool, default False
+        Also return the normalised :func:`lifelog_summary` (``out_dim`` grows by its width).
 
     Examples
     --------
@@ -224,13 +238,14 @@ class LifelogEncoder(nn.Module):
     torch.Size([2, 8])
     """
 
-    def __init__(self, n_channels: int, days: int, dim: int = 32, hidden: int = 16) -> None:
+    def __init__(self, n_channels: int, days: int, dim: int = 32, hidden: int = 16, wide: bool = False) -> None:
         super().__init__()
-        self.out_dim = dim
+        width = lifelog_summary(*_empty_lifelog(n_channels)).shape[-1]
+        self.wide = wide
+        self.out_dim = dim + (width if wide else 0)
         self.weeks = days // 7
         self.conv = nn.Sequential(nn.Conv1d(2 * n_channels + 2, hidden, 3, padding=1), nn.ReLU(),
                                   nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
-        width = lifelog_summary(*_empty_lifelog(n_channels)).shape[-1]
         self.norm = nn.BatchNorm1d(width)
         self.out = nn.Sequential(nn.Linear(hidden + width, dim), nn.ReLU())
 
@@ -249,4 +264,5 @@ class LifelogEncoder(nn.Module):
         seq = torch.cat([weekly, coverage, wear_w, known_w], -1).transpose(1, 2)  # [B, 2C + 2, W]
         valid = (coverage.sum(-1) > 0).to(daily.dtype)
         pooled = (self.conv(seq) * valid.unsqueeze(1)).sum(-1) / valid.sum(-1, keepdim=True).clamp(min=1.0)
-        return self.out(torch.cat([pooled, summary], -1))
+        out = self.out(torch.cat([pooled, summary], -1))
+        return torch.cat([out, summary], -1) if self.wide else out

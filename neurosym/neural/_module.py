@@ -9,6 +9,7 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
+from neurosym.neural._additive import PiecewiseLinear
 from neurosym.neural._encoders import LifelogEncoder, RecordEncoder, TrajectoryEncoder
 
 __all__ = ["INPUTS", "RiskModule", "ValidationAUROC"]
@@ -63,6 +64,13 @@ class RiskModule(ValidationAUROC, pl.LightningModule):
     wide_l2 : float, default 0.0
         Added to the mean training loss times the sum of squared code and
         ancestor weights (``1 / (2 C n)`` of a scikit-learn logistic regression on ``n`` patients).
+    wide : bool, default False
+        Wide-and-deep over the engineered features too: the lab and lifelog
+        encoders also pass on their normalised summaries, and the linear
+        term of the concatenation becomes a :class:`PiecewiseLinear`
+        additive term (its weights share the ``wide_l2`` penalty).
+    gru_steps : int, optional
+        Lab values per analyte the trajectory GRU reads (default: all).
 
     Examples
     --------
@@ -75,20 +83,21 @@ class RiskModule(ValidationAUROC, pl.LightningModule):
 
     def __init__(self, ancestors: np.ndarray, *, n_concepts: int, n_analytes: int, n_static: int, lifelog_days: int,
                  n_channels: int, inputs: Sequence[str] = INPUTS, flat: bool = False, dim: int = 64,
-                 dropout: float = 0.1, lr: float = 3e-3, weight_decay: float = 1e-4, wide_l2: float = 0.0) -> None:
+                 dropout: float = 0.1, lr: float = 3e-3, weight_decay: float = 1e-4, wide_l2: float = 0.0,
+                 wide: bool = False, gru_steps: int | None = None) -> None:
         super().__init__()
         self.lr, self.weight_decay, self.wide_l2 = lr, weight_decay, wide_l2
         encoders: dict[str, nn.Module] = {}
         if "record" in inputs:
             encoders["record"] = RecordEncoder(ancestors, n_concepts, dim=dim, flat=flat, dropout=dropout)
         if "labs" in inputs:
-            encoders["labs"] = TrajectoryEncoder(n_analytes, dim=dim // 2)
+            encoders["labs"] = TrajectoryEncoder(n_analytes, dim=dim // 2, gru_steps=gru_steps, wide=wide)
         if "lifelog" in inputs:
-            encoders["lifelog"] = LifelogEncoder(n_channels, lifelog_days, dim=dim // 2)
+            encoders["lifelog"] = LifelogEncoder(n_channels, lifelog_days, dim=dim // 2, wide=wide)
         self.encoders = nn.ModuleDict(encoders)
         width = n_static + sum(e.out_dim for e in encoders.values())
         self.head = nn.Sequential(nn.Linear(width, dim), nn.ReLU(), nn.Dropout(dropout), nn.Linear(dim, 1))
-        self.skip = nn.Linear(width, 1)
+        self.skip = PiecewiseLinear(width) if wide else nn.Linear(width, 1)
         self.loss = nn.BCEWithLogitsLoss()
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
 
@@ -102,17 +111,22 @@ class RiskModule(ValidationAUROC, pl.LightningModule):
             parts.append(self.encoders["lifelog"](batch["daily"], batch["daily_mask"], batch["wear"],
                                                   batch["wear_known"], batch["landmark_day"]))
         z = torch.cat(parts, dim=-1)
-        logit = (self.head(z) + self.skip(z)).squeeze(-1)
+        logit = self.head(z).squeeze(-1) + self.skip(z).view(-1)
         if "record" in self.encoders:
             logit = logit + self.encoders["record"].linear(batch["codes"])
         return logit
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self.loss(self(batch), batch["label"])
-        if "record" in self.encoders and self.wide_l2:
-            loss = loss + self.wide_l2 * self.encoders["record"].wide.weight.pow(2).sum()
+        if self.wide_l2:
+            loss = loss + self.wide_l2 * sum(p.pow(2).sum() for p in self._penalised())
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
+
+    def _penalised(self) -> list[torch.Tensor]:
+        """The weights under the ``wide_l2`` penalty: code/ancestor weights and the additive term's."""
+        found = [self.encoders["record"].wide.weight] if "record" in self.encoders else []
+        return found + ([self.skip.weight] if isinstance(self.skip, PiecewiseLinear) else [])
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         # the convex wide part converges in a few epochs, before the embeddings overfit

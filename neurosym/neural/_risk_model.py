@@ -20,12 +20,12 @@ from neurosym.data import Cohort
 from neurosym.neural._datamodule import CohortDataModule, to_tensors, usable_labels
 from neurosym.neural._encoders import ancestor_table
 from neurosym.neural._features import DAILY_CHANNELS, STATIC_FEATURES, Featurizer
-from neurosym.neural._module import INPUTS, RiskModule
+from neurosym.neural._module import INPUTS, RiskModule, _auroc
 from neurosym.tasks import as_landmarks, resolve_ontologies
 from neurosym.tasks._codes import OntologySpec
 from neurosym.tasks._landmarks import LandmarkSpec
 
-__all__ = ["RiskModel", "validation_share"]
+__all__ = ["RiskModel", "average_states", "validation_share"]
 
 _FEATURIZER_PARAMS = ("max_codes", "max_analytes", "lab_steps", "lifelog_days", "min_patients")
 
@@ -47,10 +47,11 @@ def validation_share(y: np.ndarray, fraction: float, min_events: int, cap: float
 
 
 class _KeepBest(pl.Callback):
-    """Remembers the weights and epoch of the best validation AUROC, and each epoch's time and metrics."""
+    """Remembers the weights of the best validation AUROC (and of the ``snapshots`` best epochs), each epoch's time and metrics."""
 
-    def __init__(self) -> None:
+    def __init__(self, snapshots: int = 1) -> None:
         self.best, self.state, self.history = -np.inf, None, []
+        self.snapshots, self.states = snapshots, []  # (val AUROC, epoch, state), best first
         self._start = 0.0
 
     def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
@@ -60,8 +61,25 @@ class _KeepBest(pl.Callback):
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
         self.history.append({"epoch": trainer.current_epoch, "seconds": time.perf_counter() - self._start, **metrics})
         score = metrics.get("val_auroc", 0.0)
-        if score > self.best:
-            self.best, self.state = score, copy.deepcopy(module.state_dict())
+        improved = score > self.best
+        state = copy.deepcopy(module.state_dict()) if improved or self.snapshots > 1 else None
+        if improved:
+            self.best, self.state = score, state
+        if self.snapshots > 1:
+            self.states.append((score, trainer.current_epoch, state))
+            self.states = sorted(self.states, key=lambda s: (-s[0], s[1]))[: self.snapshots]
+
+
+def average_states(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Element-wise mean of state dicts (snapshot averaging); integer buffers are taken from the first.
+
+    >>> average_states([{"w": torch.tensor([1.0, 2.0]), "n": torch.tensor(3)},
+    ...                 {"w": torch.tensor([3.0, 4.0]), "n": torch.tensor(5)}])
+    {'w': tensor([2., 3.]), 'n': tensor(3)}
+    """
+    first = states[0]
+    return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v.clone()
+            for k, v in first.items()}
 
 
 class RiskModel:
@@ -88,9 +106,17 @@ class RiskModel:
     max_codes, max_analytes, lab_steps, lifelog_days, min_patients : int
         Passed to :class:`Featurizer` (with ontologies, a code seen in fewer
         than ``min_patients`` training patients reads as its nearest ancestor).
+        ``lab_steps`` (default 16) values per analyte feed the trajectory summaries.
+    gru_steps : int, default 8
+        The most recent of them the trajectory GRU reads.
+    wide : bool, default True
+        Wide-and-deep over the engineered lab and lifelog summaries too
+        (see :class:`RiskModule`): a :class:`PiecewiseLinear` additive term
+        and the MLP read them next to the encoders' outputs.
     wide_l2 : float, default 25.0
-        L2 penalty of the record encoder's code and ancestor weights, as
-        ``1 / (2 C)`` of a logistic regression (divided by the number of training patients).
+        L2 penalty of the record encoder's code and ancestor weights (and of
+        the additive term), as ``1 / (2 C)`` of a logistic regression
+        (divided by the number of training patients).
     batch_size : int, default 256
     max_epochs : int, default 30
     min_epochs : int, default 5
@@ -98,6 +124,13 @@ class RiskModel:
     patience : int, default 4
         Epochs without a better validation AUROC before training stops.
     lr, weight_decay, dropout : float
+    snapshots : int, default 3
+        Snapshot averaging: the weights of the ``snapshots`` best epochs (by
+        validation AUROC) are averaged, and kept when the average scores at
+        least the best epoch on validation (1: the best epoch only).
+    ensemble : int, default 1
+        Members trained with seeds ``seed, seed + 1, ...`` (each its own
+        initialisation and validation split); predictions average their logits.
     val_fraction : float, default 0.2
         Share of the training patients held out for early stopping, raised
         by :func:`validation_share` on small data (0: no early stopping).
@@ -114,9 +147,13 @@ class RiskModel:
     concepts_ : list of str
         Ontology concepts with an embedding.
     module_ : RiskModule
+        The first member.
+    members_ : list of RiskModule
+        All ``ensemble`` members.
     history_ : list of dict
-        Per epoch: seconds, train/validation loss, validation AUROC.
+        Per member and epoch: seconds, train/validation loss, validation AUROC.
     best_epoch_ : int
+        Of the first member.
 
     Examples
     --------
@@ -130,11 +167,12 @@ class RiskModel:
 
     def __init__(self, *, inputs: Sequence[str] = INPUTS, flat: bool = False,
                  ontologies: Sequence[OntologySpec] = ("clinical",), dim: int = 64, max_codes: int = 64,
-                 max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, min_patients: int = 1,
-                 wide_l2: float = 25.0, batch_size: int = 256, max_epochs: int = 30, min_epochs: int = 5,
-                 patience: int = 6, lr: float = 3e-3, weight_decay: float = 1e-4, dropout: float = 0.1,
-                 val_fraction: float = 0.2, min_val_events: int = 40, seed: int = 0, num_threads: int = 1,
-                 progress_bar: bool = True) -> None:
+                 max_analytes: int = 24, lab_steps: int = 16, gru_steps: int = 8, lifelog_days: int = 364,
+                 min_patients: int = 1, wide: bool = True, wide_l2: float = 25.0, batch_size: int = 256,
+                 max_epochs: int = 30, min_epochs: int = 5, patience: int = 6, lr: float = 3e-3,
+                 weight_decay: float = 1e-4, dropout: float = 0.1, snapshots: int = 3, ensemble: int = 1,
+                 val_fraction: float = 0.2,
+                 min_val_events: int = 40, seed: int = 0, num_threads: int = 1, progress_bar: bool = True) -> None:
         self.inputs = inputs
         self.flat = flat
         self.ontologies = ontologies
@@ -142,8 +180,10 @@ class RiskModel:
         self.max_codes = max_codes
         self.max_analytes = max_analytes
         self.lab_steps = lab_steps
+        self.gru_steps = gru_steps
         self.lifelog_days = lifelog_days
         self.min_patients = min_patients
+        self.wide = wide
         self.wide_l2 = wide_l2
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -152,6 +192,8 @@ class RiskModel:
         self.lr = lr
         self.weight_decay = weight_decay
         self.dropout = dropout
+        self.snapshots = snapshots
+        self.ensemble = ensemble
         self.val_fraction = val_fraction
         self.min_val_events = min_val_events
         self.seed = seed
@@ -198,8 +240,25 @@ class RiskModel:
         concepts, table = ancestor_table(featurizer.vocabulary_, onts)
         shape = self._shape(featurizer, len(concepts))
         shape["wide_l2"] = self.wide_l2 / max(round(len(train) * (1 - val_share)), 1)
+        members, history = [], []
+        for member in range(max(self.ensemble, 1)):
+            module, keep = self._train(data, table, shape, self.seed + member)
+            members.append(module)
+            history += [{"member": member, **h} for h in keep.history]
+            if member == 0:
+                self.best_epoch_ = (max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"]
+                                    if keep.history else len(keep.history) - 1)
+        self.featurizer_, self.concepts_, self.module_, self.members_ = featurizer, concepts, members[0], members
+        self.history_ = history
+        return self
+
+    def _train(self, data: CohortDataModule, table: np.ndarray, shape: dict[str, object], seed: int
+               ) -> tuple[RiskModule, _KeepBest]:
+        """One member: seeded initialisation and validation split, early stopping, best (or averaged) weights."""
+        pl.seed_everything(seed, verbose=False)
+        data.seed = seed
         module = RiskModule(table, **shape)
-        keep = _KeepBest()
+        keep = _KeepBest(self.snapshots)
         callbacks: list[pl.Callback] = [keep]
         if self.val_fraction > 0:
             callbacks.append(pl.callbacks.EarlyStopping("val_auroc", mode="max", patience=self.patience))
@@ -212,18 +271,30 @@ class RiskModel:
             trainer.fit(module, datamodule=data)
         if self.val_fraction > 0 and keep.state is not None:
             module.load_state_dict(keep.state)
+            if len(keep.states) > 1:
+                self._average_snapshots(module, keep, data)
         module.eval()
-        self.featurizer_, self.concepts_, self.module_ = featurizer, concepts, module
-        self.history_ = keep.history
-        self.best_epoch_ = (max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"] if keep.history
-                            else trainer.current_epoch)
-        return self
+        return module, keep
+
+    @staticmethod
+    def _average_snapshots(module: RiskModule, keep: _KeepBest, data: CohortDataModule) -> None:
+        """Load the mean weights of the best epochs when they score at least the best epoch on validation."""
+        module.load_state_dict(average_states([s[2] for s in keep.states]))
+        module.eval()
+        with torch.no_grad():
+            batches = list(data.val_dataloader())
+            logits = torch.cat([module(b) for b in batches])
+        score = float(_auroc(logits, torch.cat([b["label"] for b in batches])))
+        keep.history[-1]["val_auroc_averaged"] = score
+        if score < keep.best:
+            module.load_state_dict(keep.state)
 
     def _shape(self, featurizer: Featurizer, n_concepts: int) -> dict[str, object]:
         return {"n_concepts": n_concepts, "n_analytes": max(len(featurizer.analytes_), 1),
                 "n_static": len(STATIC_FEATURES), "lifelog_days": self.lifelog_days,
                 "n_channels": len(DAILY_CHANNELS), "inputs": tuple(self.inputs), "flat": self.flat,
-                "dim": self.dim, "dropout": self.dropout, "lr": self.lr, "weight_decay": self.weight_decay}
+                "dim": self.dim, "dropout": self.dropout, "lr": self.lr, "weight_decay": self.weight_decay,
+                "wide": self.wide, "gru_steps": self.gru_steps}
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "module_"):
@@ -250,9 +321,11 @@ class RiskModel:
         tensors = to_tensors(features)
         torch.set_num_threads(self.num_threads)
         logits = []
+        members = getattr(self, "members_", [self.module_])
         with torch.no_grad():
             for start in range(0, len(features["patient_id"]), 1024):
-                logits.append(self.module_({k: v[start:start + 1024] for k, v in tensors.items()}))
+                batch = {k: v[start:start + 1024] for k, v in tensors.items()}
+                logits.append(torch.stack([m(batch) for m in members]).mean(0))  # ensemble: mean logit
         risk = torch.sigmoid(torch.cat(logits)).double().numpy() if logits else np.zeros(0)
         return pd.DataFrame({"patient_id": pd.array(features["patient_id"], dtype="string"),
                              "landmark": features["landmark"], "risk": risk})
@@ -267,7 +340,9 @@ class RiskModel:
         torch.save({"params": params, "featurizer": self.featurizer_.state(), "concepts": self.concepts_,
                     "ancestors": self.module_.encoders["record"].ancestors.numpy() if "record" in self.module_.encoders
                     else np.zeros((1, 1), dtype=np.int64),
-                    "state_dict": self.module_.state_dict(), "history": self.history_,
+                    "state_dict": self.module_.state_dict(),
+                    "members": [m.state_dict() for m in getattr(self, "members_", [self.module_])[1:]],
+                    "history": self.history_,
                     "best_epoch": self.best_epoch_}, path)
         return path
 
@@ -277,10 +352,13 @@ class RiskModel:
         saved = torch.load(Path(path), weights_only=False)
         model = cls(**saved["params"])
         featurizer = Featurizer.from_state(saved["featurizer"])
-        module = RiskModule(saved["ancestors"], **model._shape(featurizer, len(saved["concepts"])))
-        module.load_state_dict(saved["state_dict"])
-        module.eval()
-        model.featurizer_, model.concepts_, model.module_ = featurizer, saved["concepts"], module
+        members = []
+        for state in [saved["state_dict"], *saved.get("members", [])]:
+            module = RiskModule(saved["ancestors"], **model._shape(featurizer, len(saved["concepts"])))
+            module.load_state_dict(state)
+            members.append(module.eval())
+        model.featurizer_, model.concepts_, model.module_, model.members_ = (featurizer, saved["concepts"], members[0],
+                                                                              members)
         model.history_, model.best_epoch_ = saved["history"], saved["best_epoch"]
         return model
 

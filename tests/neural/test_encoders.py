@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from neurosym.neural import LifelogEncoder, RecordEncoder, TrajectoryEncoder, ancestor_table
+from neurosym.neural import SERIES_SUMMARIES, LifelogEncoder, RecordEncoder, TrajectoryEncoder, ancestor_table
 from neurosym.ontology import Ontology
 
 
@@ -62,3 +62,14 @@ def test_linear_scores_a_rare_leaf_as_its_parents_unless_flat():
     assert gram.linear(codes).tolist() == [1.25, 3.0, 0.0]     # code 2 (weight 0) scores as its ancestors
     assert flat.linear(codes).tolist() == [0.0, 0.5, 0.0]
     assert torch.equal(RecordEncoder(table, 4, dim=4).linear(codes), torch.zeros(3))  # weights start at 0
+
+
+def test_wide_encoders_pass_on_their_normalised_summaries():
+    labs = TrajectoryEncoder(n_analytes=3, dim=8, gru_steps=2, wide=True).eval()
+    x = torch.randn(4, 3, 6)
+    out = labs(x, torch.rand(4, 3, 6), torch.ones(4, 3, 6, dtype=torch.bool))
+    assert labs.out_dim == 8 + 3 * len(SERIES_SUMMARIES) and out.shape == (4, labs.out_dim)
+    life = LifelogEncoder(n_channels=4, days=28, dim=8, wide=True)
+    daily = torch.zeros(2, 28, 4)
+    out = life(daily, daily > 0, torch.zeros(2, 28), torch.zeros(2, 28, dtype=torch.bool), torch.tensor([0, 1]))
+    assert life.out_dim == 8 + 44 and out.shape == (2, 52)

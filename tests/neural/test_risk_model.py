@@ -5,11 +5,12 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.metrics import roc_auc_score
 
 from neurosym import NeurosymError, NotFittedError
 from neurosym.data import synthetic_cohort
-from neurosym.neural import RiskModel, validation_share
+from neurosym.neural import RiskModel, average_states, to_tensors, validation_share
 from neurosym.tasks import ground_truth_labels
 
 SMALL = dict(max_epochs=2, lifelog_days=28, max_codes=16, lab_steps=4, progress_bar=False)
@@ -91,3 +92,35 @@ def test_min_epochs_and_the_wide_code_weights(small):
     assert wide.abs().sum().item() > 0 and wide[0].item() == 0.0        # trained; padding stays 0
     shrunk = RiskModel(**SMALL, wide_l2=1e6, seed=0).fit(cohort, labels).module_.encoders["record"].wide.weight
     assert shrunk.abs().max().item() < wide.abs().max().item() / 10
+
+
+def test_ensemble_averages_member_logits_and_survives_save_load(small, tmp_path):
+    cohort, labels = small
+    model = RiskModel(**SMALL, ensemble=2, seed=1).fit(cohort, labels)
+    assert len(model.members_) == 2 and model.module_ is model.members_[0]
+    assert {h["member"] for h in model.history_} == {0, 1}
+    single = RiskModel(**SMALL, seed=1).fit(cohort, labels)
+    assert torch.equal(single.module_.state_dict()["skip.weight"], model.module_.state_dict()["skip.weight"])
+    tensors = to_tensors(model.featurizer_.transform(cohort, labels))
+    with torch.no_grad():
+        logits = torch.stack([m(tensors) for m in model.members_]).mean(0)
+    risk = model.predict_proba(cohort, labels)["risk"].to_numpy()
+    assert np.allclose(risk, torch.sigmoid(logits).double().numpy(), atol=1e-6)
+    loaded = RiskModel.load(model.save(tmp_path / "ensemble.pt"))
+    assert np.array_equal(risk, loaded.predict_proba(cohort, labels)["risk"].to_numpy())
+
+
+def test_snapshot_average_is_kept_only_when_it_validates_at_least_as_well_as_the_best_epoch(small):
+    cohort, labels = small
+    model = RiskModel(**{**SMALL, "max_epochs": 4}, snapshots=3, seed=0).fit(cohort, labels)
+    averaged = model.history_[-1]["val_auroc_averaged"]
+    best = max(h["val_auroc"] for h in model.history_)
+    state = model.module_.state_dict()
+    one = RiskModel(**{**SMALL, "max_epochs": 4}, snapshots=1, seed=0).fit(cohort, labels).module_.state_dict()
+    assert torch.equal(state["skip.weight"], one["skip.weight"]) == (averaged < best)
+
+
+def test_average_states():
+    states = [{"w": torch.tensor([1.0, 3.0]), "n": torch.tensor(2)}, {"w": torch.tensor([2.0, 5.0]), "n": torch.tensor(9)}]
+    mean = average_states(states)
+    assert mean["w"].tolist() == [1.5, 4.0] and mean["n"].item() == 2
