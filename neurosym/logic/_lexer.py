@@ -22,8 +22,9 @@ _TOKEN = re.compile(
     (?P<ws>[ \t\r\f\v]+|\n)
   | (?P<comment>%[^\n]*|//[^\n]*)
   | (?P<block>/\*)
+  | (?P<ipv4>\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)
   | (?P<float>\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)
-  | (?P<int>0x[0-9A-Fa-f]+|0b[01]+|\d+)
+  | (?P<int>(?:0x[0-9A-Fa-f]+|0b[01]+|\d+)u?\b)
   | (?P<string>")
   | (?P<directive>\.(?:decl|input|output|type|printsize|comp|init|pragma|functor|plan|limitsize|override)\b)
   | (?P<var>[A-Z_][A-Za-z0-9_]*)
@@ -148,8 +149,15 @@ def _tokens(text: str, path: str, souffle: bool, strict: bool) -> list[Token]:
             raise RuleSyntaxError(f"{raw} is a directive of Soufflé's dialect; read the file with dialect='souffle' (or 'auto')",
                                   path=path, line=line, col=col, source_line=lines[line - 1])
         value: object = raw
-        if kind == "int":
-            value = int(raw, 0) if raw[:2] in ("0x", "0b") else int(raw)  # hexadecimal and binary as in Soufflé
+        if kind == "ipv4":  # Soufflé's IPv4 constant: the address as a number
+            parts = [int(p) for p in raw.split(".")]
+            if max(parts) > 255:
+                raise RuleSyntaxError(f"IPv4 constant {raw} has a part above 255", path=path, line=line, col=col,
+                                      source_line=lines[line - 1])
+            kind, value = "int", (parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]
+        elif kind == "int":
+            digits = raw.rstrip("u")  # 7u: Soufflé's unsigned constant, a number here
+            value = int(digits, 0) if digits[:2] in ("0x", "0b") else int(digits)  # hexadecimal and binary as in Soufflé
             if value > 2**63 - 1:
                 raise RuleSyntaxError(f"integer {raw} is beyond the 64-bit range (at most {2**63 - 1})", path=path, line=line,
                                       col=col, source_line=lines[line - 1])

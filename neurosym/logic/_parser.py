@@ -80,6 +80,7 @@ class _Parser:
         self.fresh = 0
         self.types = dict(_TYPES)  # with Soufflé's .type aliases
         self.pending: list[Literal] = []  # assignments of aggregates written inside expressions, for the enclosing body
+        self.eqrels: list[tuple[str, Span]] = []  # relations declared eqrel, with the qualifier's position
         self.inputs: dict[str, dict[str, str]] = {}
         self.outputs: dict[str, dict[str, str]] = {}
 
@@ -128,6 +129,7 @@ class _Parser:
             except RuleSyntaxError as err:
                 errors.append(err)
                 self.recover(start)
+        module.rules += [rule for rel, span in self.eqrels for rule in self.equivalence(rel, span)]
         module.inputs, module.outputs = self.inputs, self.outputs
         module.dialects[self.path] = self.dialect
         if errors:
@@ -150,6 +152,9 @@ class _Parser:
         if tok.value == ".pragma":  # Soufflé's command-line options in the file: nothing to configure here
             while self.tok.kind == "string":
                 self.advance()
+            return []
+        if tok.value == ".plan":  # Soufflé's join order for the rule before: n:(i, j, ...), ...; evaluation plans its own
+            self.plan()
             return []
         if tok.value not in (".decl", ".input", ".output"):
             raise self.error(f"Soufflé directive {tok.value} is not supported (supported: .decl, .type, .input, .output)", tok)
@@ -184,7 +189,9 @@ class _Parser:
         self.advance()
         while self.tok.kind in ("ident", "var") and self.tok.value in (*_QUALIFIERS, "eqrel"):
             if self.tok.value == "eqrel":
-                raise self.error("eqrel relations are not supported; write the equivalence rules out", self.tok)
+                if len(columns) != 2:
+                    raise self.error(f"an eqrel relation has two columns, not {len(columns)}", self.tok)
+                self.eqrels += [(str(name.value), self.span(self.tok)) for name in names]
             self.advance()
         if self.at("."):
             self.advance()
@@ -192,6 +199,36 @@ class _Parser:
             if name.kind not in ("ident", "var"):
                 raise self.error(f"expected a relation name after {tok.value}, found {_describe(name)}", name)
         return [Decl(str(name.value), tuple(columns), self.span(tok), self.path) for name in names]
+
+    def plan(self) -> None:
+        while True:
+            version = self.advance()
+            if version.kind != "int":
+                raise self.error(f"expected a version number in .plan, found {_describe(version)}", version)
+            self.expect(":")
+            self.expect("(")
+            while not self.at(")"):
+                position = self.advance()
+                if position.kind != "int":
+                    raise self.error(f"expected an atom position in .plan, found {_describe(position)}", position)
+                if not self.at(")"):
+                    self.expect(",", "',' or ')'")
+            self.advance()
+            if not self.at(","):
+                return
+            self.advance()
+
+    def equivalence(self, rel: str, span: Span) -> list[Rule]:
+        """Soufflé's ``eqrel``: the relation is closed under reflexivity (on the values it holds), symmetry and
+        transitivity; three rules at the qualifier's position, ids ``<path>:<line>:<col>#eqrel-...``."""
+        x, y, z = (Var(name, span) for name in ("x", "y", "z"))
+
+        def atom(a: Var, b: Var) -> Atom:
+            return Atom(rel, (a, b), span)
+
+        laws = {"reflexive": (atom(x, x), (atom(x, Var("_#1", span)),)), "symmetric": (atom(x, y), (atom(y, x),)),
+                "transitive": (atom(x, z), (atom(x, y), atom(y, z)))}
+        return [Rule(head, body, f"{span}#eqrel-{law}", span=span, path=self.path) for law, (head, body) in laws.items()]
 
     def type_alias(self) -> None:
         """``.type T <: symbol`` (a subtype) or ``.type T = number`` (an alias)."""

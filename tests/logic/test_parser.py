@@ -93,7 +93,7 @@ def test_printing_roundtrips():
     ("p(X) :- q(X) $ r(X).", 1, 14, "unexpected character '$'"),
     ("X :- q(X).", 1, 1, "rule head"),
     (".comp C { }", 1, 1, "Soufflé directive .comp is not supported"),
-    (".decl r(x: number) eqrel", 1, 20, "eqrel relations are not supported"),
+    (".decl r(x: number) eqrel", 1, 20, "an eqrel relation has two columns, not 1"),
     (".type T = A | B", 1, 11, ".type T: only aliases"),
     ("p(X) :- q(X), Y = foo(X).", 1, 19, "unknown function 'foo'"),
     ("p(X) :- q(X), N = count X : r(X).", 1, 19, "count takes no expression"),
