@@ -67,10 +67,13 @@ _PARQUET_TYPES = {**dict.fromkeys(("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "
 
 
 def _read_parquet_into(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> bool:
-    """Read a Parquet file of facts (argument columns, optional ``_prob`` and ``_source``) into ``table``.
+    """Make ``table`` a view of a Parquet file of facts (argument columns, optional ``_prob`` and ``_source``).
 
     Argument columns become ``c0..`` (integers as ``BIGINT``, floats as ``DOUBLE``, strings); ``_prob``
     becomes ``_p`` and ``_source`` ``_s``.  Missing values and probabilities outside [0, 1] are errors.
+    The rows are not copied: the native engine reads the file once, straight into its relation's table
+    (a copy would double the memory and cost a compression pass).  Missing values are counted from the
+    file's column statistics where every row group has them, else by a scan.
     """
     scan = f"read_parquet({_quote(str(path))})"
     try:
@@ -80,7 +83,7 @@ def _read_parquet_into(con: duckdb.DuckDBPyConnection, table: str, path: Path) -
     extra = [name for name, *_ in described if name.startswith("_") and name not in ("_prob", "_source")]
     if extra:
         raise DataLoadError(f"unknown metadata columns {extra}; use _prob and _source", source=str(path))
-    select, args = [], 0
+    select, args = [], []
     for name, kind, *_ in described:
         if name == "_prob":
             select.append(f'CAST("{name}" AS DOUBLE) AS _p')
@@ -90,18 +93,31 @@ def _read_parquet_into(con: duckdb.DuckDBPyConnection, table: str, path: Path) -
             continue
         if kind not in _PARQUET_TYPES:
             raise DataLoadError(f"column {name!r} has type {kind}; facts hold integers, floats or strings", source=str(path))
-        select.append(f'CAST("{name}" AS {_PARQUET_TYPES[kind]}) AS c{args}')
-        args += 1
-    con.execute(f"CREATE TABLE {table} AS SELECT {', '.join(select)} FROM {scan}")
-    checks = [f"count(*) FILTER (WHERE c{i} IS NULL)" for i in range(args)]
-    checks += ["count(*) FILTER (WHERE _p IS NULL OR _p < 0 OR _p > 1)"] if any(n == "_prob" for n, *_ in described) else []
-    counts = con.execute(f"SELECT {', '.join(checks) or '0'} FROM {table}").fetchone()
-    for i, n in enumerate(counts[:args]):
+        select.append(f'CAST("{name}" AS {_PARQUET_TYPES[kind]}) AS c{len(args)}')
+        args.append(name)
+    con.execute(f"CREATE VIEW {table} AS SELECT {', '.join(select)} FROM {scan}")
+    for i, n in enumerate(_missing(con, table, path, args)):
         if n:
             raise DataLoadError(f"column {i + 1} has {n} missing values; facts cannot contain nulls", source=str(path))
-    if len(counts) > args and counts[args]:
-        raise DataLoadError(f"_prob must be a number in [0, 1] in every row ({counts[args]} are not)", source=str(path))
+    if any(name == "_prob" for name, *_ in described):
+        bad = con.execute(f"SELECT count(*) FILTER (WHERE _p IS NULL OR _p < 0 OR _p > 1) FROM {table}").fetchone()[0]
+        if bad:
+            raise DataLoadError(f"_prob must be a number in [0, 1] in every row ({bad} are not)", source=str(path))
     return True
+
+
+def _missing(con: duckdb.DuckDBPyConnection, table: str, path: Path, columns: list[str]) -> list[int]:
+    """Missing values per argument column: from the Parquet statistics when every row group has them, else counted."""
+    try:
+        rows = con.execute("SELECT path_in_schema, sum(stats_null_count), count(*) FILTER (WHERE stats_null_count IS NULL) "
+                           "FROM parquet_metadata($path) GROUP BY ALL", {"path": str(path)}).fetchall()
+        stats = {name: (nulls, unknown) for name, nulls, unknown in rows}
+    except duckdb.Error:
+        stats = {}
+    if all(name in stats and not stats[name][1] for name in columns):
+        return [int(stats[name][0] or 0) for name in columns]
+    checks = [f"count(*) FILTER (WHERE c{i} IS NULL)" for i in range(len(columns))]
+    return list(con.execute(f"SELECT {', '.join(checks)} FROM {table}").fetchone()) if checks else []
 
 
 def _quote(text: str) -> str:
@@ -132,7 +148,7 @@ def load_facts(files: Mapping[str, str | Path | tuple[str | Path, str] | tuple[s
         table = f"facts_{sql_name(rel)}"
         read = (_read_parquet_into(con, table, path) if path.suffix == ".parquet"
                 else _read_into(con, table, path, delimiter, bool(headers)))
-        tables[rel] = DatabaseTable(con, table if read else None, str(path))
+        tables[rel] = DatabaseTable(con, table if read else None, str(path), view=read and path.suffix == ".parquet")
     return tables
 
 

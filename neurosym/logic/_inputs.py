@@ -48,6 +48,7 @@ class DatabaseTable:
     connection: duckdb.DuckDBPyConnection
     table: str | None
     source: str  # the file it was read from, for messages
+    view: bool = False  # a view of the file (Parquet), read when evaluated, instead of a table of its rows
 
     def schema(self) -> dict[str, str]:
         """Column -> DuckDB type."""
@@ -196,6 +197,8 @@ def _database_relation(name: str, data: DatabaseTable, arity: int | None) -> Inp
     for i, t in enumerate(types):
         if t != "float":
             continue
+        if not data.connection.execute(f"SELECT bool_or(NOT isfinite(c{i})) FROM {data.table}").fetchone()[0]:
+            continue  # one parallel scan; the row number below only for a message
         bad = data.connection.execute(f"SELECT c{i}, n FROM (SELECT c{i}, row_number() OVER () AS n FROM {data.table}) "
                                       f"WHERE NOT isfinite(c{i}) ORDER BY n LIMIT 1").fetchone()
         if bad is not None:

@@ -328,7 +328,7 @@ class NativeEngine:
                 src = "_s" if data.source_type else "NULL"
                 con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', '1.0', src])} FROM ({inner}) AS i")
             if isinstance(data.data, DatabaseTable) and data.data.connection is con:
-                con.execute(f"DROP TABLE {view}")  # the rows now live in the relation's table
+                con.execute(f"DROP {'VIEW' if data.data.view else 'TABLE'} {view}")  # the rows now live in the relation's table
             else:
                 con.unregister(view)
 
