@@ -8,12 +8,16 @@ model is scored on them (AUROC with a bootstrap 95 % interval):
 
 * **centralised**: one RiskModel on the pooled training patients (what the
   sites could reach if they could share data);
-* **federated**: the same architecture trained with FedAvg through Flower's
-  simulation engine (Ray, one CPU per site), local epochs per round;
+* **federated**: the same RiskModel (same parameters) trained with FedAvg
+  through Flower's simulation engine (Ray, one CPU per site), two local
+  epochs per round; the global model of the round the sites' validation
+  patients score best is kept, as the centralised fit keeps its best epoch
+  (at most 20);
 * **each site alone**: a RiskModel on one site's training patients, scored
   on the pooled test patients; the table gives their mean and range.
 
-Also: rounds to converge (the first round whose federated validation AUROC
+Each setting runs for two seeds (population, split and models).  Also:
+rounds to converge (the first round whose federated validation AUROC
 is within 0.005 of the best round's), bytes the sites send per round (from
 the audit log), wall time and the peak memory (RSS) of the process tree.
 
@@ -121,7 +125,8 @@ def run_setting(n_sites: int, n_patients: int, rounds: int, local_epochs: int, m
             "federated_auroc": fed, "federated_ci": [fed_low, fed_high],
             "single_site_auroc_mean": float(np.mean(singles)), "single_site_auroc_min": float(np.min(singles)),
             "single_site_auroc_max": float(np.max(singles)), "single_sites_trained": len(singles),
-            "rounds": rounds, "local_epochs": local_epochs, "rounds_to_converge": converged,
+            "seed": seed, "rounds": rounds, "local_epochs": local_epochs, "rounds_to_converge": converged,
+            "best_round": int(result.model.best_epoch_), "centralised_best_epoch": int(central.best_epoch_),
             "validation_auroc_by_round": [float(v) for v in val],
             "sites_trained_by_round": [int(v) for v in result.rounds["sites_trained"]],
             "bytes_per_round": float(result.rounds["bytes_sent"].mean()),
@@ -131,12 +136,12 @@ def run_setting(n_sites: int, n_patients: int, rounds: int, local_epochs: int, m
 
 
 def _table(rows: list[dict[str, object]]) -> str:
-    head = (f"{'sites':>5} {'central':>8} {'federated':>9} {'fed-cen':>8} {'single mean [min, max]':>24} "
+    head = (f"{'sites':>5} {'seed':>4} {'central':>8} {'federated':>9} {'fed-cen':>8} {'single mean [min, max]':>24} "
             f"{'conv.':>5} {'kB/round':>9} {'wall s':>7} {'peak MB':>8}")
     lines = [head, "-" * len(head)]
     for r in rows:
         single = f"{r['single_site_auroc_mean']:.3f} [{r['single_site_auroc_min']:.3f}, {r['single_site_auroc_max']:.3f}]"
-        lines.append(f"{r['sites']:>5} {r['centralised_auroc']:>8.3f} {r['federated_auroc']:>9.3f} "
+        lines.append(f"{r['sites']:>5} {r['seed']:>4} {r['centralised_auroc']:>8.3f} {r['federated_auroc']:>9.3f} "
                      f"{r['federated_auroc'] - r['centralised_auroc']:>+8.3f} {single:>24} "
                      f"{r['rounds_to_converge']:>3}/{r['rounds']:<1} {r['bytes_per_round'] / 1e3:>9.0f} "
                      f"{r['federated_wall_s']:>7.0f} {r['peak_rss_mb']:>8.0f}")
@@ -146,27 +151,30 @@ def _table(rows: list[dict[str, object]]) -> str:
 def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 sites only, tiny cohort, 2 rounds (smoke run).")
-    parser.add_argument("--n", type=int, default=None, help="Patients over all sites (default 3000; quick 240).")
-    parser.add_argument("--rounds", type=int, default=None, help="Federated rounds (default 6; quick 2).")
+    parser.add_argument("--n", type=int, default=None, help="Patients over all sites (default 6000; quick 240).")
+    parser.add_argument("--rounds", type=int, default=None, help="Federated rounds (default 8; quick 2).")
     parser.add_argument("--sites", type=int, nargs="+", default=None, help="Site counts (default 3 10; quick 3).")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="Seeds (default 0 1; quick 0).")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    n = args.n or (240 if args.quick else 3000)
-    rounds = args.rounds or (2 if args.quick else 6)
+    n = args.n or (240 if args.quick else 6000)
+    rounds = args.rounds or (2 if args.quick else 8)
+    seeds = args.seeds or ((0,) if args.quick else (0, 1))
     model = RiskModel(lifelog_days=28 if args.quick else 91, dim=16 if args.quick else 32, batch_size=128,
-                      seed=args.seed, progress_bar=False)
+                      progress_bar=False)
     settings = args.sites or ((3,) if args.quick else (3, 10))
-    result = {"quick": args.quick, "seed": args.seed, "model": {k: v for k, v in model.get_params().items()
+    result = {"quick": args.quick, "seeds": list(seeds), "model": {k: v for k, v in model.get_params().items()
                                                                   if k in ("dim", "lifelog_days", "batch_size", "lr")},
               "settings": [], "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                           "platform": platform.platform()}}
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    for k in settings:  # each setting is written as soon as it is measured
-        result["settings"].append(run_setting(k, n, rounds, 1 if args.quick else 2, model, args.seed,
-                                              2 if args.quick else 20))
-        args.output.write_text(json.dumps(result, indent=1))
-        print(_table(result["settings"][-1:]), flush=True)
+    for seed in seeds:
+        for k in settings:  # each setting is written as soon as it is measured
+            seeded = RiskModel(**model.get_params() | {"seed": seed})
+            result["settings"].append(run_setting(k, n, rounds, 1 if args.quick else 2, seeded, seed,
+                                                  2 if args.quick else 20))
+            args.output.write_text(json.dumps(result, indent=1))
+            print(_table(result["settings"][-1:]), flush=True)
     print(_table(result["settings"]))
     return result
 

@@ -49,6 +49,8 @@ def simulate(
     lifelog_days: int = typer.Option(91, "--lifelog-days", help="Days of lifelog the model reads."),
     dp_noise: float = typer.Option(0.0, "--dp-noise", help="DP noise multiplier (0: no differential privacy)."),
     dp_clip: float = typer.Option(1.0, "--dp-clip", help="DP clipping norm of a site's update."),
+    secagg: bool = typer.Option(False, "--secagg", help="Secure aggregation (Flower's SecAgg+): the server sees only "
+                                "the sum of the sites' weights (not with --dp-noise)."),
     out: Path | None = typer.Option(None, "--out", help="Folder for site data, audit log and the global model."),
 ) -> None:
     """Train a RiskModel across synthetic sites with Flower's simulation engine and print the rounds."""
@@ -61,8 +63,8 @@ def simulate(
     console.print(f"{len(sites)} sites: " + ", ".join(f"{s.name} ({len(s.cohort)})" for s in sites))
     dp = DifferentialPrivacy(dp_noise, dp_clip) if dp_noise > 0 else None
     model = RiskModel(lifelog_days=lifelog_days, seed=seed, progress_bar=False)
-    result = run(sites, model, rounds=rounds, strategy=strategy, local_epochs=local_epochs, dp=dp, seed=seed,
-                 workdir=out)
+    result = run(sites, model, rounds=rounds, strategy=strategy, local_epochs=local_epochs, dp=dp,
+                 secure_aggregation=secagg, seed=seed, workdir=out)
     table = Table("round", "train loss", "eval loss", "eval AUROC", "seconds", "bytes sent", title="Federated rounds")
     for row in result.rounds.itertuples():
         table.add_row(str(row.round), f"{row.train_loss:.4f}", f"{row.eval_loss:.4f}", f"{row.eval_auroc:.3f}",
@@ -74,6 +76,9 @@ def simulate(
     console.print(f"audit log: {result.audit['message'].groupby(result.audit['site']).nunique().sum()} messages "
                   f"left the sites, {result.audit.drop_duplicates(['site', 'message'])['message_bytes'].sum():,} bytes;"
                   f" wall time {result.seconds:.0f} s")
+    if secagg:
+        console.print("secure aggregation: SecAgg+ (the server saw only the sum of the sites' weights)")
+    console.print(f"kept round {result.model.best_epoch_} (best validation AUROC over the sites)")
     if out is not None:
         console.print(f"global model written to {result.model.save(Path(out) / 'model.pt')}")
 

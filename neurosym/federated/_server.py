@@ -25,9 +25,10 @@ encoder's L2 penalty is ``wide_l2`` over the training patients of all sites
 (from the patient counts of the statistics step), as ``RiskModel.fit``
 sets it on pooled data.
 
-Counts (``task = "counts"``): one ``query`` carries the rule program and
-criteria, each site answers with :class:`~neurosym.federated.SiteCounts` and
-the combined tables go to ``<output-dir>/counts.json``.
+Counts (``task = "counts"``, or before training when ``program`` is set):
+one ``query`` carries the rule program and criteria, each site answers with
+:class:`~neurosym.federated.SiteCounts` and the combined tables go to
+``<output-dir>/counts.json``.
 
 Settings come from the run config (``flwr run``) and the ``settings``
 given to :func:`server_app` (simulation); see :data:`SERVER_DEFAULTS`.
@@ -216,9 +217,9 @@ def server_app(settings: Mapping[str, object] | None = None):
         out = Path(str(cfg["output-dir"]) or ".").resolve()
         out.mkdir(parents=True, exist_ok=True)
         nodes = _wait_for_sites(grid, int(cfg["min-sites"]), float(cfg["wait-seconds"]))
-        if cfg["task"] == "counts":
+        if cfg["task"] == "counts" or cfg["program"]:
             _counts(grid, cfg, nodes, out)
-        else:
+        if cfg["task"] == "train":
             _train(grid, context, cfg, nodes, out)
 
     return app

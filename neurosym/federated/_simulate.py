@@ -79,6 +79,8 @@ class FederatedResult:
         Wall time of the whole run, Ray start-up included.
     secure_aggregation : bool
         Whether the rounds ran under SecAgg+.
+    counts : CountsSummary or None
+        The counts asked for before training (``simulate(..., counts=...)``).
     """
 
     model: RiskModel
@@ -87,6 +89,7 @@ class FederatedResult:
     privacy: dict[str, object] | None
     seconds: float
     secure_aggregation: bool = False
+    counts: CountsSummary | None = None
 
     @classmethod
     def load(cls, workdir: str | Path) -> "FederatedResult":
@@ -109,8 +112,9 @@ class FederatedResult:
         table["bytes_sent"] = table["round"].map(sent.groupby("round")["message_bytes"].sum()).fillna(0).astype(int)
         table["sites_trained"] = table["round"].map(
             sent[sent["step"].isin(["", "collect_masked_vectors"])].groupby("round").size()).fillna(0).astype(int)
+        counts = _read_counts(out / "counts.json") if (out / "counts.json").is_file() else None
         return cls(RiskModel.load(out / "model.pt"), table, audit, summary["privacy"], float(run["seconds"]),
-                   bool(run["secure_aggregation"]))
+                   bool(run["secure_aggregation"]), counts)
 
 
 def _run(sites: list[Site], settings: dict[str, object], workdir: Path, verbose: bool) -> None:
@@ -132,6 +136,19 @@ def _run(sites: list[Site], settings: dict[str, object], workdir: Path, verbose:
         flwr_logger.setLevel(level)
 
 
+def _read_counts(path: Path) -> CountsSummary:
+    data = json.loads(path.read_text())
+    return CountsSummary(*(pd.DataFrame(data[k]) for k in ("relations", "rules", "attrition")),
+                         int(data["eligible"]), data["most_excluding"])
+
+
+def _check_criteria(program: str, criteria: Sequence[str]) -> None:
+    known = Program.from_text(program, "<federated program>").arities()
+    unknown = [c for c in criteria if c.removeprefix("not ").strip() not in known]
+    if unknown:
+        raise InputError(f"criteria {unknown} are not relations of the program; it defines {sorted(known)}")
+
+
 def _check_sites(sites: Sequence[SiteLike]) -> list[Site]:
     if len(sites) < 2:
         raise InputError(f"a federation needs at least 2 sites; got {len(sites)}")
@@ -140,8 +157,9 @@ def _check_sites(sites: Sequence[SiteLike]) -> list[Site]:
 
 def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, rounds: int = 5,
              strategy: str = "fedavg", proximal_mu: float = 0.01, local_epochs: int = 1,
-             dp: DifferentialPrivacy | None = None, secure_aggregation: bool = False, min_cell: int = 5,
-             seed: int = 0, workdir: str | Path | None = None, verbose: bool = False) -> FederatedResult:
+             dp: DifferentialPrivacy | None = None, secure_aggregation: bool = False,
+             counts: tuple[str, Sequence[str]] | None = None, min_cell: int = 5, seed: int = 0,
+             workdir: str | Path | None = None, verbose: bool = False) -> FederatedResult:
     """Train ``model`` across ``sites`` with Flower's simulation engine; only weights and aggregates travel.
 
     Parameters
@@ -162,6 +180,9 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     secure_aggregation : bool, default False
         Aggregate with Flower's SecAgg+ (see :mod:`neurosym.federated._secagg`
         for what it protects and what it does not); not with ``dp``.
+    counts : (program, criteria), optional
+        First count at every site, in the same run, as
+        :func:`federated_counts` does (``FederatedResult.counts``).
     min_cell : int, default 5
         Small-cell threshold of the vocabulary step.
     seed : int, default 0
@@ -190,10 +211,13 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
         raise InputError(f"strategy must be 'fedavg' or 'fedprox'; got {strategy!r}")
     if dp is not None and secure_aggregation:
         raise InputError("secure aggregation and differential privacy are not combined; choose one")
+    if counts is not None:
+        _check_criteria(*counts)
     site_list = _check_sites(sites)
     settings: dict[str, object] = {
         "task": "train", "model": json.dumps(model_params(model)), "rounds": rounds, "strategy": strategy,
-        "secure-aggregation": secure_aggregation, "proximal-mu": proximal_mu, "local-epochs": local_epochs, "min-cell": min_cell, "seed": seed}
+        "secure-aggregation": secure_aggregation, "program": counts[0] if counts else "",
+        "criteria": ",".join(counts[1]) if counts else "", "proximal-mu": proximal_mu, "local-epochs": local_epochs, "min-cell": min_cell, "seed": seed}
     if dp is not None:
         settings |= {"dp-noise-multiplier": dp.noise_multiplier, "dp-clipping-norm": dp.clipping_norm,
                      "dp-delta": dp.delta}
@@ -219,10 +243,7 @@ def federated_counts(sites: Sequence[SiteLike], program: str, criteria: Sequence
     -------
     CountsSummary
     """
-    known = Program.from_text(program, "<federated program>").arities()
-    unknown = [c for c in criteria if c.removeprefix("not ").strip() not in known]
-    if unknown:
-        raise InputError(f"criteria {unknown} are not relations of the program; it defines {sorted(known)}")
+    _check_criteria(program, criteria)
     site_list = _check_sites(sites)
     settings: dict[str, object] = {"task": "counts", "program": program, "criteria": ",".join(criteria),
                                    "min-cell": min_cell, "dp-epsilon": float(dp_epsilon or 0.0), "seed": seed}
@@ -231,6 +252,4 @@ def federated_counts(sites: Sequence[SiteLike], program: str, criteria: Sequence
     path = work / "server" / "counts.json"
     if not path.is_file():
         raise NeurosymError(f"the federated count did not finish; run again with verbose=True (work folder {work})")
-    data = json.loads(path.read_text())
-    return CountsSummary(*(pd.DataFrame(data[k]) for k in ("relations", "rules", "attrition")),
-                         int(data["eligible"]), data["most_excluding"])
+    return _read_counts(path)

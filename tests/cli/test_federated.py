@@ -19,6 +19,8 @@ from neurosym.federated import Site
     (["federated", "simulate", "--partition", "dirichlet", "--sites", "1", "--patients", "20"], "--sites must be"),
     (["federated", "simulate", "--strategy", "fedsgd", "--patients", "30", "--lifelog-days", "7"],
      "strategy must be 'fedavg' or 'fedprox'"),
+    (["federated", "simulate", "--secagg", "--dp-noise", "0.5", "--patients", "30", "--lifelog-days", "7"],
+     "secure aggregation and differential privacy are not combined"),
     (["federated", "counts", "--criteria", "adult,smoker", "--patients", "30"], r"criteria \['adult', 'smoker'\]"),
 ])
 def test_user_mistakes_are_messages(capsys, argv, message):

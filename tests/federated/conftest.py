@@ -1,35 +1,59 @@
-"""One small federated run (Flower's simulation engine, Ray) shared by the simulation and audit tests.
+"""One small federated run, the one ``notebooks/federated_study.ipynb`` makes, shared by the simulation and audit tests.
 
-Two non-IID sites of about 120 patients, FedProx with differential privacy,
-two rounds of one local epoch: enough to exercise every message type while
-keeping Ray's start-up the dominant cost.
+The notebook is executed once per session (Flower's simulation engine, Ray,
+starts once for it): two non-IID sites of about 120 patients, counts of the
+example eligibility program, then FedProx with differential privacy, two
+rounds of one local epoch.  The tests read its run folder
+(:meth:`FederatedResult.load`); ``tests/notebooks/test_federated_notebook.py``
+reads the executed notebook from the same session folder.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import pytest
+from nbclient import NotebookClient
 
 from neurosym.data import synthetic_sites
-from neurosym.federated import DifferentialPrivacy, Site, simulate
-from neurosym.neural import RiskModel
+from neurosym.federated import EXAMPLE_ELIGIBILITY, DifferentialPrivacy, FederatedResult, Site
 
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "federated_study.ipynb"
+#: The notebook's settings.
 ROUNDS = 2
 DP = DifferentialPrivacy(noise_multiplier=0.1, clipping_norm=5.0)
+CRITERIA = ["age_40_75", "prediabetic_hba1c", "overweight", "no_diabetes"]
+
+
+def executed_notebook(base: Path) -> tuple[nbformat.NotebookNode, Path]:
+    """The notebook executed in ``base/federated_study`` (once per session folder) and that folder."""
+    folder = base / "federated_study"
+    done = folder / NOTEBOOK.name
+    if not done.is_file():
+        folder.mkdir(exist_ok=True)
+        notebook = nbformat.read(NOTEBOOK, as_version=4)
+        NotebookClient(notebook, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        nbformat.write(notebook, done)
+    return nbformat.read(done, as_version=4), folder
 
 
 @pytest.fixture(scope="session")
 def fed_settings() -> dict[str, object]:
-    """The settings of the shared run: rounds, DP and the small-cell threshold."""
-    return {"rounds": ROUNDS, "dp": DP, "min_cell": 5}
+    """The settings of the shared run: rounds, DP, the small-cell threshold and the counted criteria."""
+    return {"rounds": ROUNDS, "dp": DP, "min_cell": 5, "program": EXAMPLE_ELIGIBILITY, "criteria": CRITERIA}
 
 
 @pytest.fixture(scope="session")
 def fed_sites() -> list[Site]:
+    """The notebook's sites."""
     return [Site.from_cohort(c) for c in synthetic_sites(2, 240, seed=0, lifelog_days=28)]
 
 
 @pytest.fixture(scope="session")
-def fed_run(fed_sites, tmp_path_factory):
-    model = RiskModel(lifelog_days=28, dim=16, batch_size=64, progress_bar=False)
-    workdir = tmp_path_factory.mktemp("federated")
-    return simulate(fed_sites, model, rounds=ROUNDS, strategy="fedprox", dp=DP, workdir=workdir), workdir
+def fed_run(tmp_path_factory):
+    """The notebook's federated run: its result and work folder."""
+    _, folder = executed_notebook(tmp_path_factory.getbasetemp())
+    workdir = folder / "federated-run"
+    return FederatedResult.load(workdir), workdir

@@ -1,8 +1,9 @@
-"""``simulate`` and ``federated_counts`` under Flower's simulation engine (Ray), and the audit log of that run.
+"""``simulate`` under Flower's simulation engine (Ray), counts and training in one run, and the audit log of that run.
 
-One shared simulation run (FedProx with DP, two sites, two rounds; the
-``fed_run`` fixture) serves every test here, so Ray starts once.  The audit
-log that ``audit_mod`` wrote proves what left each site: model weights and
+One shared simulation run (counts, then FedProx with DP, two sites, two
+rounds: the run of ``notebooks/federated_study.ipynb``, the ``fed_run``
+fixture) serves every test here, so Ray starts once.  The audit log that
+``audit_mod`` wrote proves what left each site: model weights and
 aggregates, never patient data.
 """
 
@@ -19,15 +20,17 @@ from flwr.supercore.privacy_accounting import GaussianPrivacyEvent, NeighboringR
 from flwr.supercore.privacy_accounting.rdp_accountant import RdpAccountant
 
 from neurosym import InputError
-from neurosym.federated import (EXAMPLE_ELIGIBILITY, combine_counts, describe_content, federated_counts, read_audit,
-                                simulate, site_counts)
+from neurosym.federated import (EXAMPLE_ELIGIBILITY, DifferentialPrivacy, combine_counts, describe_content,
+                                federated_counts, read_audit, simulate, site_counts)
 from neurosym.federated._local import weights
 from neurosym.federated._plan import STATISTICS_KEYS
 from neurosym.neural import RiskModel
 
 TRAIN_METRICS = {"num-examples", "site-weight", "train-loss"}
 EVAL_METRICS = {"num-examples", "site-weight", "eval-loss", "eval-auroc"}
-COUNT_KEYS = {"code-patients", "analyte-patients", "analyte-n", "daily-n", "num-examples", "site-weight"}
+COUNT_KEYS = {"patients", "code-patients", "analyte-patients", "analyte-n", "daily-n", "num-examples", "site-weight",
+              "min-cell", "relation-patients", "rule-firings", "attrition-meets", "attrition-remaining",
+              "attrition-excluded"}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,7 @@ def log_text(fed_run):
 def test_every_message_of_every_site_is_logged(audit, fed_sites, fed_settings):
     per_site = audit.drop_duplicates(["site", "message"]).groupby(["site", "message_type"]).size()
     for i in range(len(fed_sites)):  # a simulated SuperNode is named by its partition id
-        assert per_site[(f"site{i}", "query")] == 1  # the vocabulary step
+        assert per_site[(f"site{i}", "query")] == 2  # the counts, then the vocabulary step
         assert per_site[(f"site{i}", "train")] == fed_settings["rounds"]
         assert per_site[(f"site{i}", "evaluate")] == fed_settings["rounds"]
     assert len(per_site) == 3 * len(fed_sites)
@@ -66,8 +69,9 @@ def test_training_messages_hold_exactly_the_model_weights(audit, fed_run):
 def test_evaluation_and_statistics_messages_hold_only_aggregates(audit, fed_settings):
     evaluate = audit[audit["message_type"] == "evaluate"]
     assert set(evaluate["kind"]) == {"metric"} and set(evaluate["key"]) == EVAL_METRICS
-    stats = audit[audit["message_type"] == "query"]
-    assert set(stats["kind"]) == {"config"}
+    queries = audit[audit["message_type"] == "query"]
+    assert set(queries["kind"]) == {"config"} and set(queries["step"]) == {"counts", "statistics"}
+    stats = queries[queries["step"] == "statistics"]
     assert set(stats["key"]) == set(STATISTICS_KEYS) | {"site"}
     for key in ("code-patients", "analyte-patients"):  # small cells never leave a site
         assert (stats.loc[stats["key"] == key, "min"] >= fed_settings["min_cell"]).all()
@@ -81,8 +85,8 @@ def test_no_patient_id_date_code_or_value_in_the_log(log_text, audit, fed_sites,
     for site in fed_sites:
         assert not any(pid in log_text for pid in site.cohort.patients["patient_id"].astype(str))
         assert not set(site.cohort.events["code"].astype(str)) & words  # no code as a logged value
-    # a measured value could only travel inside a numeric item: every one is a count, a sum over at least
-    # min_cell patients (analytes) or wearers (lifelog), or a loss/AUROC of the model
+    # a measured value could only travel inside a numeric item: every one is a count (suppressed cells as -1),
+    # a sum over at least min_cell patients (analytes) or wearers (lifelog), or a loss/AUROC of the model
     numeric = audit[audit["kind"].isin(["metric", "config"]) & audit["min"].notna()]
     allowed = COUNT_KEYS | TRAIN_METRICS | EVAL_METRICS | {"analyte-sum", "analyte-sumsq", "daily-sum", "daily-sumsq"}
     assert set(numeric["key"]) <= allowed
@@ -137,18 +141,32 @@ def test_global_model_predicts_at_every_site(fed_run, fed_sites, fed_settings):
     assert any(c.startswith("icd10cm:") for c in model.featurizer_.vocabulary_)
 
 
-def test_federated_counts_equal_the_sites_own_counts(fed_sites, tmp_path):
-    criteria = ["age_40_75", "prediabetic_hba1c", "overweight", "no_diabetes"]
-    summary = federated_counts(fed_sites, EXAMPLE_ELIGIBILITY, criteria, workdir=tmp_path)
-    local = combine_counts({s.name: site_counts(s.cohort, EXAMPLE_ELIGIBILITY, criteria) for s in fed_sites})
-    pd.testing.assert_frame_equal(summary.attrition.astype(str), local.attrition.astype(str), check_dtype=False)
+def test_federated_counts_equal_the_sites_own_counts(fed_run, fed_sites, fed_settings):
+    summary = fed_run[0].counts
+    local = combine_counts({s.name: site_counts(s.cohort, fed_settings["program"], fed_settings["criteria"])
+                            for s in fed_sites})
+    for table in ("relations", "rules", "attrition"):
+        pd.testing.assert_frame_equal(getattr(summary, table).astype(str), getattr(local, table).astype(str),
+                                      check_dtype=False)
     assert (summary.eligible, summary.most_excluding) == (local.eligible, local.most_excluding)
     assert summary.attrition["total"].tolist() == sorted(summary.attrition["total"], reverse=True)
+
+
+def test_best_round_is_kept_and_the_penalty_counts_every_sites_patients(fed_run, fed_sites):
+    result, workdir = fed_run
+    best = int(result.rounds.loc[result.rounds["eval_auroc"].idxmax(), "round"])
+    summary = json.loads((workdir / "server" / "rounds.json").read_text())
+    assert result.model.best_epoch_ == summary["best_round"] == best
+    reported = result.audit[(result.audit["step"] == "statistics") & (result.audit["key"] == "patients")]
+    assert reported["min"].sum() == sum(int(s.labels["excluded"].isna().sum()) for s in fed_sites)
+    assert summary["train_patients"] == round(reported["min"].sum() * (1 - result.model.val_fraction))
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"rounds": 0}, "rounds and local_epochs"),
     ({"strategy": "fedsgd"}, "strategy must be"),
+    ({"secure_aggregation": True, "dp": DifferentialPrivacy(1.0, 1.0)}, "not combined"),
+    ({"counts": (EXAMPLE_ELIGIBILITY, ["adult"])}, "not relations of the program"),
 ])
 def test_bad_settings_are_reported_before_ray_starts(fed_sites, kwargs, match):
     with pytest.raises(InputError, match=match):
