@@ -78,7 +78,9 @@ class _Parser:
         self.depth = 0
         self.anon = 0
         self.fresh = 0
-        self.types = dict(_TYPES)  # with Soufflé's .type aliases
+        self.types = dict(_TYPES)  # with Soufflé's .type aliases and unions, once resolved
+        self.type_defs: dict[str, list[Token]] = {}  # .type T = A | B: the members, resolved when a .decl needs them
+        self.declared: list[tuple[list[Token], list[tuple[Token, Token]], Token]] = []  # .decl: names, columns, keyword
         self.pending: list[Literal] = []  # assignments of aggregates written inside expressions, for the enclosing body
         self.eqrels: list[tuple[str, Span]] = []  # relations declared eqrel, with the qualifier's position
         self.inputs: dict[str, dict[str, str]] = {}
@@ -129,11 +131,22 @@ class _Parser:
             except RuleSyntaxError as err:
                 errors.append(err)
                 self.recover(start)
+        for name, members in self.type_defs.items():
+            try:
+                self.resolve(Token("var", name, members[0].line, members[0].col), set())  # every .type, used or not
+            except RuleSyntaxError as err:
+                errors.append(err)
+        for names, columns, keyword in self.declared:  # types may be defined after the .decl that uses them
+            try:
+                resolved = tuple((str(c.value), self.resolve(t, set())) for c, t in columns)
+                module.decls += [Decl(str(name.value), resolved, self.span(keyword), self.path) for name in names]
+            except RuleSyntaxError as err:
+                errors.append(err)
         module.rules += [rule for rel, span in self.eqrels for rule in self.equivalence(rel, span)]
         module.inputs, module.outputs = self.inputs, self.outputs
         module.dialects[self.path] = self.dialect
         if errors:
-            raise ParseErrors(errors, module)
+            raise ParseErrors(sorted(errors, key=lambda e: (e.line or 0, e.col or 0)), module)
         return module
 
     def recover(self, start: int) -> None:
@@ -174,16 +187,13 @@ class _Parser:
                 self.advance()
             return []
         self.expect("(")
-        columns: list[tuple[str, str]] = []
+        columns: list[tuple[Token, Token]] = []
         while not self.at(")"):
             col_tok = self.advance()
             if col_tok.kind not in ("ident", "var"):
                 raise self.error(f"expected a column name, found {_describe(col_tok)}", col_tok)
             self.expect(":")
-            type_tok = self.advance()
-            if type_tok.value not in self.types:
-                raise self.error(f"unknown type {type_tok.value!r}; use one of symbol, number, unsigned, float or a .type", type_tok)
-            columns.append((str(col_tok.value), self.types[str(type_tok.value)]))
+            columns.append((col_tok, self.advance()))
             if not self.at(")"):
                 self.expect(",", "',' or ')'")
         self.advance()
@@ -198,7 +208,8 @@ class _Parser:
         for name in names:
             if name.kind not in ("ident", "var"):
                 raise self.error(f"expected a relation name after {tok.value}, found {_describe(name)}", name)
-        return [Decl(str(name.value), tuple(columns), self.span(tok), self.path) for name in names]
+        self.declared.append((names, columns, tok))
+        return []
 
     def plan(self) -> None:
         while True:
@@ -231,16 +242,36 @@ class _Parser:
         return [Rule(head, body, f"{span}#eqrel-{law}", span=span, path=self.path) for law, (head, body) in laws.items()]
 
     def type_alias(self) -> None:
-        """``.type T <: symbol`` (a subtype) or ``.type T = number`` (an alias)."""
+        """``.type T <: symbol`` (a subtype), ``.type T = number`` (an alias) or ``.type T = A | B`` (a union of types of
+        one kind); the names may be defined later in the text."""
         name = self.advance()
         if not (self.at("<:") or self.at("=")):
             raise self.error(f"expected '<:' or '=' after .type {name.value}, found {_describe(self.tok)}")
         self.advance()
-        base = self.advance()
-        if base.value not in self.types or self.at("|"):
-            raise self.error(f".type {name.value}: only aliases of symbol, number, unsigned, float or another .type are supported",
-                             base)
-        self.types[str(name.value)] = self.types[str(base.value)]
+        members = [self.advance()]
+        while self.at("|"):
+            self.advance()
+            members.append(self.advance())
+        if self.at("{") or self.at("[") or any(m.kind not in ("ident", "var") for m in members):
+            raise self.error(f".type {name.value}: records and algebraic data types are not supported", self.tok)
+        if str(name.value) in self.types or str(name.value) in self.type_defs:
+            raise self.error(f".type {name.value} is defined twice", name)
+        self.type_defs[str(name.value)] = members
+
+    def resolve(self, tok: Token, seen: set[str]) -> str:
+        """The kind (symbol, number or float) of a type name: built in, or a .type resolved through its members."""
+        name = str(tok.value)
+        if name in self.types:
+            return self.types[name]
+        if name not in self.type_defs:
+            raise self.error(f"unknown type {name!r}; use one of symbol, number, unsigned, float or a .type", tok)
+        if name in seen:
+            raise self.error(f".type {name} is defined in terms of itself", tok)
+        kinds = {self.resolve(member, seen | {name}) for member in self.type_defs[name]}
+        if len(kinds) > 1:
+            raise self.error(f".type {name} joins types of different kinds ({', '.join(sorted(kinds))})", self.type_defs[name][0])
+        self.types[name] = kinds.pop()
+        return self.types[name]
 
     def io_parameters(self) -> dict[str, str]:
         """``(key=value, ...)`` of an ``.input``/``.output`` directive."""
