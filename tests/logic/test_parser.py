@@ -2,7 +2,7 @@
 
 import pytest
 
-from neurosym import NeurosymError, RuleError, RuleSyntaxError, SafetyError
+from neurosym import EvaluationError, NeurosymError, RuleError, RuleSyntaxError, SafetyError
 from neurosym.logic import Model, Program, parse, parse_atom
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Negation, Var
 from neurosym.logic._parser import MAX_DEPTH, ParseErrors
@@ -248,3 +248,82 @@ def test_souffle_disjunction(engine):
         Program.from_text(".decl a(x: number)\nv(x) :- a(x), !(a(x), x > 1 ; x = 4).")
     with pytest.raises(RuleSyntaxError, match=r"<text>:1:11: several heads need a body"):
         Program.from_text("a(1), b(2).")
+
+
+SOUFFLE_MORE = """
+.type Name = First | Last
+.type First <: symbol
+.type Last <: symbol
+.decl a, b(x: number)
+.decl who(n: Name)
+a(1). a(2). a(5). b(2). who("ann").
+.decl e(i: number, v: number)
+e(1, count : { a(_) } + 1).
+e(2, y) :- a(x), x > 1, y = x + sum z : { a(z), z < x }.
+e(3, y) :- y = max z : { a(z) } * 10.
+e(4, count : { false } + count : { true }).
+e(5, s) :- a(x), x < 2, s = sum t : { t = x + 1 }.
+e(6, s) :- s = sum y : { a(n), y = sum z : { a(z), z < n }, y < 3 }.
+e(7, 255.0.0.1 - 4278190080 + 7u) :- true, !b(1).
+    .plan 0:(1,2), 1:(2,1)
+"""
+
+
+@pytest.mark.parametrize("engine", ["native", "pydatalog"])
+def test_souffle_declarations_constants_and_aggregates_in_expressions(engine):
+    """Several relations per .decl, unions and late .types, true/false, aggregates inside expressions (heads too),
+    aggregate bodies without atoms, nested aggregates, IPv4 and unsigned constants, .plan read and ignored."""
+    program = Program.from_text(SOUFFLE_MORE)
+    assert [(d.rel, d.columns) for d in program.module.decls][:3] == [("a", (("x", "number"),)), ("b", (("x", "number"),)),
+                                                                     ("who", (("n", "symbol"),))]
+    model = program.evaluate({}, engine=engine)
+    assert model.query("e").values.tolist() == [[1, 4], [2, 3], [2, 8], [3, 50], [4, 1], [5, 2], [6, 1], [7, 8]]
+
+
+@pytest.mark.parametrize("engine", ["native", "pydatalog"])
+def test_eqrel_is_closed_under_equivalence(engine):
+    text = ".decl same(x: symbol, y: symbol) eqrel\nsame(\"a\", \"b\"). same(\"c\", \"b\"). same(\"d\", \"e\").\n"
+    program = Program.from_text(text)
+    assert [r.id for r in program.rules][-3:] == ["<text>:1:34#eqrel-reflexive", "<text>:1:34#eqrel-symmetric",
+                                                  "<text>:1:34#eqrel-transitive"]
+    pairs = program.evaluate({}, engine=engine).query("same").values.tolist()
+    assert pairs == [[x, y] for x in "abc" for y in "abc"] + [[x, y] for x in "de" for y in "de"]
+
+
+RANGES = """
+.decl o(i: number, x: number)
+o(1, x) :- x = range(1, 4).
+o(2, x) :- x = range(9, 6).
+o(3, x) :- x = range(1, 9, 3).
+o(4, x) :- x = range(5, 5, 0).
+o(5, x) :- x = range(5, 1, 0).
+o(6, n) :- n = count : { x = range(0, 10), x % 2 = 0 }.
+o(7, x + y) :- x = range(1, 3), y = range(x, 3).
+.decl f(i: number, x: float)
+f(1, x) :- x = range(1.5, -1.0, -0.5).
+f(2, x) :- x = range(-1, 0, 0.25).
+"""
+
+
+def test_range_generates_as_souffle_does():
+    """From ``from`` while before ``to`` by ``step`` (1, or -1 counting down); step 0 gives ``from`` unless from = to."""
+    model = Program.from_text(RANGES).evaluate({})
+    assert model.query("o").values.tolist() == [[1, 1], [1, 2], [1, 3], [2, 7], [2, 8], [2, 9], [3, 1], [3, 4], [3, 7],
+                                                [5, 5], [6, 5], [7, 2], [7, 3], [7, 4]]
+    assert model.query("f").values.tolist() == [[1, -0.5], [1, 0.0], [1, 0.5], [1, 1.0], [1, 1.5], [2, -1.0], [2, -0.75],
+                                                [2, -0.5], [2, -0.25]]
+
+
+@pytest.mark.parametrize("text, message", [
+    (".decl o(x: number)\no(range(1, 3)).", r"<text>:2:3: range\(1, 3\) generates values: write V = range\(1, 3\) as a body literal"),
+    (".decl o(x: number)\no(x) :- x = range(1, 3) + 1.", r"<text>:2:13: range\(1, 3\) generates values"),
+    (".decl o(x: number)\no(x) :- x = range(1, 3), x < range(1, 2).", r"<text>:2:30: range\(1, 2\) generates values"),
+])
+def test_range_elsewhere_is_located(text, message):
+    with pytest.raises(RuleError, match=message):
+        Program.from_text(text)
+
+
+def test_pydatalog_refuses_range_with_its_location():
+    with pytest.raises(EvaluationError, match=r"<text>:3:12: the pydatalog engine does not evaluate the range\(\) generator"):
+        Program.from_text(RANGES).evaluate({}, engine="pydatalog")
