@@ -76,6 +76,8 @@ def _common(node: exp.Expression) -> exp.Expression:
 
 def _postgres(node: exp.Expression) -> exp.Expression:
     node = _common(node)
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TYPEOF":  # to_number's overloads
+        return exp.Cast(this=exp.Anonymous(this="PG_TYPEOF", expressions=node.expressions), to=exp.DataType.build("TEXT"))
     if isinstance(node, exp.Ln):
         x = node.this
         return exp.Ln(this=_when(exp.GT(this=x, expression=_ZERO.copy()), x.copy()))

@@ -215,8 +215,13 @@ def _substr(text: str, start: int, length: int) -> object:
     return text[start:start + length] if 0 <= start <= len(text) and length >= 0 else _UNDEFINED
 
 
-def _to_number(text: str) -> object:
-    """Decimal, or ``0x`` hexadecimal / ``0b`` binary with an optional ``-`` (Soufflé's); undefined otherwise."""
+def _to_number(text: object) -> object:
+    """Decimal, or ``0x`` hexadecimal / ``0b`` binary with an optional ``-`` (Soufflé's); undefined otherwise.  A float
+    is truncated toward zero (undefined beyond 64 bits, as DuckDB's TRY_CAST); an integer is itself."""
+    if isinstance(text, float):
+        return int(text) if math.isfinite(text) and -2**63 <= int(text) < 2**63 else _UNDEFINED
+    if isinstance(text, int):
+        return text
     text = text.strip()
     prefixed = text.lstrip("-")[:2].lower() in ("0x", "0b") and text.count("-") <= 1
     try:

@@ -247,14 +247,37 @@ def _to_number(text: exp.Expression) -> exp.Expression:
     negative_prefixed = exp.or_(exp.ILike(this=text, expression=exp.Literal.string("-0x%")),
                                 exp.ILike(this=text, expression=exp.Literal.string("-0b%")))
     tail = exp.Substring(this=text, start=exp.Literal.number(2))
-    return exp.Case(ifs=[exp.If(this=negative_prefixed, true=exp.Neg(this=number(tail)))], default=number(text))
+    integer = exp.RegexpFullMatch(this=text.copy(), expression=exp.Literal.string(r"\s*[-+]?[0-9]+\s*"))
+    return exp.Case(ifs=[exp.If(this=negative_prefixed, true=exp.Neg(this=number(tail))),
+                         exp.If(this=integer, true=number(text.copy())),  # not '1.5', which DuckDB's cast would round
+                         exp.If(this=exp.or_(exp.ILike(this=text.copy(), expression=exp.Literal.string("0x%")),
+                                             exp.ILike(this=text.copy(), expression=exp.Literal.string("0b%"))),
+                                true=number(text.copy()))])
+
+
+def _typed_as(value: exp.Expression, names: tuple[str, ...]) -> exp.Expression:
+    """Whether the SQL type of ``value`` is one of ``names`` (as DuckDB, Spark or PostgreSQL spell it)."""
+    return exp.In(this=exp.Upper(this=exp.Anonymous(this="TYPEOF", expressions=[value.copy()])),
+                  expressions=[exp.Literal.string(n) for n in names])
+
+
+def _number_of(value: exp.Expression) -> exp.Expression:
+    """Soufflé's ``to_number``, overloaded on its argument's type: text is read (:func:`_to_number`), a float truncated
+    toward zero, an integer is itself."""
+    floating = _typed_as(value, ("DOUBLE", "DOUBLE PRECISION", "FLOAT"))
+    integral = _typed_as(value, ("BIGINT", "INTEGER", "INT"))
+    truncated = exp.TryCast(this=exp.func("TRUNC", exp.TryCast(this=value.copy(), to=exp.DataType.build("DOUBLE"))),
+                            to=exp.DataType.build("BIGINT"))
+    return exp.Case(ifs=[exp.If(this=floating, true=truncated),
+                         exp.If(this=integral, true=exp.TryCast(this=value.copy(), to=exp.DataType.build("BIGINT")))],
+                    default=_to_number(exp.Cast(this=value.copy(), to=exp.DataType.build("VARCHAR"))))
 
 
 _STRING_SQL: dict[str, Callable[..., exp.Expression]] = {
     "cat": lambda *a: exp.func("CONCAT", *a),
     "strlen": lambda s: exp.Length(this=s),
     "substr": _substr,
-    "to_number": lambda s: _to_number(s),
+    "to_number": lambda x: _number_of(x),
     "to_string": lambda x: exp.Cast(this=x, to=exp.DataType.build("VARCHAR")),
 }
 

@@ -31,7 +31,7 @@ _INT_FUNCS = {"floor", "ceil", "round", "to_unsigned"}
 INTEGER_OPS = {"band", "bor", "bxor", "bshl", "bshr", "land", "lor", "lxor", "bnot", "lnot"}
 #: Soufflé's string functors: argument kinds (the last repeats) and result type.
 _STRING_FUNCS = {"cat": (("symbol",), "symbol"), "strlen": (("symbol",), "number"),
-                 "substr": (("symbol", "number", "number"), "symbol"), "to_number": (("symbol",), "number"),
+                 "substr": (("symbol", "number", "number"), "symbol"), "to_number": (("text or number",), "number"),
                  "to_string": (("any",), "symbol"), "match": (("symbol",), "number"), "contains": (("symbol",), "number")}
 
 
@@ -132,8 +132,8 @@ class _Inference:
         for k, (a, t) in enumerate(zip(term.args, args)):
             want = wants[min(k, len(wants) - 1)]
             if isinstance(a, Var) and t is None:
-                env[a.name] = "symbol" if want == "symbol" else "number"
-            elif t is not None and (want == "symbol") != (t == "symbol"):
+                env[a.name] = "number" if want in ("number", "any") else "symbol"
+            elif t is not None and want in ("symbol", "number") and (want == "symbol") != (t == "symbol"):
                 kind = "a string" if want == "symbol" else "a number"
                 raise self.error(rule, a, f"{term.func}() takes {kind} as argument {k + 1}, got a {t} ({a})")
         return result
