@@ -1,15 +1,16 @@
 """Neural risk models against baselines and the generator's ceiling, data efficiency, time and memory.
 
 On the synthetic cohort (3-year incident type 2 diabetes, ground-truth
-labels), one seeded patient-level split (75 % train, 25 % test):
+labels), per seed of ``--seeds`` a cohort and a seeded patient-level split
+(75 % train, 25 % test):
 
 * **main table**: logistic regression on last values, gradient boosting on
   engineered features, flat record + labs, ontology-aware record + labs, and
-  ontology-aware record + labs + lifelog, against the AUROC of the
-  generator's true risk (the ceiling) and of the true hazard computed from
-  the latent factors with the lifelog latents of patients without a wearable
-  left out (what any model could reach if it recovered every observable
-  latent exactly);
+  ontology-aware record + labs + lifelog (alone, and as an ``--ensemble``
+  of seeds whose first member is the single model), against the AUROC of
+  the generator's true risk (the ceiling) and of the true log-hazard from
+  the latent factors with what no model can observe replaced by its mean
+  (see :func:`ceilings`), all on exactly the same test rows;
 * **data efficiency**: on ``synthetic_cohort(rare_leaf_codes=True)``
   (informative diagnoses coded with one of about 600 rare ICD-10-CM leaves of
   their blocks), the record encoder alone (plus age and sex), ontology-aware
@@ -25,6 +26,7 @@ writes ``benchmarks/results/neural.json``.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -144,21 +146,45 @@ def evaluate(name: str, make, cohort, train: pd.DataFrame, test: pd.DataFrame) -
     with _PeakRss() as mem:
         model = make().fit(cohort, train)
     fit_s = time.perf_counter() - start
+    history = getattr(model, "history_", [])
+    row = score(name, model, cohort, test)
+    row.update({"fit_s": fit_s, "epochs": len(history) or None,
+                "s_per_epoch": float(np.mean([h["seconds"] for h in history])) if history else None,
+                "peak_extra_mb": mem.extra_mb, "train_patients": len(train)})
+    print(f"  {name:<48} AUROC {row['auroc']:.3f} [{row['auroc_low']:.3f}, {row['auroc_high']:.3f}]  "
+          f"fit {fit_s:6.1f} s", flush=True)
+    return {**row, "model_object": model}
+
+
+def score(name: str, model, cohort, test: pd.DataFrame) -> dict[str, object]:
+    """AUROC with a bootstrap CI, AUPRC and Brier of ``model`` on exactly the rows of ``test``."""
     risk = model.predict_proba(cohort, test).merge(test, on=["patient_id", "landmark"])
     if len(risk) != len(test):  # the ceilings are computed on exactly these rows
         raise RuntimeError(f"{name} scored {len(risk)} of the {len(test)} test rows")
     y, p = risk["label"].to_numpy(), risk["risk"].to_numpy()
     ci = auroc_ci(y, p, n_boot=500)
-    history = getattr(model, "history_", [])
-    row = {"model": name, "auroc": ci.auroc, "auroc_low": ci.low, "auroc_high": ci.high, "auprc": auprc(y, p),
-           "brier": brier(y, p), "fit_s": fit_s, "epochs": len(history) or None,
-           "s_per_epoch": float(np.mean([h["seconds"] for h in history])) if history else None,
-           "peak_extra_mb": mem.extra_mb, "train_patients": len(train)}
-    print(f"  {name:<32} AUROC {ci.auroc:.3f} [{ci.low:.3f}, {ci.high:.3f}]  fit {fit_s:6.1f} s", flush=True)
+    return {"model": name, "auroc": ci.auroc, "auroc_low": ci.low, "auroc_high": ci.high, "auprc": auprc(y, p),
+            "brier": brier(y, p)}
+
+
+def first_member(name: str, ensemble_row: dict[str, object], cohort, test: pd.DataFrame) -> dict[str, object]:
+    """The row of an ensemble's first member alone: the same model as ``RiskModel(seed=seed)`` fitted alone.
+
+    Its time is the ensemble's fit time less the epochs of the other members.
+    """
+    model = copy.copy(ensemble_row["model_object"])
+    model.members_ = [model.module_]
+    first = [h for h in model.history_ if h["member"] == 0]
+    others = sum(h["seconds"] for h in model.history_ if h["member"] != 0)
+    row = score(name, model, cohort, test)
+    row.update({"fit_s": ensemble_row["fit_s"] - others, "epochs": len(first),
+                "s_per_epoch": float(np.mean([h["seconds"] for h in first])),
+                "peak_extra_mb": ensemble_row["peak_extra_mb"], "train_patients": ensemble_row["train_patients"]})
+    print(f"  {name:<48} AUROC {row['auroc']:.3f} [{row['auroc_low']:.3f}, {row['auroc_high']:.3f}]", flush=True)
     return row
 
 
-def main_table(n: int, epochs: int, seed: int) -> tuple[list[dict[str, object]], dict[str, float]]:
+def main_table(n: int, epochs: int, seed: int, ensemble: int = 1) -> tuple[list[dict[str, object]], dict[str, float]]:
     cohort = synthetic_cohort(n, seed=seed)
     train, test = split(ground_truth_labels(cohort), seed)
     bounds = ceilings(cohort, test)
@@ -168,9 +194,16 @@ def main_table(n: int, epochs: int, seed: int) -> tuple[list[dict[str, object]],
         "GBM on engineered features": lambda: EngineeredGBM(seed=seed),
         "flat record + labs": lambda: RiskModel(inputs=("record", "labs"), flat=True, **nn),
         "ontology record + labs": lambda: RiskModel(inputs=("record", "labs"), **nn),
-        "ontology record + labs + lifelog": lambda: RiskModel(**nn),
     }
-    return [evaluate(name, make, cohort, train, test) for name, make in models.items()], bounds
+    rows = [evaluate(name, make, cohort, train, test) for name, make in models.items()]
+    full = "ontology record + labs + lifelog"
+    if ensemble > 1:
+        both = evaluate(f"{full}, {ensemble}-seed ensemble", lambda: RiskModel(ensemble=ensemble, **nn), cohort,
+                        train, test)
+        rows += [first_member(full, both, cohort, test), both]
+    else:
+        rows.append(evaluate(full, lambda: RiskModel(**nn), cohort, train, test))
+    return [{k: v for k, v in row.items() if k != "model_object"} | {"seed": seed} for row in rows], bounds
 
 
 def data_efficiency(n: int, epochs: int, seed: int, seeds: int = 1) -> list[dict[str, object]]:
@@ -185,8 +218,9 @@ def data_efficiency(n: int, epochs: int, seed: int, seeds: int = 1) -> list[dict
                 name = f"{'flat' if flat else 'ontology'} record @ {fraction:.0%}, seed {run}"
                 make = lambda flat=flat, run=run: RiskModel(inputs=("record",), flat=flat, max_epochs=epochs,
                                                             progress_bar=False, seed=run)
-                rows.append({"fraction": fraction, "encoder": "flat" if flat else "ontology", "run_seed": run,
-                             **evaluate(name, make, cohort, part, test)})
+                row = evaluate(name, make, cohort, part, test)
+                del row["model_object"]
+                rows.append({"fraction": fraction, "encoder": "flat" if flat else "ontology", "run_seed": run, **row})
     return rows
 
 
@@ -203,20 +237,28 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, help="patients per cohort (default 20000, 2000 with --quick)")
     parser.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping decides)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--curve-seeds", type=int, default=3, help="training seeds of the data-efficiency curve")
-    parser.add_argument("--quick", action="store_true", help="3 epochs, one curve seed, 2,000 patients: a smoke run")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1],
+                        help="cohort, split and training seeds of the main table (one run each)")
+    parser.add_argument("--ensemble", type=int, default=3, help="members of the ensembled full model (1: none)")
+    parser.add_argument("--curve-seeds", type=int, default=2, help="training seeds of the data-efficiency curve")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 epochs, one seed, no ensemble, one curve seed, 2,000 patients: a smoke run")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    epochs, seeds = (3, 1) if args.quick else (args.epochs, args.curve_seeds)
+    epochs, seeds, curve_seeds, ensemble = ((3, args.seeds[:1], 1, 1) if args.quick
+                                            else (args.epochs, args.seeds, args.curve_seeds, args.ensemble))
     n = args.n or (2000 if args.quick else 20000)
     started = time.perf_counter()
-    print(f"main table: synthetic_cohort({n}, seed={args.seed}), 3-year incident T2D", flush=True)
-    rows, ceilings = main_table(n, epochs, args.seed)
-    print(f"data efficiency: synthetic_cohort({n}, seed={args.seed + 1}, rare_leaf_codes=True)", flush=True)
-    curve = data_efficiency(n, epochs, args.seed, seeds)
-    result = {"n": n, "max_epochs": epochs, "seed": args.seed, "curve_seeds": seeds, "ceilings": ceilings,
-              "models": rows,
+    rows, bounds = [], []
+    for seed in seeds:
+        print(f"main table: synthetic_cohort({n}, seed={seed}), 3-year incident T2D", flush=True)
+        seed_rows, seed_bounds = main_table(n, epochs, seed, ensemble)
+        rows += seed_rows
+        bounds.append(seed_bounds | {"seed": seed})
+    print(f"data efficiency: synthetic_cohort({n}, seed={seeds[0] + 1}, rare_leaf_codes=True)", flush=True)
+    curve = data_efficiency(n, epochs, seeds[0], curve_seeds)
+    result = {"n": n, "max_epochs": epochs, "seeds": seeds, "ensemble": ensemble, "curve_seeds": curve_seeds,
+              "ceilings": bounds[0], "ceilings_by_seed": bounds, "models": rows,
               "data_efficiency": curve, "total_s": time.perf_counter() - started, "cpus": os.cpu_count(),
               "load_average": os.getloadavg(), "platform": platform.platform(), "versions": _versions()}
     print_tables(result)
@@ -226,15 +268,24 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
 
 def print_tables(result: dict[str, object]) -> None:
-    c = result["ceilings"]
-    table = pd.DataFrame(result["models"])[["model", "auroc", "auroc_low", "auroc_high", "auprc", "brier", "epochs",
-                                            "s_per_epoch", "fit_s", "peak_extra_mb"]]
-    ceiling = pd.DataFrame([{"model": "true risk (ceiling)", "auroc": c["true_risk_auroc"],
-                             "auprc": c["true_risk_auprc"], "brier": c["true_risk_brier"]},
-                            {"model": "true hazard, observable latents", "auroc": c["observable_latent_auroc"]}])
-    print()
-    print(pd.concat([table, ceiling], ignore_index=True).to_string(index=False, float_format=lambda v: f"{v:.3f}",
-                                                                  na_rep=""))
+    columns = ["auroc", "auroc_low", "auroc_high", "auprc", "brier", "epochs", "s_per_epoch", "fit_s", "peak_extra_mb"]
+    models = pd.DataFrame(result["models"])
+    bounds = pd.DataFrame(result["ceilings_by_seed"])
+    names = {"true_risk_auroc": "true risk (ceiling)", "observable_latent_auroc": "hazard, observable latents",
+             "observable_no_slope_auroc": "  ... and HbA1c slope unknown",
+             "measured_glycaemia_auroc": "  ... and unmeasured glycaemia unknown"}
+    for seed, part in models.groupby("seed", sort=False):
+        b = bounds[bounds["seed"] == seed].iloc[0]
+        ceiling = pd.DataFrame([{"model": names[k], "auroc": b[k]} for k in names])
+        ceiling.loc[0, ["auprc", "brier"]] = b["true_risk_auprc"], b["true_risk_brier"]
+        print(f"\nseed {seed}: {int(b['test_patients'])} test patients, {int(b['test_events'])} events")
+        print(pd.concat([part[["model", *columns]], ceiling], ignore_index=True)
+              .to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""))
+    if models["seed"].nunique() > 1:
+        summary = models.groupby("model", sort=False)[["auroc", "auprc", "brier"]].agg(["mean", "std"])
+        summary.columns = [f"{a} {b}" for a, b in summary.columns]
+        print(f"\nover seeds {result['seeds']}")
+        print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     runs = pd.DataFrame(result["data_efficiency"]).pivot(index=["fraction", "run_seed"], columns="encoder",
                                                           values="auroc")
     runs["ontology - flat"] = runs["ontology"] - runs["flat"]

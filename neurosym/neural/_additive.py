@@ -39,7 +39,7 @@ class PiecewiseLinear(nn.Module):
     def __init__(self, width: int, knots: Sequence[float] = (-1.5, -0.75, 0.0, 0.75, 1.5)) -> None:
         super().__init__()
         self.norm = nn.BatchNorm1d(width, affine=False, momentum=None)  # cumulative mean: exact, also after few batches
-        self.register_buffer("knots", torch.tensor(list(knots), dtype=torch.float32))
+        self.register_buffer("knots", torch.tensor(list(knots), dtype=torch.float32), persistent=False)  # not a weight
         self.weight = nn.Parameter(torch.zeros(width, len(knots) + 1))
         self.bias = nn.Parameter(torch.zeros(()))
 

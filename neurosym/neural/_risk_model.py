@@ -47,7 +47,7 @@ def validation_share(y: np.ndarray, fraction: float, min_events: int, cap: float
 
 
 class _KeepBest(pl.Callback):
-    """Remembers the weights of the best validation AUROC (and of the ``snapshots`` best epochs), each epoch's time and metrics."""
+    """Remembers the weights of the best validation AUROC (and of the ``snapshots`` best epochs) and each epoch's metrics."""
 
     def __init__(self, snapshots: int = 1) -> None:
         self.best, self.state, self.history = -np.inf, None, []

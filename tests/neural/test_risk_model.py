@@ -121,6 +121,7 @@ def test_snapshot_average_is_kept_only_when_it_validates_at_least_as_well_as_the
 
 
 def test_average_states():
-    states = [{"w": torch.tensor([1.0, 3.0]), "n": torch.tensor(2)}, {"w": torch.tensor([2.0, 5.0]), "n": torch.tensor(9)}]
+    states = [{"w": torch.tensor([1.0, 3.0]), "n": torch.tensor(2)},
+              {"w": torch.tensor([2.0, 5.0]), "n": torch.tensor(9)}]
     mean = average_states(states)
     assert mean["w"].tolist() == [1.5, 4.0] and mean["n"].item() == 2
