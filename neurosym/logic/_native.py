@@ -25,6 +25,7 @@ import re
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 import duckdb
@@ -225,6 +226,29 @@ def _linear(plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]]) -> bo
     return True
 
 
+#: SQL compiled for recent plans, so evaluating a program again skips SQLGlot (most of the Python time of a small
+#: evaluation): plan key -> (the plan's rules, statement key -> SQL).  Probabilistic plans are compiled every time.
+_COMPILED: OrderedDict[tuple, tuple[tuple[Rule, ...], dict]] = OrderedDict()
+_COMPILED_PLANS = 16
+
+
+def _compiled(plan: Plan, sets: set[str], empty: set[str]) -> dict:
+    """The statement cache of ``plan``: its rules, column types and strata and the relations stored as sets
+    (``sets``) and without stated facts (``empty``) decide every statement the engine compiles."""
+    if plan.prob:
+        return {}
+    key = (id(plan.rules), len(plan.rules), tuple((rel, tuple(t)) for rel, t in sorted(plan.types.items())),
+           tuple(map(tuple, plan.strata)), frozenset(sets), frozenset(empty))
+    hit = _COMPILED.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], plan.rules)):  # the same rule objects, in order
+        _COMPILED.move_to_end(key)
+        return hit[1]
+    _COMPILED[key] = (tuple(plan.rules), {})
+    while len(_COMPILED) > _COMPILED_PLANS:
+        _COMPILED.popitem(last=False)
+    return _COMPILED[key][1]
+
+
 def _check_limits(limits: Limits, stratum: list[str], rounds: int, start: float) -> None:
     if rounds > limits.max_iterations:
         raise EvaluationError(f"stratum {stratum} did not reach a fixpoint within {limits.max_iterations} rounds; raise max_iterations")
@@ -264,6 +288,7 @@ class NativeEngine:
         stratum: list[str] = []
         sets = (set(plan.types) - set(inputs)) | deduplicated_inputs(plan)  # relations stored without duplicates
         empty = set(plan.types) - set(inputs) - {r.head.rel for r in plan.rules if r.is_fact}  # until derived
+        self._sql = _compiled(plan, sets, empty)
         try:
             self._create_tables(con, plan, inputs)
             self._load_inputs(con, plan, inputs)
@@ -294,12 +319,22 @@ class NativeEngine:
             con.execute(f"SET threads = {int(self.threads)}")
         return con
 
+    def _cached(self, key: tuple, build: Callable[[], object]):
+        """The compiled statement(s) ``key`` of this plan, built once (:func:`_compiled`)."""
+        if key not in self._sql:
+            self._sql[key] = build()
+        return self._sql[key]
+
     def _create_tables(self, con, plan: Plan, inputs: Mapping[str, InputRelation]) -> None:
+        """Every relation's table, in one call to the database."""
+        statements = []
         for rel, types in plan.types.items():
             source = inputs[rel].source_type if rel in inputs else None
             columns = [f"c{i} {SQL_TYPES[t]}" for i, t in enumerate(types)]
             columns += ["_h INTEGER", "_r INTEGER", "_p DOUBLE", f"_s {SQL_TYPES[source or 'symbol']}"]
-            con.execute(f"CREATE TABLE {table_name(rel)} ({', '.join(columns)})")
+            statements.append(f"CREATE TABLE {table_name(rel)} ({', '.join(columns)})")
+        if statements:
+            con.execute(";\n".join(statements))
 
     def _load_inputs(self, con, plan: Plan, inputs: Mapping[str, InputRelation]) -> None:
         """Copy input facts into their tables (through Arrow, without Python objects).
@@ -344,23 +379,38 @@ class NativeEngine:
         return view
 
     def _load_rule_facts(self, con, plan: Plan) -> None:
+        """The program's facts, one statement per relation (:meth:`_facts_sql`)."""
+        for rel in dict.fromkeys(rule.head.rel for rule in plan.rules if rule.is_fact):
+            con.execute(self._cached(("facts", rel), lambda: self._facts_sql(plan, rel)))
+
+    @staticmethod
+    def _facts_sql(plan: Plan, rel: str) -> str:
+        """Insert the facts the program states for ``rel``: each tuple once, with its first rule, unless stored already."""
+        types = plan.types[rel]
+        selects = []
         for index, rule in enumerate(plan.rules):
-            if not rule.is_fact:
+            if not rule.is_fact or rule.head.rel != rel:
                 continue
-            rel = rule.head.rel
-            types = plan.types[rel]
             values = [cast(compile_term(arg, {}), types[i]) for i, arg in enumerate(rule.head.args)]
-            select = exp.select(*values, exp.Literal.number(0), exp.Literal.number(index), exp.Literal.number(1.0), exp.Null())
-            stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
-            conds = [exp.EQ(this=exp.column(f"c{i}", table="x"), expression=v) for i, v in enumerate(values)]
-            exists = exp.select(exp.Literal.number(1)).from_(stored)
-            if conds:
-                exists = exists.where(exp.and_(*conds))
-            select = select.where(exp.Not(this=exp.Exists(this=exists)))
+            select = exp.select(*[exp.alias_(v, f"c{i}") for i, v in enumerate(values)], exp.alias_(exp.Literal.number(index), "_r"))
             for arg, value in zip(rule.head.args, values):
                 if may_be_undefined(arg):  # an undefined value (1 / 0) states no fact
-                    select = select.where(exp.Not(this=exp.Is(this=value, expression=exp.Null())))
-            con.execute(f"INSERT INTO {table_name(rel)} {select.sql(DIALECT)}")
+                    select = select.where(exp.Not(this=exp.Is(this=value, expression=exp.Null())), copy=False)
+            selects.append(select)
+        union = selects[0] if len(selects) == 1 else exp.union(*selects, distinct=False)
+        args = [exp.column(f"c{i}") for i in range(len(types))]
+        stored = exp.alias_(exp.to_table(table_name(rel)), "x", table=True)
+        exists = exp.select(exp.Literal.number(1)).from_(stored)
+        if args:
+            exists = exists.where(exp.and_(*[exp.EQ(this=exp.column(f"c{i}", table="x"), expression=exp.column(f"c{i}", table="f"))
+                                             for i in range(len(types))]))
+        query = exp.select(*[exp.column(f"c{i}", table="f") for i in range(len(types))], exp.Literal.number(0),
+                           exp.Min(this=exp.column("_r", table="f")), exp.Literal.number(1.0), exp.Null()).from_(
+            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("f"))))
+        query = query.group_by(*[exp.column(f"c{i}", table="f") for i in range(len(types))]) if args else \
+            query.having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)))
+        query = query.where(exp.Not(this=exp.Exists(this=exists)))
+        return f"INSERT INTO {table_name(rel)} {query.sql(DIALECT)}"
 
     def _stratum(self, con, plan: Plan, stratum: list[str], start: float, limits: Limits, sets: set[str], empty: set[str]) -> None:
         """Evaluate one stratum; ``sets`` are the relations stored without duplicates, ``empty`` those without stated facts."""
@@ -375,9 +425,9 @@ class NativeEngine:
         for rel in stratum:
             own = [r for _, r in rules if r.head.rel == rel]
             if own:
-                first_sql[rel] = _dedup(rel, plan, [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel],
-                                        fresh=not recursive and rel in empty,
-                                        distinct=all(distinct_heads(r, sets) for r in own)).sql(DIALECT)
+                first_sql[rel] = self._cached(("first", rel), lambda: _dedup(
+                    rel, plan, [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel],
+                    fresh=not recursive and rel in empty, distinct=all(distinct_heads(r, sets) for r in own)).sql(DIALECT))
         if not recursive:
             for rel, sql in first_sql.items():
                 self._insert(con, plan, rel, sql)
@@ -387,7 +437,8 @@ class NativeEngine:
             return
         # Semi-naive rounds alternate between two delta tables per relation, so no table is renamed or dropped
         # inside the loop: round k writes delta_<rel>_<k % 2> and its rules read the other one.
-        next_sql = [self._variants(plan, rules, members, parity) for parity in (0, 1)]
+        next_sql = [self._cached(("next", tuple(stratum), parity), lambda: self._variants(plan, rules, members, parity))
+                    for parity in (0, 1)]
         counts = {rel: self._delta_round(con, plan, rel, first_sql.get(rel), 0) for rel in stratum}
         rounds = 0
         while any(counts.values()):
@@ -459,6 +510,10 @@ class NativeEngine:
         rule or height (NULL); :meth:`Model.explain` then searches their proofs
         with a cycle check instead of the height bound.
         """
+        con.execute(self._cached(("recursive", rel), lambda: self._recursive_sql(plan, rel, rules, fresh)))
+
+    @staticmethod
+    def _recursive_sql(plan: Plan, rel: str, rules: list[tuple[int, Rule]], fresh: bool) -> str:
         cte = f"rec_{sql_name(rel)}"
         types = plan.types[rel]
         args = [f"c{i}" for i in range(len(types))]
@@ -478,7 +533,7 @@ class NativeEngine:
         if not fresh:  # the table holds stated facts, which the recursion also returns
             query += (f" WHERE NOT EXISTS (SELECT 1 FROM {table_name(rel)} AS x WHERE "
                       + " AND ".join(f"x.{a} = n.{a}" for a in args) + ")")
-        con.execute(f"INSERT INTO {table_name(rel)} {query}")
+        return f"INSERT INTO {table_name(rel)} {query}"
 
     def _variants(self, plan: Plan, rules: list[tuple[int, Rule]], members: set[str], parity: int) -> dict[str, str]:
         """:func:`semi_naive_selects` as DuckDB SQL."""

@@ -198,3 +198,19 @@ def test_memory_limit_holds_inside_one_statement():
     prog = Program.from_text("h(A, B, C) :- n(A), n(B), n(C), A + B + C > 3.")
     with pytest.raises(EvaluationError, match=r"exceeded the memory limit of 30MB \(stratum \['h'\]\)"):
         prog.evaluate({"n": [(i,) for i in range(300)]}, memory_limit="30MB")
+
+
+def test_a_program_evaluated_again_reuses_its_compiled_sql_on_new_facts():
+    from neurosym.logic._native import _COMPILED
+
+    program = Program.from_text('c("x", 1). c(X, N) :- e(X, _), N = count : e(X, _). p(X, Z) :- e(X, Y), e(Y, Z).')
+    first = program.evaluate({"e": [("a", "b"), ("b", "c")]})
+    compiled = [statements for rules, statements in _COMPILED.values() if rules == tuple(program.module.rules)]
+    assert len(compiled) == 1 and ("facts", "c") in compiled[0] and ("first", "p") in compiled[0]
+    before = dict(compiled[0])
+    second = program.evaluate({"e": [("u", "v"), ("v", "w"), ("v", "x")]})
+    assert compiled[0] == before  # nothing compiled again: the same statements served the new facts
+    assert sorted(first.query("p").itertuples(index=False, name=None)) == [("a", "c")]
+    assert sorted(second.query("p").itertuples(index=False, name=None)) == [("u", "w"), ("u", "x")]
+    assert sorted(second.query("c").itertuples(index=False, name=None)) == [("u", 1), ("v", 2), ("x", 1)]
+    assert len([1 for rules, _ in _COMPILED.values() if rules == tuple(program.module.rules)]) == 1
