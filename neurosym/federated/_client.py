@@ -89,8 +89,8 @@ def _train(config: Mapping[str, object], state: Mapping[str, object] | Sequence[
     params, module, data = _prepare(config, _site_dir(context.node_config, folders))
     load_weights(module, state if isinstance(state, Mapping) else dict(zip(weights(module), state, strict=True)))
     seed = int(params["seed"]) + 1000 * int(config["server-round"]) + int(context.node_config.get("partition-id", 0))
-    loss = train_local(module, data, epochs=int(config["local-epochs"]), proximal_mu=float(config.get("proximal-mu", 0.0)),
-                       seed=seed)
+    loss = train_local(module, data, epochs=int(config["local-epochs"]),
+                       proximal_mu=float(config.get("proximal-mu", 0.0)), seed=seed)
     return module, data, loss
 
 

@@ -47,11 +47,6 @@ __all__ = ["QUANTIZATION_RANGE", "secure_rounds"]
 QUANTIZATION_RANGE = 2**22
 
 
-def _weighted(replies: list[tuple[int, Mapping[str, float]]], keys: tuple[str, ...]) -> dict[str, float]:
-    total = sum(n for n, _ in replies)
-    return {k: sum(n * float(m[k]) for n, m in replies) / max(total, 1) for k in keys}
-
-
 def secure_rounds(grid, context, cfg: Mapping[str, object], nodes: list[int], initial, plan: Mapping[str, object],
                   train_patients: int, on_round: Callable[[int, object], None]
                   ) -> tuple[dict[int, dict[str, float]], dict[int, dict[str, float]]]:
@@ -79,7 +74,7 @@ def secure_rounds(grid, context, cfg: Mapping[str, object], nodes: list[int], in
     train_metrics, evaluate_metrics : dict of int to dict
         Per round, the patient-weighted ``train-loss`` and ``eval-loss``/``eval-auroc``.
     """
-    from flwr.app import Array, ArrayRecord, ConfigRecord, Message, MessageType, RecordDict
+    from flwr.app import Array, ArrayRecord
     from flwr.common import ndarrays_to_parameters, parameters_to_ndarrays
     from flwr.compat.common import recorddict_compat as compat
     from flwr.server import LegacyContext, ServerConfig
@@ -88,8 +83,8 @@ def secure_rounds(grid, context, cfg: Mapping[str, object], nodes: list[int], in
     from flwr.server.workflow.constant import MAIN_CONFIGS_RECORD, MAIN_PARAMS_RECORD, Key
 
     from neurosym._errors import NeurosymError
-
     from neurosym.federated._client import legacy_arrays
+    from neurosym.federated._messages import evaluate_sites
 
     names = list(initial.keys())
     dtypes = {k: np.dtype(initial[k].dtype) for k in names}
@@ -98,7 +93,7 @@ def secure_rounds(grid, context, cfg: Mapping[str, object], nodes: list[int], in
     evaluate_metrics: dict[int, dict[str, float]] = {}
 
     def fit_metrics(replies: list[tuple[int, Mapping[str, float]]]) -> dict[str, float]:
-        return _weighted(replies, ("train-loss",))
+        return {"train-loss": sum(n * float(m["train-loss"]) for n, m in replies) / max(sum(n for n, _ in replies), 1)}
 
     strategy = FedAvg(fraction_fit=1.0, fraction_evaluate=0.0, min_fit_clients=len(nodes),
                       min_available_clients=len(nodes),
@@ -114,13 +109,7 @@ def secure_rounds(grid, context, cfg: Mapping[str, object], nodes: list[int], in
         arrays = ArrayRecord({k: Array(np.asarray(a, dtype=dtypes[k]).reshape(shapes[k]))
                               for k, a in zip(names, aggregate, strict=True)})
         if bool(cfg["evaluate"]):
-            messages = [Message(RecordDict({"arrays": arrays, "config": ConfigRecord(dict(plan) | {"server-round": r})}),
-                                dst_node_id=n, message_type=MessageType.EVALUATE) for n in nodes]
-            replies = [m for m in grid.send_and_receive(messages, timeout=3600) if not m.has_error()]
-            if len(replies) < len(nodes):
-                raise NeurosymError(f"round {r}: {len(nodes) - len(replies)} sites failed to evaluate")
-            metrics = [dict(m.content["metrics"]) for m in replies]
-            evaluate_metrics[r] = _weighted([(int(m["num-examples"]), m) for m in metrics], ("eval-loss", "eval-auroc"))
+            evaluate_metrics[r] = evaluate_sites(grid, nodes, arrays, dict(plan) | {"server-round": r})
         on_round(r, arrays)
 
     secagg = SecAggPlusWorkflow(num_shares=1.0, reconstruction_threshold=0.5, max_weight=float(max(train_patients, 1)),

@@ -17,7 +17,10 @@ Training (``task = "train"``):
    (:func:`~neurosym.federated._secagg.secure_rounds`: the server sees only
    the sum of the sites' weights);
 4. the global :class:`~neurosym.neural.RiskModel` of the best round (by
-   the sites' validation AUROC, see :func:`_best_round`) is written to
+   the sites' validation AUROC, see :func:`_best_round`), or the mean of
+   the ``snapshots`` best rounds' weights when the sites score it at least
+   as well (:func:`_snapshot_average`, as ``RiskModel`` averages its best
+   epochs), is written to
    ``<output-dir>/model.pt`` and the per-round metrics to ``rounds.json``.
 
 Every site minimises its share of the centralised objective: the record
@@ -44,9 +47,10 @@ from pathlib import Path
 from neurosym._errors import NeurosymError
 from neurosym.federated._counts import SiteCounts, combine_counts
 from neurosym.federated._local import build_module, load_weights, weights
+from neurosym.federated._messages import evaluate_sites, query_sites
 from neurosym.federated._plan import featurizer_to_config, merge_statistics, model_params
 from neurosym.federated._secagg import secure_rounds
-from neurosym.neural import RiskModel
+from neurosym.neural import RiskModel, average_states
 
 __all__ = ["SERVER_DEFAULTS", "server_app"]
 
@@ -69,20 +73,6 @@ def _wait_for_sites(grid, count: int, seconds: float) -> list[int]:
         if time.monotonic() > deadline:
             raise NeurosymError(f"only {len(nodes)} of {count} sites connected within {seconds:.0f} s")
         time.sleep(0.5)
-
-
-def _query(grid, nodes: list[int], config: dict[str, object]) -> list[dict[str, object]]:
-    """Send one query to every site and return their reply configs (an error reply raises)."""
-    from flwr.app import ConfigRecord, Message, MessageType, RecordDict
-
-    messages = [Message(RecordDict({"config": ConfigRecord(config)}), dst_node_id=n, message_type=MessageType.QUERY)
-                for n in nodes]
-    replies = list(grid.send_and_receive(messages, timeout=3600))
-    failed = [r for r in replies if r.has_error()]
-    if failed or len(replies) < len(nodes):
-        reason = failed[0].error.reason if failed else f"{len(nodes) - len(replies)} sites did not answer"
-        raise NeurosymError(f"the {config['step']} query failed at a site: {reason}")
-    return [dict(r.content["reply"]) for r in replies]
 
 
 def _strategy(cfg: Mapping[str, object], n_sites: int):
@@ -127,12 +117,31 @@ def _best_round(rounds: list[dict[str, object]]) -> int:
     return -max(scored)[1] if scored else int(rounds[-1]["round"])
 
 
+def _snapshot_average(grid, nodes: list[int], rounds: list[dict[str, object]], snapshots: dict[int, object],
+                      best: int, count: int, config: dict[str, object]) -> tuple[object, float | None]:
+    """The weights to keep: the mean of the ``count`` best rounds' global weights when the sites score it at
+    least as well as the best round's (one more evaluation message per site), else the best round's.
+
+    The federated counterpart of ``RiskModel(snapshots=...)``; returns the
+    weights and the averaged model's validation AUROC (None when not tried).
+    """
+    from flwr.app import ArrayRecord
+
+    scored = sorted((r for r in rounds if r["eval_auroc"] is not None), key=lambda r: (-r["eval_auroc"], r["round"]))
+    top = [int(r["round"]) for r in scored[:count]]
+    if len(top) < 2:
+        return snapshots[best], None
+    mean = average_states([snapshots[r] for r in top])
+    auroc = evaluate_sites(grid, nodes, ArrayRecord(mean), config)["eval-auroc"]
+    return (mean if auroc >= scored[0]["eval_auroc"] else snapshots[best]), auroc
+
+
 def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
     from flwr.app import ArrayRecord, ConfigRecord
 
     params = json.loads(str(cfg["model"])) if cfg["model"] else model_params(RiskModel())
     min_cell = int(cfg["min-cell"])
-    stats = _query(grid, nodes, {"step": "statistics", "min-cell": min_cell})
+    stats = query_sites(grid, nodes, {"step": "statistics", "min-cell": min_cell})
     featurizer = merge_statistics(stats, params, min_cell)
     train_patients = round(sum(int(s["patients"]) for s in stats) * (1 - float(params["val_fraction"])))
     concepts, module = build_module(params, featurizer, int(cfg["seed"]), train_patients)
@@ -166,7 +175,9 @@ def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path
         rounds.append({"round": r, "train_loss": train.get("train-loss"), "eval_loss": evaluation.get("eval-loss"),
                        "eval_auroc": evaluation.get("eval-auroc"), "seconds": ticks[r + 1] - ticks[r]})
     best = _best_round(rounds)
-    load_weights(module.eval(), snapshots[best])
+    kept, averaged_auroc = _snapshot_average(grid, nodes, rounds, snapshots, best, int(params.get("snapshots", 1)),
+                                             dict(plan) | {"server-round": int(cfg["rounds"])})
+    load_weights(module.eval(), kept)
     privacy = None
     if float(cfg["dp-noise-multiplier"]) > 0:
         spent = strategy.privacy_spent()
@@ -178,13 +189,14 @@ def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path
     model.history_, model.best_epoch_ = rounds, best
     model.save(out / "model.pt")
     (out / "rounds.json").write_text(json.dumps({"rounds": rounds, "best_round": best, "privacy": privacy,
+                                                 "averaged_auroc": averaged_auroc,
                                                  "sites": len(nodes), "train_patients": train_patients,
                                                  "vocabulary": len(featurizer.vocabulary_)}, indent=1))
 
 
 def _counts(grid, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
     criteria = [c.strip() for c in str(cfg["criteria"]).split(",") if c.strip()]
-    replies = _query(grid, nodes, {"step": "counts", "program": str(cfg["program"]), "criteria": criteria,
+    replies = query_sites(grid, nodes, {"step": "counts", "program": str(cfg["program"]), "criteria": criteria,
                                    "min-cell": int(cfg["min-cell"]), "dp-epsilon": float(cfg["dp-epsilon"]),
                                    "seed": int(cfg["seed"])})
     eps = float(cfg["dp-epsilon"]) or None

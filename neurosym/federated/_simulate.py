@@ -217,7 +217,8 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     settings: dict[str, object] = {
         "task": "train", "model": json.dumps(model_params(model)), "rounds": rounds, "strategy": strategy,
         "secure-aggregation": secure_aggregation, "program": counts[0] if counts else "",
-        "criteria": ",".join(counts[1]) if counts else "", "proximal-mu": proximal_mu, "local-epochs": local_epochs, "min-cell": min_cell, "seed": seed}
+        "criteria": ",".join(counts[1]) if counts else "", "proximal-mu": proximal_mu, "local-epochs": local_epochs,
+        "min-cell": min_cell, "seed": seed}
     if dp is not None:
         settings |= {"dp-noise-multiplier": dp.noise_multiplier, "dp-clipping-norm": dp.clipping_norm,
                      "dp-delta": dp.delta}
