@@ -35,6 +35,7 @@ from neurosym.logic._ast import (
     Var,
 )
 from neurosym.logic._lexer import OPERATOR_WORDS, Token, souffle_dialect, tokenize
+from neurosym.logic._preprocess import has_directives, preprocess
 
 __all__ = ["parse", "parse_atom", "ParseErrors", "MAX_DEPTH"]
 
@@ -71,9 +72,16 @@ _PRECEDENCE = {"lor": 0, "lxor": 1, "land": 2, "bor": 3, "bxor": 4, "band": 5, "
 class _Parser:
     def __init__(self, text: str, path: str, dialect: str = "auto") -> None:
         self.path = path
-        self.lines = text.split("\n")
-        self.tokens = tokenize(text, path, dialect)
         self.dialect = "souffle" if souffle_dialect(text, dialect) else "plain"
+        pre = preprocess(text, path) if self.dialect == "souffle" and has_directives(text) else None
+        self.origin = pre.origin if pre is not None else None  # line of the preprocessed text -> (file, line)
+        self.sources = pre.sources if pre is not None else {path: text.split("\n")}
+        try:
+            self.tokens = tokenize(pre.text if pre is not None else text, path, dialect)
+        except RuleSyntaxError as err:
+            if err.line is None:
+                raise
+            raise self.error(err.message, Token("punct", "", err.line, err.col or 1)) from None
         self.i = 0
         self.depth = 0
         self.anon = 0
@@ -105,8 +113,16 @@ class _Parser:
 
     def error(self, message: str, tok: Token | None = None) -> RuleSyntaxError:
         tok = tok or self.tok
-        src = self.lines[tok.line - 1] if 0 < tok.line <= len(self.lines) else None
-        return RuleSyntaxError(message, path=self.path, line=tok.line, col=tok.col, source_line=src)
+        path, line = self.where(tok)
+        lines = self.sources.get(path, [])
+        src = lines[line - 1] if 0 < line <= len(lines) else None
+        return RuleSyntaxError(message, path=path, line=line, col=tok.col, source_line=src)
+
+    def where(self, tok: Token) -> tuple[str, int]:
+        """The file and line a token was written on (``#include`` and ``#define`` moved it in the text parsed)."""
+        if self.origin is None or not 0 < tok.line <= len(self.origin):
+            return self.path, tok.line
+        return self.origin[tok.line - 1]
 
     def expect(self, value: str, what: str | None = None) -> Token:
         if not self.at(value):
@@ -115,11 +131,12 @@ class _Parser:
 
     def span(self, tok: Token | None = None) -> Span:
         tok = tok or self.tok
-        return Span(tok.line, tok.col, self.path)
+        path, line = self.where(tok)
+        return Span(line, tok.col, path)
 
     # -- statements ----------------------------------------------------
     def module(self) -> Module:
-        module = Module(sources={self.path: self.lines})
+        module = Module(sources=dict(self.sources))
         errors: list[RuleSyntaxError] = []
         while self.tok.kind != "eof":
             start = self.i
@@ -139,7 +156,7 @@ class _Parser:
         for names, columns, keyword in self.declared:  # types may be defined after the .decl that uses them
             try:
                 resolved = tuple((str(c.value), self.resolve(t, set())) for c, t in columns)
-                module.decls += [Decl(str(name.value), resolved, self.span(keyword), self.path) for name in names]
+                module.decls += [Decl(str(name.value), resolved, self.span(keyword), self.where(keyword)[0]) for name in names]
             except RuleSyntaxError as err:
                 errors.append(err)
         module.rules += [rule for rel, span in self.eqrels for rule in self.equivalence(rel, span)]
@@ -239,7 +256,7 @@ class _Parser:
 
         laws = {"reflexive": (atom(x, x), (atom(x, Var("_#1", span)),)), "symmetric": (atom(x, y), (atom(y, x),)),
                 "transitive": (atom(x, z), (atom(x, y), atom(y, z)))}
-        return [Rule(head, body, f"{span}#eqrel-{law}", span=span, path=self.path) for law, (head, body) in laws.items()]
+        return [Rule(head, body, f"{span}#eqrel-{law}", span=span, path=span.path) for law, (head, body) in laws.items()]
 
     def type_alias(self) -> None:
         """``.type T <: symbol`` (a subtype), ``.type T = number`` (an alias) or ``.type T = A | B`` (a union of types of
@@ -328,10 +345,11 @@ class _Parser:
             raise self.error(f"several heads need a body (':-'), found {_describe(self.tok)}")
         bodies = [body + in_heads for body in bodies]
         self.expect(".", "'.' at the end of the rule")
-        rule_id = notes.get("id") or f"{self.path}:{start.line}:{start.col}"
+        rule_id = notes.get("id") or str(self.span(start))
         pairs = [(head, body) for head in heads for body in bodies]
         ids = [rule_id] if len(pairs) == 1 else [f"{rule_id}#{k}" for k in range(1, len(pairs) + 1)]
-        return [Rule(head, tuple(body), i, notes.get("cite"), notes.get("doc"), self.span(start), self.path, helper="helper" in notes)
+        return [Rule(head, tuple(body), i, notes.get("cite"), notes.get("doc"), self.span(start), self.span(start).path,
+                     helper="helper" in notes)
                 for i, (head, body) in zip(ids, pairs)]
 
     def alternatives(self) -> list[list[Literal]]:

@@ -106,6 +106,13 @@ class _Inference:
                 if args[0] == "float":
                     raise self.error(rule, term.args[0], f"ord() takes a symbol or an integer, got a float ({term.args[0]})")
                 return args[0]
+            if term.func in ("min", "max") and "symbol" in args:  # Soufflé's min/max of symbols: by their bytes
+                for a, t in zip(term.args, args):
+                    if t not in ("symbol", None):
+                        raise self.error(rule, a, f"{term.func}() mixes strings and numbers ({a} is a {t})")
+                    if isinstance(a, Var):
+                        env[a.name] = "symbol"
+                return "symbol"
             if term.func in SIGNATURES:
                 return self.date_call(rule, term, args)
             if term.func in _STRING_FUNCS:

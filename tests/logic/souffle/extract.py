@@ -3,7 +3,7 @@
 The positive cases of Soufflé's ``tests/evaluation``, ``tests/example`` and
 ``tests/semantic``: a case directory ``<name>/`` with ``<name>.dl``, an empty
 ``<name>.err`` (Soufflé reports no error) and at least one expected output
-``*.csv``; its ``facts/`` are copied too.  Cases larger than ``--max-case-bytes``
+``*.csv``; its ``facts/`` and the files it ``#include``\ s are copied too.  Cases larger than ``--max-case-bytes``
 are left out so the corpus stays small.
 
 Usage::
@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,6 +38,16 @@ def _files(repo: Path) -> dict[str, int]:
     return files
 
 
+def _included(repo: Path, rel: dict[str, str], name: str, seen: frozenset[str] = frozenset()) -> list[str]:
+    """The case's files that ``name`` includes (``#include "file"``), directly or through another included file."""
+    out = []
+    for line in _git(repo, "show", f"HEAD:{rel[name]}").decode("utf-8", "replace").splitlines():
+        m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
+        if m and m.group(1) in rel and m.group(1) not in seen:
+            out += [m.group(1), *_included(repo, rel, m.group(1), seen | {name, m.group(1)})]
+    return out
+
+
 def extract(repo: Path, target: Path, max_case_bytes: int) -> tuple[int, int, str]:
     """Copy the positive cases; return (cases found, cases copied, commit)."""
     files = _files(repo)
@@ -58,6 +69,7 @@ def extract(repo: Path, target: Path, max_case_bytes: int) -> tuple[int, int, st
             continue
         found += 1
         keep = [f"{name}.dl", *expected, *[r for r in rel if r.startswith("facts/")]]
+        keep += _included(repo, rel, f"{name}.dl")
         sizes = [files[rel[r]] for r in keep]
         if min(sizes) < 0 or sum(sizes) > max_case_bytes:
             continue

@@ -17,6 +17,7 @@ KNOWN_FAILURES = {
     "example/catalan": "Soufflé's number is 32-bit and wraps; ours is 64-bit and overflow is an error",
     "semantic/ipv4_1": "Soufflé's number is 32-bit: 255.255.255.255 is -1 there, 4294967295 here",
     "evaluation/unsigned_operations": "Soufflé's unsigned is a 32-bit unsigned type (bnot 1u > 0u); here a 64-bit signed number",
+    "semantic/comparison": "Soufflé keeps infinite and NaN floats (100000.0 ^ 100000.0, 0.0 / 0.0); here they are undefined",
     "example/independent_body3": "infinite in this engine without Soufflé's 32-bit wrap-around (time-out)",
     "example/inline_nats": "infinite in this engine without Soufflé's 32-bit wrap-around (time-out)",
     "semantic/load11": "Soufflé's .input with a header or renamed columns (rfc4180, columns=)",
