@@ -14,6 +14,8 @@ leaves alone, so every engine derives the same tuples:
   taken on ``NUMERIC`` (PostgreSQL has none for doubles), ``mean``
   averages doubles, ``to_number`` reads decimal, ``0x`` and ``0b`` text (else NULL), epoch days
   become dates by ``DATE '1970-01-01' + n``;
+* PostgreSQL: ``range``'s series is ``GENERATE_SERIES`` itself (no ``UNNEST``); Spark: an ``EXPLODE`` of a
+  ``SEQUENCE`` that is empty when it would count down;
 * Spark: epoch days through ``DATE_FROM_UNIX_DATE`` / ``UNIX_DATE``, ISO
   weekdays through ``WEEKDAY``, ``0x`` / ``0b`` text through ``CONV``.
 
@@ -76,6 +78,8 @@ def _common(node: exp.Expression) -> exp.Expression:
 
 def _postgres(node: exp.Expression) -> exp.Expression:
     node = _common(node)
+    if isinstance(node, exp.Unnest) and isinstance(node.expressions[0], exp.GenerateSeries):
+        return node.expressions[0]  # range's series: PostgreSQL's GENERATE_SERIES already returns rows
     if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TYPEOF":  # to_number's overloads
         return exp.Cast(this=exp.Anonymous(this="PG_TYPEOF", expressions=node.expressions), to=exp.DataType.build("TEXT"))
     if isinstance(node, exp.Ln):
@@ -143,6 +147,12 @@ def _postgres(node: exp.Expression) -> exp.Expression:
 
 def _spark(node: exp.Expression) -> exp.Expression:
     node = _common(node)
+    if isinstance(node, exp.Unnest) and isinstance(node.expressions[0], exp.GenerateSeries):  # range's series
+        series = node.expressions[0]  # Spark's SEQUENCE(0, -1) counts down: an empty series is an empty array
+        start, end = series.args["start"], series.args["end"]
+        rows = exp.If(this=exp.GTE(this=end.copy(), expression=start.copy()),
+                      true=exp.func("SEQUENCE", start.copy(), end.copy()), false=exp.Array(expressions=[]))
+        return exp.Explode(this=rows)
     if isinstance(node, exp.UnixDate):
         return exp.Anonymous(this="UNIX_DATE", expressions=[node.this])
     if isinstance(node, exp.TryCast) and node.to.is_type("bigint"):  # 0x / 0b text as DuckDB reads it, through CONV

@@ -501,7 +501,8 @@ def _range(call: Call, env: Mapping[str, exp.Expression], alias: str) -> tuple[e
                                  true=steps(stop, start, exp.Neg(this=exp.Paren(this=step.copy())))),
                           exp.If(this=exp.NEQ(this=start.copy(), expression=stop.copy()), true=one.copy())], default=zero.copy())
     last = exp.Sub(this=cast(count, "number"), expression=one.copy())
-    series = exp.select(exp.alias_(exp.Unnest(expressions=[exp.GenerateSeries(start=zero.copy(), end=last)]), "k"))
+    series = exp.select(exp.Alias(this=exp.Unnest(expressions=[exp.GenerateSeries(start=zero.copy(), end=last)]),
+                                  alias=exp.to_identifier("k")))
     table = exp.Lateral(this=exp.Subquery(this=series), alias=exp.TableAlias(this=exp.to_identifier(alias)))
     value = exp.Paren(this=exp.Add(this=start.copy(), expression=exp.Mul(this=col(alias, "k"), expression=exp.Paren(this=step.copy()))))
     return table, value
