@@ -194,6 +194,46 @@ def distinct_heads(rule: Rule, sets: set[str]) -> bool:
                                         for t in atom.args) for atom in rule.positive_atoms())
 
 
+def _projection_name(index: int, k: int) -> str:
+    return f"proj_{index}_{k}"
+
+
+def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: set[str]
+               ) -> tuple[list[tuple[str, str]], str | None]:
+    """A relation's only rule with its atoms' ``_`` columns projected away first, when that makes its heads distinct.
+
+    ``night_sleep(P, D, T) :- sleep_record(P, D, _, _), T = sum ...`` derives one head per *record* and needs a
+    GROUP BY over all of them; reading ``sleep_record`` projected on ``(P, D)`` (distinct, lowest height) derives
+    each head once, so the rows go straight into the table.  Returns the temporary views (name, ``CREATE``
+    statement) and the rule's SELECT over them, or ``([], None)`` where that does not apply (several rules, stated facts,
+    probabilities, an atom variable that is not a head argument, an atom that is not a set).
+    """
+    if plan.prob or len(own) != 1 or own[0][1].head.rel not in empty:
+        return [], None
+    index, rule = own[0]
+    if distinct_heads(rule, sets):
+        return [], None
+    head = {arg.name for arg in rule.head.args if isinstance(arg, Var)}
+    views: dict[int, tuple[str, str]] = {}
+    for k, atom in enumerate(rule.positive_atoms()):
+        kept = [j for j, t in enumerate(atom.args) if not (isinstance(t, Var) and t.anonymous)]
+        if any(isinstance(atom.args[j], Var) and atom.args[j].name not in head for j in kept):
+            return [], None
+        if len(kept) == len(atom.args):
+            if atom.rel not in sets:
+                return [], None
+            continue
+        lead = "".join(f"c{j}, " for j in kept)
+        group = f" GROUP BY {', '.join(f'c{j}' for j in kept)}" if kept else " HAVING COUNT(*) > 0"
+        name = _projection_name(index, k)
+        views[k] = (name, f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {lead}MIN(_h) AS _h, 1.0 AS _p FROM {table_name(atom.rel)}{group}")
+    if not views:
+        return [], None
+    pick = lambda k, atom: _projection_name(index, k) if k in views else table_name(atom.rel)  # noqa: E731
+    return [views[k] for k in sorted(views)], _dedup(rule.head.rel, plan, [rule_select(plan, index, pick)], fresh=True,
+                                                     distinct=True).sql(DIALECT)
+
+
 def deduplicated_inputs(plan: Plan) -> set[str]:
     """Input relations whose duplicate rows are removed on loading: those read inside ``count``, ``sum`` and
     ``mean``, all with probabilities, and the nullary ones (elsewhere duplicates change no result)."""
@@ -419,22 +459,23 @@ class NativeEngine:
         if plan.prob and not plan.semiring.idempotent:
             self._all_derivations(con, plan, stratum, rules, start, limits)
             return
-        full = lambda k, atom: table_name(atom.rel)  # noqa: E731
         recursive = any(atom.rel in members for _, r in rules for atom in r.positive_atoms())
-        first_sql = {}
-        for rel in stratum:
-            own = [r for _, r in rules if r.head.rel == rel]
-            if own:
-                first_sql[rel] = self._cached(("first", rel), lambda: _dedup(
-                    rel, plan, [rule_select(plan, i, full) for i, r in rules if r.head.rel == rel],
-                    fresh=not recursive and rel in empty, distinct=all(distinct_heads(r, sets) for r in own)).sql(DIALECT))
         if not recursive:
-            for rel, sql in first_sql.items():
-                self._insert(con, plan, rel, sql)
+            for rel in stratum:
+                own = [(i, r) for i, r in rules if r.head.rel == rel]
+                views, projected = self._cached(("projected", rel), lambda: _projected(plan, own, sets, empty))
+                if views:  # the atoms' _ columns projected away first: each head derived once
+                    con.execute(";\n".join(sql for _, sql in views))
+                    self._insert(con, plan, rel, projected)
+                    con.execute(";\n".join(f"DROP VIEW {name}" for name, _ in views))
+                elif own:
+                    self._insert(con, plan, rel, self._first_sql(plan, rel, rules, sets, empty, recursive))
             return
         if _linear(plan, stratum, rules):
             self._recursive_cte(con, plan, stratum[0], rules, fresh=stratum[0] in empty)
             return
+        first_sql = {rel: self._first_sql(plan, rel, rules, sets, empty, recursive)
+                     for rel in stratum if any(r.head.rel == rel for _, r in rules)}
         # Semi-naive rounds alternate between two delta tables per relation, so no table is renamed or dropped
         # inside the loop: round k writes delta_<rel>_<k % 2> and its rules read the other one.
         next_sql = [self._cached(("next", tuple(stratum), parity), lambda: self._variants(plan, rules, members, parity))
@@ -449,6 +490,15 @@ class NativeEngine:
         for rel in stratum:
             for parity in (0, 1):
                 con.execute(f"DROP TABLE IF EXISTS {_delta_name(rel, parity)}")
+
+    def _first_sql(self, plan: Plan, rel: str, rules: list[tuple[int, Rule]], sets: set[str], empty: set[str],
+                   recursive: bool) -> str:
+        """Round 0 of ``rel``: every rule on the full tables, new tuples only (compiled once per plan)."""
+        full = lambda k, atom: table_name(atom.rel)  # noqa: E731
+        own = [(i, r) for i, r in rules if r.head.rel == rel]
+        return self._cached(("first", rel), lambda: _dedup(
+            rel, plan, [rule_select(plan, i, full) for i, _ in own], fresh=not recursive and rel in empty,
+            distinct=all(distinct_heads(r, sets) for _, r in own)).sql(DIALECT))
 
     def _all_derivations(self, con, plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]], start: float,
                          limits: Limits) -> None:

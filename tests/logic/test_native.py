@@ -214,3 +214,13 @@ def test_a_program_evaluated_again_reuses_its_compiled_sql_on_new_facts():
     assert sorted(second.query("p").itertuples(index=False, name=None)) == [("u", "w"), ("u", "x")]
     assert sorted(second.query("c").itertuples(index=False, name=None)) == [("u", 1), ("v", 2), ("x", 1)]
     assert len([1 for rules, _ in _COMPILED.values() if rules == tuple(program.module.rules)]) == 1
+
+
+def test_a_rule_reads_its_atoms_without_their_anonymous_columns():
+    program = Program.from_text("n(P, D, T) :- rec(P, D, _, _), T = sum M : rec(P, D, M, R).\n"
+                                "w(P) :- n(P, _, T), T > 5.")
+    model = program.evaluate({"rec": [("a", 1, 4, 10), ("a", 1, 3, 11), ("a", 2, 1, 12), ("b", 1, 9, 13)]})
+    table = model.connect().execute("SELECT c0, c1, c2, _h, _r FROM rel_n ORDER BY ALL").fetchall()
+    assert table == [("a", 1, 7, 1, 0), ("a", 2, 1, 1, 0), ("b", 1, 9, 1, 0)]  # one row per head, its height and rule
+    assert model.connect().execute("SELECT c0, _h, _r FROM rel_w ORDER BY ALL").fetchall() == [("a", 2, 1), ("b", 2, 1)]
+    assert [c.atom for c in model.explain('w("a")').children] == ['n(a, 1, 7)', '7 > 5']
