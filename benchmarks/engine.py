@@ -495,17 +495,20 @@ def work_native(spec: dict) -> dict:
     loaded = _rss()
     _emit("start")
     times: list[float] = []
+    cpu: list[float] = []
     while True:
         model = None  # the previous run's database is freed before the next one starts
-        t0 = time.perf_counter()
+        c0, t0 = os.times(), time.perf_counter()
         model = program.evaluate(facts_for_run(), engine="native")
         times.append(time.perf_counter() - t0)
+        c1 = os.times()
+        cpu.append(c1.user + c1.system - c0.user - c0.system)
         if len(times) >= REPEATS or sum(times) > REPEAT_BUDGET:
             break
     rels = outputs(spec) or model.derived_relations
     counts = {rel: model.count(rel) for rel in rels}
-    result = {"seconds": min(times), "all_seconds": times, "counts": counts, "rss_after_load_mb": loaded.get("VmRSS"),
-              "peak_rss_mb": _rss()["VmHWM"]}
+    result = {"seconds": min(times), "all_seconds": times, "cpu_seconds": cpu, "load_average_after": os.getloadavg()[0],
+              "counts": counts, "rss_after_load_mb": loaded.get("VmRSS"), "peak_rss_mb": _rss()["VmHWM"]}
     if spec.get("explain"):
         result["explain"] = _explain_latency(model, spec["explain"])
         result["peak_rss_mb_after_explain"] = _rss()["VmHWM"]
@@ -1135,7 +1138,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     report["native_at_scale"] = {
-        name: {"seconds": native.get("seconds"), "peak_rss_mb": native.get("peak_rss_mb"),
+        name: {"seconds": native.get("seconds"), "cpu_seconds": native.get("cpu_seconds"), "peak_rss_mb": native.get("peak_rss_mb"),
                "rss_after_loading_facts_mb": native.get("rss_after_load_mb"), "explain": native.get("explain")}
         for name, w in report["workloads"].items() if w["params"].get("explain") and (native := w["systems"].get("native", {}))}
     args.out.parent.mkdir(parents=True, exist_ok=True)
