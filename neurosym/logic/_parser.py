@@ -43,6 +43,8 @@ __all__ = ["parse", "parse_atom", "ParseErrors", "MAX_DEPTH"]
 MAX_DEPTH = 100
 
 _TYPES = {"symbol": "symbol", "string": "symbol", "number": "number", "int": "number", "float": "float", "unsigned": "number"}
+#: Soufflé's own primitive types (the others in ``_TYPES`` are this parser's shorthands, which a .type may redefine).
+_SOUFFLE_TYPES = ("symbol", "number", "unsigned", "float")
 #: Soufflé's relation qualifiers that change nothing here (storage and planning hints).
 _QUALIFIERS = ("btree", "brie", "inline", "no_inline", "magic", "no_magic", "overridable", "btree_delete")
 _ANNOTATIONS = ("id", "cite", "doc", "helper")
@@ -271,8 +273,9 @@ class _Parser:
             members.append(self.advance())
         if self.at("{") or self.at("[") or any(m.kind not in ("ident", "var") for m in members):
             raise self.error(f".type {name.value}: records and algebraic data types are not supported", self.tok)
-        if str(name.value) in self.types or str(name.value) in self.type_defs:
+        if str(name.value) in _SOUFFLE_TYPES or str(name.value) in self.type_defs:
             raise self.error(f".type {name.value} is defined twice", name)
+        self.types.pop(str(name.value), None)  # a program's own 'string' or 'int' replaces this parser's shorthand
         self.type_defs[str(name.value)] = members
 
     def resolve(self, tok: Token, seen: set[str]) -> str:
@@ -667,6 +670,16 @@ class _Parser:
             aggregate = self.aggregate()
             self.pending.append(Assignment(var, aggregate, self.span(tok)))
             return var
+        if tok.kind == "ident" and tok.value == "as" and self.peek().value == "(":  # Soufflé's as(expr, Type)
+            self.advance()
+            self.advance()
+            inner = self.expr()
+            self.expect(",", "',' (as takes an expression and a type)")
+            type_tok = self.advance()
+            if type_tok.kind not in ("ident", "var"):
+                raise self.error(f"expected a type name in as(...), found {_describe(type_tok)}", type_tok)
+            self.expect(")")
+            return inner  # a static type only: the value is unchanged, and the column types are checked as usual
         if tok.kind == "ident":
             self.advance()
             if self.at("("):
