@@ -327,3 +327,28 @@ def test_range_elsewhere_is_located(text, message):
 def test_pydatalog_refuses_range_with_its_location():
     with pytest.raises(EvaluationError, match=r"<text>:3:12: the pydatalog engine does not evaluate the range\(\) generator"):
         Program.from_text(RANGES).evaluate({}, engine="pydatalog")
+
+
+CONVERSIONS = """
+.type string <: symbol
+.decl f(x: float)
+f(-124.932). f(0.5). f(2.999). f(1e30).
+.decl s(x: string)
+s("12"). s("0x1F"). s("1.5"). s("-0b11"). s(" 7 "). s("1e3").
+.decl n(i: number, x: number)
+n(1, to_number(x)) :- f(x).
+n(2, to_number(x)) :- s(x).
+n(3, to_number(to_number(7))).
+n(4, as(to_number(to_float(x)), number)) :- x = 5.
+.decl m(a: symbol, b: symbol)
+m(min("b", "a", "c"), max(x, "1")) :- s(x), strlen(x) = 3.
+"""
+
+
+@pytest.mark.parametrize("engine", ["native", "pydatalog"])
+def test_souffle_conversions(engine):
+    """to_number reads text, truncates a float toward zero (beyond 64 bits: undefined) and keeps an integer; as() only
+    names a type; min/max of symbols compare their bytes; a program may define its own .type string."""
+    model = Program.from_text(CONVERSIONS).evaluate({}, engine=engine)
+    assert model.query("n").values.tolist() == [[1, -124], [1, 0], [1, 2], [2, -3], [2, 7], [2, 12], [2, 31], [3, 7], [4, 5]]
+    assert model.query("m").values.tolist() == [["a", "1"], ["a", "1.5"], ["a", "1e3"]]
