@@ -31,6 +31,7 @@ from sqlglot import exp
 from neurosym._errors import EvaluationError
 from neurosym.logic._checks import bound_variables, range_assignment
 from neurosym.logic._semiring import MaxProduct, Semiring
+from neurosym.logic._types import syntactic_type
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
 __all__ = ["BodySQL", "compile_body", "compile_term", "compare", "literal", "table_name", "sql_name", "may_be_undefined", "SQL_TYPES", "cast",
@@ -134,6 +135,8 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
         args = [compile_term(a, env) for a in term.args]
         if term.func == "ord":  # Soufflé's symbol-table index is not kept here: a symbol orders as itself
             return args[0]
+        if term.func == "to_number":
+            return _number_of(args[0], syntactic_type(term.args[0]))
         if term.func in ("min", "max"):
             return exp.func("LEAST" if term.func == "min" else "GREATEST", *args)
         if term.func in ("floor", "ceil", "round"):
@@ -261,13 +264,15 @@ def _typed_as(value: exp.Expression, names: tuple[str, ...]) -> exp.Expression:
                   expressions=[exp.Literal.string(n) for n in names])
 
 
-def _number_of(value: exp.Expression) -> exp.Expression:
-    """Soufflé's ``to_number``, overloaded on its argument's type: text is read (:func:`_to_number`), a float truncated
-    toward zero, an integer is itself."""
-    floating = _typed_as(value, ("DOUBLE", "DOUBLE PRECISION", "FLOAT"))
-    integral = _typed_as(value, ("BIGINT", "INTEGER", "INT"))
+def _number_of(value: exp.Expression, kind: str | None) -> exp.Expression:
+    """Soufflé's ``to_number``, overloaded on its argument's type (``kind``, or the SQL type when only the data tells):
+    text is read (:func:`_to_number`), a float truncated toward zero, an integer is itself."""
     truncated = exp.TryCast(this=exp.func("TRUNC", exp.TryCast(this=value.copy(), to=exp.DataType.build("DOUBLE"))),
                             to=exp.DataType.build("BIGINT"))
+    if kind is not None:  # known from the term's form: no branch that PostgreSQL would fold on a constant
+        return {"symbol": _to_number(value), "float": truncated, "number": value}[kind]
+    floating = _typed_as(value, ("DOUBLE", "DOUBLE PRECISION", "FLOAT"))
+    integral = _typed_as(value, ("BIGINT", "INTEGER", "INT"))
     return exp.Case(ifs=[exp.If(this=floating, true=truncated),
                          exp.If(this=integral, true=exp.TryCast(this=value.copy(), to=exp.DataType.build("BIGINT")))],
                     default=_to_number(exp.Cast(this=value.copy(), to=exp.DataType.build("VARCHAR"))))
@@ -277,7 +282,6 @@ _STRING_SQL: dict[str, Callable[..., exp.Expression]] = {
     "cat": lambda *a: exp.func("CONCAT", *a),
     "strlen": lambda s: exp.Length(this=s),
     "substr": _substr,
-    "to_number": lambda x: _number_of(x),
     "to_string": lambda x: exp.Cast(this=x, to=exp.DataType.build("VARCHAR")),
 }
 

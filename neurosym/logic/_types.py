@@ -23,7 +23,7 @@ from neurosym.logic._ast import (PREDICATES, Aggregate, Assignment, Atom, BinOp,
                                   Term, Var)
 from neurosym.logic._regex import check_pattern
 
-__all__ = ["infer_types", "join_types", "value_type"]
+__all__ = ["infer_types", "join_types", "value_type", "syntactic_type"]
 
 _FLOAT_FUNCS = {"exp", "log", "sqrt", "pow", "to_float"}
 _INT_FUNCS = {"floor", "ceil", "round", "to_unsigned"}
@@ -33,6 +33,32 @@ INTEGER_OPS = {"band", "bor", "bxor", "bshl", "bshr", "land", "lor", "lxor", "bn
 _STRING_FUNCS = {"cat": (("symbol",), "symbol"), "strlen": (("symbol",), "number"),
                  "substr": (("symbol", "number", "number"), "symbol"), "to_number": (("text or number",), "number"),
                  "to_string": (("any",), "symbol"), "match": (("symbol",), "number"), "contains": (("symbol",), "number")}
+
+
+def syntactic_type(term: Term) -> str | None:
+    """The type of a term when its form alone tells (a constant, most functions); ``None`` when a variable decides.
+
+    >>> syntactic_type(Call("to_float", (Var("x"),))), syntactic_type(Call("cat", (Var("x"), Var("y")))), syntactic_type(Var("x"))
+    ('float', 'symbol', None)
+    """
+    if isinstance(term, Const):
+        return value_type(term.value)
+    if isinstance(term, Call):
+        if term.func in _FLOAT_FUNCS:
+            return "float"
+        if term.func in _INT_FUNCS or term.func in INTEGER_OPS or term.func in SIGNATURES:
+            return "number"
+        if term.func in _STRING_FUNCS and term.func not in ("match", "contains"):
+            return _STRING_FUNCS[term.func][1]
+        return None
+    if isinstance(term, BinOp):
+        if term.op in INTEGER_OPS:
+            return "number"
+        if term.op in ("/", "^"):
+            return "float"
+        sides = {syntactic_type(term.left), syntactic_type(term.right)}
+        return "float" if "float" in sides else "number" if sides == {"number"} else None
+    return None
 
 
 def value_type(value: object) -> str:
