@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--rounds", type=int, default=None, help="Federated rounds (default 8; quick 2).")
     parser.add_argument("--sites", type=int, nargs="+", default=None, help="Site counts (default 3 10; quick 3).")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="Seeds (default 0 1; quick 0).")
+    parser.add_argument("--local-epochs", type=int, default=None,
+                        help="Epochs per site and round (default 2; quick 1).")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     n = args.n or (240 if args.quick else 6000)
@@ -171,8 +173,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     for seed in seeds:
         for k in settings:  # each setting is written as soon as it is measured
             seeded = RiskModel(**model.get_params() | {"seed": seed})
-            result["settings"].append(run_setting(k, n, rounds, 1 if args.quick else 2, seeded, seed,
-                                                  2 if args.quick else 20))
+            local_epochs = args.local_epochs or (1 if args.quick else 2)
+            result["settings"].append(run_setting(k, n, rounds, local_epochs, seeded, seed, 2 if args.quick else 20))
             args.output.write_text(json.dumps(result, indent=1))
             print(_table(result["settings"][-1:]), flush=True)
     print(_table(result["settings"]))
