@@ -11,45 +11,14 @@ undefined relations, rule ids, types), against the fact schemas of
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import typer
 
-from neurosym._errors import InputError, NeurosymError, RuleError
+from neurosym._errors import NeurosymError, RuleError
+from neurosym.cli._rules_run import rule_files, run_rules
 
 rules_app = typer.Typer(help="Check and run Datalog rule files.", no_args_is_help=True)
-
-
-def rule_files(paths: Iterable[Path]) -> list[Path]:
-    """The rule files named by ``paths``, library dependencies first, each once.
-
-    Raises
-    ------
-    InputError
-        When a directory holds no ``*.dl`` file.
-    """
-    from neurosym._resources import rules_dir
-
-    try:
-        library = rules_dir().resolve()
-    except NeurosymError:
-        library = None
-    out: dict[Path, None] = {}
-    for path in paths:
-        if path.is_dir():
-            found = sorted(path.glob("*.dl"))
-            if not found:
-                raise InputError(f"directory {path} holds no rules (no *.dl files)")
-            out.update(dict.fromkeys(found))
-        elif library is not None and path.parent.resolve() == library:
-            from neurosym.facts import RULE_TOPICS, library_files  # only for the library's own files (it loads pandas)
-
-            out.update(dict.fromkeys(library_files([path.stem]) if path.stem in RULE_TOPICS else [path]))
-        else:
-            out[path] = None
-    return list(out)
-
 
 _DIALECT_HELP = ("Rule dialect: plain, souffle, or auto (Soufflé's when a file has a .decl line and no line "
                  "starting with %).")
@@ -105,21 +74,6 @@ def check(files: list[Path] = typer.Argument(..., exists=True, help="Rule files 
     typer.secho(f"ok: {n_rules} rules in {len(paths)} file(s)", fg="green")
 
 
-def _io_path(directory: Path, rel: str, suffix: str, params: dict[str, str]) -> Path:
-    """Where an ``.input``/``.output`` directive reads or writes: ``filename=`` (relative to ``directory``) or ``<rel><suffix>``."""
-    from neurosym._errors import DataLoadError
-
-    path = directory / params.get("filename", f"{rel}{suffix}")
-    if suffix == ".facts" and not path.is_file():
-        raise DataLoadError(f"no facts file for the .input relation {rel}", source=str(path))
-    return path
-
-
-def _delimiter(params: dict[str, str]) -> str:
-    """The ``delimiter=`` parameter, Soufflé's escapes (``\\t``) read; a tab by default."""
-    return params.get("delimiter", "\t").replace("\\t", "\t")
-
-
 @rules_app.command("run")
 def run(
     program: list[Path] = typer.Argument(..., exists=True, help="Rule file(s) or directory."),
@@ -138,25 +92,11 @@ def run(
     its outputs (``<rel>.csv`` likewise).
     DuckDB reads the facts and writes the results; the facts never pass through Python.
     """
-    from neurosym.logic import Program, parse_atom
-    from neurosym.logic._factsio import facts_files, load_facts
+    from neurosym.logic import parse_atom
 
     for atom in explain:
         parse_atom(atom)  # a malformed atom is reported before the work starts
-    prog = Program.from_files(rule_files(program), dialect=dialect)
-    declared = prog.module.inputs
-    files = ({rel: (_io_path(facts, rel, ".facts", params), _delimiter(params), params.get("headers") == "true")
-              for rel, params in declared.items()} if declared
-             else {rel: (path, "\t") for rel, path in facts_files(facts).items()})
-    model = prog.evaluate(load_facts(files), engine=engine)
-    if prog.module.outputs:
-        output.mkdir(parents=True, exist_ok=True)
-        written = [(rel, model.write_csv(rel, _io_path(output, rel, ".csv", params), _delimiter(params)))
-                   for rel, params in prog.module.outputs.items()]
-    else:
-        written = [(path.stem, path) for path in model.write_csv_dir(output)]
-    for rel, path in written:
-        typer.echo(f"{path}: {model.count(rel):,} tuples")
+    model = run_rules(program, facts, output, engine, dialect, typer.echo)
     if explain:
         _explain(model, explain, json_out)
 
