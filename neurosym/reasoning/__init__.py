@@ -22,15 +22,18 @@ from neurosym.reasoning._model import DEFAULT_PREDICATES, NeuroSymbolicModel
 from neurosym.reasoning._module import ReasonerModule
 from neurosym.reasoning._predicates import (
     NEURAL_PREDICATES,
+    PATTERNS,
     NeuralPredicate,
     PredicateHead,
     neural_predicate,
     observed_enough,
+    pattern_score,
     predicate_inputs,
     register_predicate,
 )
 from neurosym.reasoning._program import RELEVANT_RELATIONS, default_program, neural_rule_files, split_program
 from neurosym.reasoning._proofs import TopKProofs
+from neurosym.reasoning._wide import WideTerm, wide_design
 
 __all__ = [
     "CHANGE_GRID",
@@ -40,10 +43,12 @@ __all__ = [
     "NEURAL_PREDICATES",
     "NeuralPredicate",
     "NeuroSymbolicModel",
+    "PATTERNS",
     "PredicateHead",
     "RELEVANT_RELATIONS",
     "ReasonerModule",
     "TopKProofs",
+    "WideTerm",
     "atom_key",
     "compile_proofs",
     "counterfactuals",
@@ -52,8 +57,10 @@ __all__ = [
     "neural_predicate",
     "neural_rule_files",
     "observed_enough",
+    "pattern_score",
     "predicate_inputs",
     "proof_atoms",
     "register_predicate",
     "split_program",
+    "wide_design",
 ]

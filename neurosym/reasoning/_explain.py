@@ -84,7 +84,7 @@ def explain_prediction(model: "NeuroSymbolicModel", cohort: Cohort, patient_id: 
     atoms = parts["atoms"][0].double().numpy()
     contributions = atoms * weights
     bias = float(model.module_.bias.detach())
-    residual = float(parts["residual"][0]) if model.residual else None
+    residual = float(parts["residual"][0]) if model.residual or model.wide else None
     logit = math.fsum([bias, residual or 0.0, *contributions.tolist()])
     risk = 1.0 / (1.0 + math.exp(-logit))
     neural = _neural_leaves(model, tensors, parts, features)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 from collections.abc import Sequence
@@ -22,8 +23,9 @@ from neurosym.neural import (DAILY_CHANNELS, STATIC_FEATURES, Featurizer, RiskMo
 from neurosym.neural._risk_model import _KeepBest, _quiet_lightning
 from neurosym.reasoning._grounding import Grounding, compile_proofs, ground, proof_atoms
 from neurosym.reasoning._module import ReasonerModule
-from neurosym.reasoning._predicates import neural_predicate, observed_enough, predicate_inputs
+from neurosym.reasoning._predicates import neural_predicate, observed_enough, pattern_score, predicate_inputs
 from neurosym.reasoning._program import RELEVANT_RELATIONS, default_program, split_program
+from neurosym.reasoning._wide import LIFELOG_SUMMARY_COLUMNS_PER_CHANNEL, LIFELOG_WEAR_COLUMNS, WideTerm
 from neurosym.tasks import as_landmarks, before_landmark, resolve_ontologies
 from neurosym.tasks._codes import OntologySpec
 from neurosym.tasks._landmarks import LandmarkSpec
@@ -32,6 +34,10 @@ from neurosym.trace import Prediction
 __all__ = ["NeuroSymbolicModel"]
 
 _FEATURIZER_PARAMS = ("max_codes", "max_analytes", "lab_steps", "lifelog_days")
+#: Inverse L2 penalties of the risk head's linear part tried on validation (``wide_C=None``).
+C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+#: ... and the one used without validation.
+C_DEFAULT = 0.03
 #: Neural predicates the default model uses.
 DEFAULT_PREDICATES = ("rising_glycemic_trajectory", "low_activity_pattern", "short_sleep_pattern")
 
@@ -62,8 +68,22 @@ class NeuroSymbolicModel:
         Proofs kept per atom (at most 4), re-selected from ``candidates`` by current probability.
     candidates : int, default 6
         Candidate proofs per atom asked of the prover.
-    residual : bool, default True
-        Add a small :class:`~neurosym.neural.RiskModule` logit (its share is shown in traces).
+    wide : bool, default True
+        Add the wide residual term (:class:`WideTerm`): a logistic regression
+        on each analyte's last value, whether it was observed, and the static
+        features, fitted on the training rows before the proofs are trained
+        and trained on with them.
+    wide_lifelog : bool, default True
+        Add the wear-aware lifelog summaries (:func:`neurosym.neural.lifelog_summary`)
+        to the wide design.
+    wide_C : float, optional
+        Inverse L2 penalty of the risk head's linear part (wide weights and
+        atom weights).  None: the value of :data:`C_GRID` with the lowest
+        validation log-loss (:data:`C_DEFAULT` without validation).
+    residual : bool, default False
+        Add a small deep :class:`~neurosym.neural.RiskModule` logit to the
+        residual (its output starts at zero).  Traces show the residual
+        (wide plus deep) as one share of the logit.
     residual_inputs : sequence of str, default ("record", "labs", "lifelog")
     residual_dim : int, default 32
     ontologies : sequence of str or Ontology, default ("clinical",)
@@ -72,7 +92,17 @@ class NeuroSymbolicModel:
     batch_size, max_epochs, patience : int
     lr, weight_decay, val_fraction : float
     prior_weight : float, default 1.0
-        Pull of each neural predicate's mean output towards its ``prior`` (:class:`NeuralPredicate`).
+        Pull of each neural predicate's mean output towards its ``prior`` (:class:`NeuralPredicate`),
+        for predicates not tied to their pattern.
+    anchor_weight : float, default 1.0
+        Weight of the tie between each neural predicate and its described
+        ``pattern`` (weak labels from the inputs, :meth:`ReasonerModule.anchor_loss`);
+        it keeps a predicate meaning what its name says.  0: the predicates
+        learn from the outcome label through the rules only.
+    pretrain_epochs : int, default 5
+        Passes that fit each tied predicate's head to its weak labels alone
+        before the risk head's linear part (bias, atom weights, wide term) is
+        fitted by L-BFGS and everything is trained end to end.
     threshold : float, default 0.15
         The "high risk" cut-off traces report against.
     target : str, default "type 2 diabetes"
@@ -108,17 +138,20 @@ class NeuroSymbolicModel:
 
     def __init__(self, *, program: Program | None = None, relations: Sequence[str] = RELEVANT_RELATIONS,
                  predicates: Sequence[str] = DEFAULT_PREDICATES, k: int = 3, candidates: int = 6,
-                 residual: bool = True, residual_inputs: Sequence[str] = ("record", "labs", "lifelog"),
+                 wide: bool = True, wide_lifelog: bool = True, wide_C: float | None = None, residual: bool = False, residual_inputs: Sequence[str] = ("record", "labs", "lifelog"),
                  residual_dim: int = 32, ontologies: Sequence[OntologySpec] = ("clinical",), max_codes: int = 64,
                  max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
                  max_epochs: int = 30, patience: int = 4, lr: float = 3e-3, weight_decay: float = 1e-4,
-                 prior_weight: float = 1.0, val_fraction: float = 0.2, threshold: float = 0.15, target: str = "type 2 diabetes",
+                 prior_weight: float = 1.0, anchor_weight: float = 1.0, pretrain_epochs: int = 5, val_fraction: float = 0.2, threshold: float = 0.15, target: str = "type 2 diabetes",
                  horizon_days: int = 1096, seed: int = 0, num_threads: int = 1, progress_bar: bool = True) -> None:
         self.program = program
         self.relations = relations
         self.predicates = predicates
         self.k = k
         self.candidates = candidates
+        self.wide = wide
+        self.wide_lifelog = wide_lifelog
+        self.wide_C = wide_C
         self.residual = residual
         self.residual_inputs = residual_inputs
         self.residual_dim = residual_dim
@@ -133,6 +166,8 @@ class NeuroSymbolicModel:
         self.lr = lr
         self.weight_decay = weight_decay
         self.prior_weight = prior_weight
+        self.anchor_weight = anchor_weight
+        self.pretrain_epochs = pretrain_epochs
         self.val_fraction = val_fraction
         self.threshold = threshold
         self.target = target
@@ -207,18 +242,35 @@ class NeuroSymbolicModel:
         if train["label"].nunique() < 2:
             raise NeurosymError(f"fit needs both classes among the usable labels; got {len(train)} rows "
                                 f"with labels {sorted(train['label'].unique().tolist())}")
-        torch.set_num_threads(self.num_threads)
-        pl.seed_everything(self.seed, verbose=False)
         onts = resolve_ontologies(self.ontologies) if "record" in self.residual_inputs and self.residual else []
         self.featurizer_ = Featurizer(**{k: getattr(self, k) for k in _FEATURIZER_PARAMS}, ontologies=onts)
         features, tensors, _ = self._prepare(cohort, train, fit=True)
         order = pd.Index(train["patient_id"].astype(str)).get_indexer(features["patient_id"].astype(str))
         tensors["label"] = torch.as_tensor(train["label"].to_numpy(dtype=np.float32)[order])
-        concepts, table = ancestor_table(self.featurizer_.vocabulary_, onts)
-        self.concepts_, self.ancestors_ = concepts, table
-        module = self._module(float(tensors["label"].mean()))
+        self.concepts_, self.ancestors_ = ancestor_table(self.featurizer_.vocabulary_, onts)
+        return self._train(tensors)
+
+    def _train(self, tensors: dict[str, torch.Tensor]) -> "NeuroSymbolicModel":
+        """Train the module on prepared tensors (features, compiled proofs and ``label``)."""
+        torch.set_num_threads(self.num_threads)
+        pl.seed_everything(self.seed, verbose=False)
+        if self.anchor_weight > 0:
+            tensors["anchor"] = self._anchors(tensors)
         data = TensorDataModule(tensors, self.batch_size, self.val_fraction, self.seed)
+        data.setup("fit")
+        module = self._module(float(tensors["label"].mean()), n_train=len(data.train_idx))
+        rows = torch.from_numpy(data.train_idx)  # the start is fitted on the training rows, never on validation
+        fitting = {k: v[rows] for k, v in tensors.items()}
+        if module.wide is not None:
+            module.wide.standardise(fitting)
+        module.pretrain_heads(tensors, rows, self.pretrain_epochs, self.batch_size, self.seed)
+        self.C_ = self._choose_C(module, fitting, tensors, data.val_idx)
+        module.fit_linear(fitting, self.C_)
         keep = _KeepBest()
+        if self.val_fraction > 0:  # training must beat the start on validation to replace it
+            keep.best, keep.state = self._val_auroc(module, tensors, data.val_idx), copy.deepcopy(module.state_dict())
+        start = keep.best
+        module.train()
         callbacks: list[pl.Callback] = [keep]
         if self.val_fraction > 0:
             callbacks.append(pl.callbacks.EarlyStopping("val_auroc", mode="max", patience=self.patience))
@@ -230,18 +282,70 @@ class NeuroSymbolicModel:
             trainer.fit(module, datamodule=data)
         if self.val_fraction > 0 and keep.state is not None:
             module.load_state_dict(keep.state)
+        if self.val_fraction > 0:  # validation chose C and the epoch; the linear part now learns from every row
+            module.fit_linear(tensors, self.C_)
         module.eval()
         self.module_ = module
         self.history_ = keep.history
-        self.best_epoch_ = (max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"] if keep.history
-                            else trainer.current_epoch)
+        if self.val_fraction > 0 and keep.best == start:
+            self.best_epoch_ = -1  # no epoch beat the start on validation
+        else:
+            self.best_epoch_ = (max(keep.history, key=lambda h: h.get("val_auroc", -1.0))["epoch"] if keep.history
+                                else trainer.current_epoch)
         risk = self._risk(tensors)
         order = np.argsort(risk, kind="stable")
         self.train_risk_, self.train_label_ = risk[order], tensors["label"].numpy()[order]
         self.model_version_ = self._version()
         return self
 
-    def _module(self, base_rate: float) -> ReasonerModule:
+    def _choose_C(self, module: ReasonerModule, fitting: dict[str, torch.Tensor], tensors: dict[str, torch.Tensor],
+                  val: np.ndarray) -> float:
+        """``wide_C``, or the value of :data:`C_GRID` whose linear fit has the lowest validation log-loss."""
+        if self.wide_C is not None:
+            return float(self.wide_C)
+        if self.val_fraction == 0 or not len(val):
+            return C_DEFAULT
+        held = {k: v[torch.from_numpy(val)] for k, v in tensors.items()}
+        losses = []
+        for C in C_GRID:
+            module.fit_linear(fitting, C)
+            with torch.no_grad():
+                losses.append(float(module.loss(module(held), held["label"])))
+        return C_GRID[int(np.argmin(losses))]
+
+    @staticmethod
+    def _val_auroc(module: ReasonerModule, tensors: dict[str, torch.Tensor], rows: np.ndarray) -> float:
+        """The module's AUROC on the validation ``rows``."""
+        from sklearn.metrics import roc_auc_score
+
+        module.eval()
+        with torch.no_grad():
+            logit = module({k: v[torch.from_numpy(rows)] for k, v in tensors.items()})
+        y = tensors["label"].numpy()[rows]
+        return float(roc_auc_score(y, logit.double().numpy())) if 0 < y.sum() < len(y) else 0.5
+
+    def _anchors(self, tensors: dict[str, torch.Tensor]) -> torch.Tensor:
+        """``[N, Q]`` weak labels of the neural predicates from their described patterns (NaN: no candidate fact).
+
+        For each predicate with a ``pattern``, the share ``prior`` of the
+        patients with a candidate fact whose :func:`pattern_score` is highest
+        are 1, the others 0.  Predicates without a pattern get NaN throughout.
+        """
+        out = torch.full((len(tensors["static"]), len(self.predicates)), float("nan"))
+        for q, name in enumerate(self.predicates):
+            pred = neural_predicate(name)
+            if pred.pattern is None:
+                continue
+            inputs = predicate_inputs(pred, self.featurizer_.analytes_, tensors)
+            seen = torch.from_numpy(observed_enough(pred, inputs))
+            if not seen.any():
+                continue
+            score = pattern_score(pred, inputs).double()
+            cut = torch.quantile(score[seen], 1.0 - pred.prior)
+            out[seen, q] = (score[seen] >= cut).float()
+        return out
+
+    def _module(self, base_rate: float, n_train: int = 1) -> ReasonerModule:
         residual = None
         if self.residual:
             f = self.featurizer_
@@ -252,7 +356,14 @@ class NeuroSymbolicModel:
         return ReasonerModule([neural_predicate(p) for p in self.predicates], list(self.featurizer_.analytes_),
                               n_rules=len(self.rules_), n_atoms=len(self.atoms_), k=self.k,
                               lifelog_days=self.lifelog_days, residual=residual, base_rate=base_rate, lr=self.lr,
-                              weight_decay=self.weight_decay, prior_weight=self.prior_weight)
+                              wide=self._wide_term() if self.wide else None, n_train=n_train, weight_decay=self.weight_decay,
+                              prior_weight=self.prior_weight, anchor_weight=self.anchor_weight)
+
+    def _wide_term(self) -> WideTerm:
+        columns = 2 * len(self.featurizer_.analytes_) + len(STATIC_FEATURES)
+        if self.wide_lifelog:
+            columns += LIFELOG_SUMMARY_COLUMNS_PER_CHANNEL * len(DAILY_CHANNELS) + LIFELOG_WEAR_COLUMNS
+        return WideTerm(columns, self.wide_C or C_DEFAULT, lifelog=self.wide_lifelog)
 
     def _version(self) -> str:
         digest = hashlib.sha256()

@@ -17,6 +17,7 @@ from neurosym._errors import NeurosymError
 from neurosym.neural import RiskModule, ValidationAUROC
 from neurosym.reasoning._predicates import NeuralPredicate, PredicateHead, predicate_inputs
 from neurosym.reasoning._proofs import TopKProofs
+from neurosym.reasoning._wide import WideTerm, wide_design
 
 __all__ = ["ReasonerModule"]
 
@@ -27,9 +28,17 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
     ``logit = bias + sum_j w_j p_j + residual``: ``p_j`` is the probability
     of atom ``j`` from its top-k proofs (:class:`TopKProofs`), whose variables
     are the rule weights ``sigmoid(theta_r)`` and the patient's neural facts;
-    ``w_j = softplus(u_j) >= 0`` (every atom is a risk factor, which also fixes
-    the meaning of the neural predicates: they can only raise the risk);
-    ``residual`` is an optional :class:`~neurosym.neural.RiskModule` logit.
+    ``w_j = softplus(u_j) >= 0`` (every atom is a risk factor: the neural
+    predicates can only raise the risk); ``residual`` is the sum of an
+    optional wide term (:class:`WideTerm`, a logistic regression on last
+    values) and an optional deep :class:`~neurosym.neural.RiskModule` logit.
+
+    A neural predicate with a described ``pattern`` can be tied to it: with
+    ``anchor_weight > 0`` the training loss adds that weight times the binary
+    cross-entropy between the head's output and the batch's ``anchor``
+    column (its weak label from the pattern, NaN where the patient has no
+    candidate fact).  Otherwise (weight 0, or no pattern) its mean output is
+    pulled towards its ``prior`` (:meth:`prior_penalty`).
 
     Parameters
     ----------
@@ -42,11 +51,17 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         Proofs per tuple.
     lifelog_days : int
     residual : RiskModule, optional
+        The deep residual (its output layers start at zero).
+    wide : WideTerm, optional
+    n_train : int, default 1
+        Training rows (scales the wide term's L2 penalty as scikit-learn does).
     base_rate : float
         Training event rate (initial bias).
     lr, weight_decay : float
     prior_weight : float
         Weight of :meth:`prior_penalty` in the training loss.
+    anchor_weight : float, default 0.0
+        Weight of :meth:`anchor_loss` in the training loss.
 
     Examples
     --------
@@ -57,10 +72,11 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
     """
 
     def __init__(self, predicates: Sequence[NeuralPredicate], analytes: list[str], *, n_rules: int, n_atoms: int,
-                 k: int, lifelog_days: int, residual: RiskModule | None = None, base_rate: float = 0.1,
-                 lr: float = 1e-2, weight_decay: float = 1e-4, prior_weight: float = 0.1) -> None:
+                 k: int, lifelog_days: int, residual: RiskModule | None = None, wide: WideTerm | None = None,
+                 n_train: int = 1, base_rate: float = 0.1, lr: float = 1e-2, weight_decay: float = 1e-4,
+                 prior_weight: float = 0.1, anchor_weight: float = 0.0) -> None:
         super().__init__()
-        self.prior_weight = prior_weight
+        self.prior_weight, self.anchor_weight, self.n_train = prior_weight, anchor_weight, n_train
         self.predicates = list(predicates)
         self.analytes = list(analytes)
         self.lr, self.weight_decay = lr, weight_decay
@@ -70,6 +86,11 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         rate = min(max(base_rate, 1e-3), 1 - 1e-3)
         self.bias = nn.Parameter(torch.tensor(float(np.log(rate / (1 - rate)))))
         self.residual = residual
+        if residual is not None:  # start from the wide term and the proofs: the deep part learns what they miss
+            for layer in (residual.head[-1], residual.skip):
+                nn.init.zeros_(layer.weight)
+                nn.init.zeros_(layer.bias)
+        self.wide = wide
         self.proofs = TopKProofs(k)
         self.loss = nn.BCEWithLogitsLoss()
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
@@ -92,17 +113,81 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         seen = torch.stack([x["observed"] >= p.min_observations for p, x in zip(self.predicates, inputs)], 1)
         return probs, seen
 
+    def _anchored(self, q: int) -> bool:
+        return self.anchor_weight > 0 and self.predicates[q].pattern is not None
+
     def prior_penalty(self, neural: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
-        """Binary cross-entropy between each predicate's mean output (patients with a fact) and its prior."""
+        """Binary cross-entropy between each unanchored predicate's mean output (patients with a fact) and its prior."""
         penalty = neural.new_zeros(())
         for q, p in enumerate(self.predicates):
-            if seen[:, q].any():
+            if seen[:, q].any() and not self._anchored(q):
                 mean = neural[seen[:, q], q].mean().clamp(1e-6, 1 - 1e-6)
                 penalty = penalty + F.binary_cross_entropy(mean, mean.new_tensor(p.prior))
         return penalty
 
+    def anchor_loss(self, neural: torch.Tensor, anchor: torch.Tensor) -> torch.Tensor:
+        """Mean binary cross-entropy of each anchored predicate's output against its weak label (``anchor`` [B, Q])."""
+        loss = neural.new_zeros(())
+        for q in range(len(self.predicates)):
+            known = torch.isfinite(anchor[:, q])
+            if self._anchored(q) and known.any():
+                loss = loss + F.binary_cross_entropy(neural[known, q].clamp(1e-6, 1 - 1e-6), anchor[known, q])
+        return loss
+
+    def pretrain_heads(self, tensors: dict[str, torch.Tensor], rows: torch.Tensor, epochs: int, batch_size: int,
+                       seed: int) -> None:
+        """Fit each anchored head to its weak labels alone: ``epochs`` shuffled passes of Adam over ``rows``."""
+        params = [p for q, pred in enumerate(self.predicates) if self._anchored(q) for p in self.heads[pred.name].parameters()]
+        if not params or epochs <= 0 or "anchor" not in tensors:
+            return
+        self.train()
+        optimiser = torch.optim.Adam(params, lr=self.lr)
+        generator = torch.Generator().manual_seed(seed)
+        for _ in range(epochs):
+            for chunk in torch.randperm(len(rows), generator=generator).split(batch_size):
+                batch = {k: v[rows[chunk]] for k, v in tensors.items()}
+                loss = self.anchor_loss(self._neural(batch)[0], batch["anchor"])
+                if not loss.requires_grad:  # no weak label in this batch
+                    continue
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+
+    def fit_linear(self, batch: dict[str, torch.Tensor], C: float, max_iter: int = 200) -> float:
+        """Fit the bias, the atom weights and the wide term to ``batch["label"]`` by full-batch L-BFGS; returns the loss.
+
+        The neural heads, the rule weights (so the atoms' probabilities) and
+        the deep residual stay as they are.  The loss is the mean
+        cross-entropy plus scikit-learn's L2 penalty ``|w|^2 / (2 C n)`` on
+        the wide weights and the atom weights (``C`` also becomes the wide
+        term's penalty for the training that follows).
+        """
+        self.eval()
+        with torch.no_grad():
+            parts = self.parts(batch)
+            atoms, deep = parts["atoms"], parts["deep"]
+            design = (wide_design(batch, self.wide.lifelog) - self.wide.mean) / self.wide.scale if self.wide is not None else None
+        if self.wide is not None:
+            self.wide.C = C
+        params = [self.bias, self.atom_raw] + ([self.wide.linear.weight] if self.wide is not None else [])
+        optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe")
+        n = max(len(atoms), 1)
+
+        def closure() -> torch.Tensor:
+            optimiser.zero_grad()
+            logit = self.bias + atoms @ self.atom_weights() + deep
+            if design is not None:
+                logit = logit + self.wide.linear(design).squeeze(-1)
+            loss = self.loss(logit, batch["label"]) + self.atom_weights().pow(2).sum() / (2.0 * C * n)
+            if self.wide is not None:
+                loss = loss + self.wide.penalty(n)
+            loss.backward()
+            return loss
+
+        return float(optimiser.step(closure).detach())
+
     def parts(self, batch: dict[str, torch.Tensor], neural: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """The logit and its parts: ``neural`` [B, Q], ``atoms`` p_j [B, J], ``contributions`` w_j p_j, ``residual`` [B], ``logit``.
+        """The logit and its parts: ``neural`` [B, Q], ``atoms`` p_j [B, J], ``contributions`` w_j p_j, ``wide`` and ``deep`` [B], ``residual`` (their sum), ``logit``.
 
         ``neural`` overrides the heads' outputs (used to measure a neural fact's share).
         """
@@ -111,9 +196,10 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         values = torch.cat([neural.new_ones((b, 1)), torch.sigmoid(self.rule_logits).expand(b, -1), neural], 1)
         atoms = self.proofs(values, batch["var"], batch["valid"], batch["const"])
         contributions = atoms * self.atom_weights()
-        residual = self.residual(batch) if self.residual is not None else neural.new_zeros(b)
-        return {"neural": neural, "atoms": atoms, "contributions": contributions, "residual": residual,
-                "logit": self.bias + contributions.sum(1) + residual}
+        deep = self.residual(batch) if self.residual is not None else neural.new_zeros(b)
+        wide = self.wide(batch) if self.wide is not None else neural.new_zeros(b)
+        return {"neural": neural, "atoms": atoms, "contributions": contributions, "wide": wide, "deep": deep,
+                "residual": wide + deep, "logit": self.bias + contributions.sum(1) + wide + deep}
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         return self.parts(batch)["logit"]
@@ -121,9 +207,16 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         neural, seen = self._neural(batch)
         loss = self.loss(self.parts(batch, neural)["logit"], batch["label"]) + self.prior_weight * self.prior_penalty(neural, seen)
+        if self.anchor_weight > 0 and "anchor" in batch:
+            loss = loss + self.anchor_weight * self.anchor_loss(neural, batch["anchor"])
+        if self.wide is not None:
+            loss = loss + self.wide.penalty(self.n_train)
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["label"]))
         return loss
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.AdamW(self.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        wide = [p for n, p in self.named_parameters() if n.startswith("wide.")]  # its own L2 penalty (WideTerm.penalty)
+        rest = [p for n, p in self.named_parameters() if not n.startswith("wide.")]
+        return torch.optim.AdamW([{"params": rest}, {"params": wide, "weight_decay": 0.0}], lr=self.lr,
+                                 weight_decay=self.weight_decay)
 

@@ -27,12 +27,14 @@ import torch
 from torch import nn
 
 from neurosym._errors import InputError, UnknownIdError
-from neurosym.neural import DAILY_CHANNELS, LifelogEncoder, TrajectoryEncoder
+from neurosym.neural import DAILY_CHANNELS, LifelogEncoder, TrajectoryEncoder, masked_mean, masked_slope
 
-__all__ = ["NEURAL_PREDICATES", "NeuralPredicate", "PredicateHead", "neural_predicate", "observed_enough",
-           "predicate_inputs", "register_predicate"]
+__all__ = ["NEURAL_PREDICATES", "NeuralPredicate", "PATTERNS", "PredicateHead", "neural_predicate", "observed_enough",
+           "pattern_score", "predicate_inputs", "register_predicate"]
 
 _ENCODERS = ("trajectory", "lifelog")
+#: Described patterns a predicate can be tied to (:func:`pattern_score`).
+PATTERNS = ("rising", "low", "low_or_declining")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,14 @@ class NeuralPredicate:
         predicate holds.  Training pulls the mean output towards it, so the
         head spends its capacity on telling patients apart rather than on
         shifting every output (the predicate gets no labels of its own).
+    pattern : str, optional
+        The described pattern as a score of the inputs (:data:`PATTERNS`,
+        :func:`pattern_score`): ``"rising"`` (mean least-squares slope of the
+        observed values over time), ``"low"`` (minus their mean) or
+        ``"low_or_declining"`` (minus mean and slope).  The model can tie the
+        head to it (``anchor_weight``): the share ``prior`` of training
+        patients with the highest score are its weak positives.  None: the
+        head is tied to nothing but the rules.
     """
 
     name: str
@@ -72,8 +82,11 @@ class NeuralPredicate:
     head: int = 16
     min_observations: int = 2
     prior: float = 0.5
+    pattern: str | None = None
 
     def __post_init__(self) -> None:
+        if self.pattern is not None and self.pattern not in PATTERNS:
+            raise InputError(f"neural predicate {self.name!r}: pattern must be one of {PATTERNS}, got {self.pattern!r}")
         if self.encoder not in _ENCODERS:
             raise InputError(f"neural predicate {self.name!r}: encoder must be one of {_ENCODERS}, got {self.encoder!r}")
         if not 0.0 < self.prior < 1.0:
@@ -117,18 +130,18 @@ register_predicate(NeuralPredicate(
     "values around the patient's own mean, with their time gaps; the level itself is left to the rules)",
     "ADA Standards of Care in Diabetes-2025, §2: prediabetes progression; Nathan et al., Diabetes Care 2007 "
     "(Impaired fasting glucose and impaired glucose tolerance: implications for care)",
-    inputs=("loinc:4548-4", "loinc:1558-6"), encoder="trajectory"))
+    inputs=("loinc:4548-4", "loinc:1558-6"), encoder="trajectory", pattern="rising"))
 register_predicate(NeuralPredicate(
     "low_activity_pattern",
     "Low or declining daily steps and active minutes on worn days over the year before the landmark",
     "WHO 2020 guidelines on physical activity and sedentary behaviour; Troiano et al., Med Sci Sports Exerc 2008",
-    inputs=("steps", "active_minutes"), encoder="lifelog", min_observations=14))
+    inputs=("steps", "active_minutes"), encoder="lifelog", min_observations=14, pattern="low_or_declining"))
 register_predicate(NeuralPredicate(
     "short_sleep_pattern",
     "Habitually short or irregular sleep on recorded nights over the year before the landmark",
     "Watson et al., AASM/SRS consensus, Sleep 2015 (>= 7 hours for adults); Shan et al., Diabetes Care 2015 "
     "(sleep duration and risk of type 2 diabetes)",
-    inputs=("sleep_minutes",), encoder="lifelog", min_observations=14, prior=0.25))
+    inputs=("sleep_minutes",), encoder="lifelog", min_observations=14, prior=0.25, pattern="low"))
 
 
 def predicate_inputs(predicate: NeuralPredicate, analytes: list[str], tensors: dict[str, torch.Tensor]
@@ -195,6 +208,41 @@ class PredicateHead(nn.Module):
 
     def forward(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.sigmoid(self.logit(x))
+
+
+def pattern_score(predicate: NeuralPredicate, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """``[B]``: how strongly each patient's inputs show the predicate's described ``pattern`` (higher: more).
+
+    Computed on the inputs of :func:`predicate_inputs` (scaled values;
+    unobserved values and unworn days are skipped), averaged over the input
+    channels with at least two observed values: ``"rising"`` is the
+    least-squares slope per year, ``"low"`` minus the mean,
+    ``"low_or_declining"`` minus the mean and minus the slope per year.
+
+    Examples
+    --------
+    >>> pred = neural_predicate("rising_glycemic_trajectory")
+    >>> x = {"labs": torch.tensor([[[-1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]]), "lab_mask": torch.tensor([[[True] * 3, [False] * 3]]),
+    ...      "lab_age": torch.tensor([[[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]])}
+    >>> round(pattern_score(pred, x).item(), 3)  # one analyte rising by 1 per year (slope shrunk by a small ridge)
+    0.889
+    """
+    if predicate.pattern is None:
+        raise InputError(f"neural predicate {predicate.name!r} has no described pattern")
+    if predicate.encoder == "trajectory":
+        values, mask, time = inputs["labs"], inputs["lab_mask"], -inputs["lab_age"]
+    else:
+        values, mask = inputs["daily"].transpose(1, 2), inputs["daily_mask"].transpose(1, 2)
+        days = values.shape[-1]
+        time = ((torch.arange(days, dtype=values.dtype) - days) / 365.25).expand_as(values)
+    score = values.new_zeros(values.shape[:2])
+    if predicate.pattern in ("rising", "low_or_declining"):
+        slope = masked_slope(values, time, mask)
+        score = score + (slope if predicate.pattern == "rising" else -slope)
+    if predicate.pattern in ("low", "low_or_declining"):
+        score = score - masked_mean(values, mask)
+    usable = (mask.sum(-1) >= 2).to(values.dtype)
+    return (score * usable).sum(1) / usable.sum(1).clamp(min=1.0)
 
 
 def observed_enough(predicate: NeuralPredicate, inputs: dict[str, torch.Tensor]) -> np.ndarray:
