@@ -44,7 +44,7 @@ def demo(
 
     models = {
         "neurosym": NeuroSymbolicModel(seed=seed, max_epochs=epochs),
-        "rules only": NeuroSymbolicModel(program=load_rule_library(), predicates=(), residual=False, seed=seed,
+        "rules only": NeuroSymbolicModel(program=load_rule_library(), predicates=(), wide=False, seed=seed,
                                          max_epochs=epochs, progress_bar=False),
         "neural only": RiskModel(seed=seed, max_epochs=epochs),
         "LR (last values)": LastValueLogistic(),
