@@ -52,6 +52,7 @@ Usage::
     python benchmarks/engine.py                 # full run, ~15 min on 2 cores
     python benchmarks/engine.py --quick         # small sizes, < 1 min
     python benchmarks/engine.py --only tc_chain_2k --systems native,duckdb_sql
+    python benchmarks/engine.py --profile rule_library_100k --patients 10000   # every SQL statement timed, 10k cohort
 """
 
 from __future__ import annotations
