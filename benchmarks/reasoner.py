@@ -4,24 +4,33 @@ On the synthetic cohort (3-year incident type 2 diabetes, ground-truth
 labels), one seeded patient-level split (75 % train, 25 % test):
 
 * **neurosym**: :class:`~neurosym.reasoning.NeuroSymbolicModel` (rule library
-  + neural-predicate rules, trained through differentiable top-k proofs, with
-  its small residual term), and the same without the residual;
+  + neural-predicate rules, trained through differentiable top-k proofs, its
+  neural predicates tied to their described patterns, with its wide residual
+  term: a logistic regression on last values and wear-aware lifelog summaries);
+* **neurosym, weak supervision only**: the same rules and neural predicates
+  without the wide term and without the ties to the patterns
+  (``wide=False, anchor_weight=0``): the predicates learn only from the
+  onset label through the rules;
 * **neural-only**: :class:`~neurosym.neural.RiskModel` (record + labs + lifelog);
 * **rules-only**: the rule library alone, its atoms weighted by a logistic
-  risk head (``NeuroSymbolicModel(program=load_rule_library(), predicates=(), residual=False)``);
+  risk head (``NeuroSymbolicModel(program=load_rule_library(), predicates=(), wide=False)``);
 * **LR on last values** (:class:`~neurosym.evaluation.LastValueLogistic`);
 * the generator's **true risk** (the ceiling).
 
 Each row: AUROC with a bootstrap 95 % CI, AUPRC, Brier, calibration slope and
-ECE (:func:`neurosym.evaluation.report`), fit seconds.  Then the **weak
-supervision** result: the neural predicates were never given their own
-labels; their outputs on the test patients are compared with the
-generator's latent truth (AUROC and accuracy at 0.5): rising glycemia =
-``hba1c_slope`` above its median, low activity = ``latent_activity`` below
-its median, short sleep = ``sleep_hours`` < 7 h.
+ECE (:func:`neurosym.evaluation.report`), fit seconds.  Then the **concepts**
+of the neural predicates, for the weak-supervision model (never given their
+own labels, nor tied to a pattern) and for the full model (tied to their
+patterns by weak labels computed from the inputs): their outputs on the test
+patients are compared with the generator's latent truth (AUROC and accuracy
+at 0.5): rising glycemia = ``hba1c_slope`` above its median, low activity =
+``latent_activity`` below its median, short sleep = ``sleep_hours`` < 7 h.
+Last, **faithfulness**: ``--traces`` test patients are explained and
+:func:`neurosym.trace.check_faithful` gives the largest gap between the
+logit and bias + residual + the contributions.
 
-Run: ``python benchmarks/reasoner.py [--n 5000] [--quick]``; prints the tables and
-writes ``benchmarks/results/reasoner.json``.
+Run: ``python benchmarks/reasoner.py [--n 5000] [--seeds 0 1] [--quick]``; prints
+the tables and writes ``benchmarks/results/reasoner.json`` (one run per seed).
 """
 
 from __future__ import annotations
@@ -43,8 +52,10 @@ from neurosym.facts import load_rule_library
 from neurosym.neural import RiskModel
 from neurosym.reasoning import NeuroSymbolicModel
 from neurosym.tasks import ground_truth_labels, split_patients
+from neurosym.trace import check_faithful
 
 RESULTS = Path(__file__).parent / "results" / "reasoner.json"
+WEAK = "neurosym, weak supervision only"
 
 #: Neural predicate -> (latent column, concept from the latent: True where the concept holds).
 CONCEPTS = {
@@ -74,23 +85,33 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--n", type=int, default=None, help="Patients (default 5000; 1000 with --quick).")
     parser.add_argument("--quick", action="store_true", help="Small cohort, few epochs.")
-    parser.add_argument("--epochs", type=int, default=None, help="Maximum epochs (default 30; 5 with --quick).")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None, help="Maximum epochs (default 20; 5 with --quick).")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="Cohort, split and training seeds.")
+    parser.add_argument("--traces", type=int, default=10, help="Test patients explained for the faithfulness check.")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     n = args.n or (1000 if args.quick else 5000)
-    epochs = args.epochs or (5 if args.quick else 30)
-    cohort = synthetic_cohort(n, seed=args.seed)
+    epochs = args.epochs or (5 if args.quick else 20)
+    result = {"n": n, "quick": args.quick, "max_epochs": epochs,
+              "runs": [run(n, epochs, seed, args.traces) for seed in args.seeds], "python": platform.python_version()}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def run(n: int, epochs: int, seed: int, traces: int) -> dict[str, object]:
+    """One seed: cohort, split, every model, the concepts of the neural predicates and the faithfulness check."""
+    cohort = synthetic_cohort(n, seed=seed)
     labels = ground_truth_labels(cohort)
-    train, test = split_patients(labels, 0.25, args.seed)
+    train, test = split_patients(labels, 0.25, seed)
     test = test[test["excluded"].isna()].reset_index(drop=True)
-    common = dict(max_epochs=epochs, progress_bar=False, seed=args.seed)
+    common = dict(max_epochs=epochs, progress_bar=False, seed=seed)
     models = {
         "neurosym": lambda: NeuroSymbolicModel(**common),
-        "neurosym, no residual": lambda: NeuroSymbolicModel(residual=False, **common),
+        WEAK: lambda: NeuroSymbolicModel(wide=False, anchor_weight=0.0, **common),
         "neural-only (RiskModel)": lambda: RiskModel(**common),
         "rules-only (library atoms)": lambda: NeuroSymbolicModel(program=load_rule_library(), predicates=(),
-                                                                 residual=False, **common),
+                                                                 wide=False, **common),
         "LR on last values": lambda: LastValueLogistic(),
     }
     predictions, fits, fitted = {}, {}, {}
@@ -104,34 +125,58 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         predict_s = time.perf_counter() - start
         predictions[name] = (risk["label"].to_numpy(), risk["risk"].to_numpy())
         fitted[name] = model
-        print(f"  {name:<28} fit {fits[name]:6.1f} s  predict {predict_s:5.1f} s", flush=True)
+        print(f"  seed {seed}: {name:<28} fit {fits[name]:6.1f} s  predict {predict_s:5.1f} s", flush=True)
     truth = cohort.labels.set_index("patient_id").loc[test["patient_id"], "risk_t2d"].to_numpy()
     predictions["true risk (ceiling)"] = (y, truth)
-    table = report(predictions, n_boot=500, seed=args.seed)
+    table = report(predictions, n_boot=500, seed=seed)
     table["fit_s"] = table["model"].map(fits)
-    result = {"n": n, "quick": args.quick, "max_epochs": epochs, "seed": args.seed, "train_rows": len(train),
-              "test_patients": len(test), "test_events": int(y.sum()),
+    result = {"seed": seed, "train_rows": len(train), "test_patients": len(test), "test_events": int(y.sum()),
               "models": json.loads(table.to_json(orient="records")),
-              "weak_supervision": concept_scores(fitted["neurosym"], cohort, test),
-              "python": platform.python_version()}
-    print_tables(result)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
+              "weak_supervision": concept_scores(fitted[WEAK], cohort, test),
+              "full_model_concepts": concept_scores(fitted["neurosym"], cohort, test),
+              "faithfulness": faithfulness(fitted["neurosym"], cohort, test, predictions["neurosym"][1], traces, seed)}
+    print_tables(n, result)
     return result
 
 
-def print_tables(result: dict[str, object]) -> None:
-    print(f"\nT2D within 3 years, synthetic n={result['n']} ({result['test_patients']} test patients, "
+def faithfulness(model: NeuroSymbolicModel, cohort, test: pd.DataFrame, risk: np.ndarray, traces: int,
+                 seed: int) -> dict[str, object]:
+    """Explain ``traces`` random test patients (``risk``: the model's risks, test order).
+
+    The largest |logit - (bias + residual + contributions)| of a trace, the
+    largest |trace logit - the logit of ``predict_proba``|, and the mean share
+    of the residual among the absolute parts of the logit.
+    """
+    rows = test.assign(model_logit=np.log(risk) - np.log1p(-risk)).sample(min(traces, len(test)), random_state=seed)
+    gaps, model_gaps, shares = [], [], []
+    for pid, landmark, logit in zip(rows["patient_id"], rows["landmark"], rows["model_logit"]):
+        trace = model.explain(cohort, str(pid), landmark)
+        gaps.append(check_faithful(trace))
+        model_gaps.append(abs(trace.logit - logit))
+        parts = [abs(trace.bias), abs(trace.residual or 0.0), *(abs(c.contribution or 0.0) for c in trace.children)]
+        shares.append(abs(trace.residual or 0.0) / max(sum(parts), 1e-12))
+    return {"traces": len(gaps), "max_gap": float(max(gaps)), "max_gap_to_predict_proba": float(max(model_gaps)),
+            "mean_residual_share": float(np.mean(shares))}
+
+
+def print_tables(n: int, result: dict[str, object]) -> None:
+    print(f"\nT2D within 3 years, synthetic n={n}, seed {result['seed']} ({result['test_patients']} test patients, "
           f"{result['test_events']} events)")
-    print(f"{'model':<28} {'AUROC':>6} {'95% CI':>15} {'AUPRC':>6} {'Brier':>6} {'slope':>6} {'ECE':>6} {'fit s':>7}")
+    print(f"{'model':<34} {'AUROC':>6} {'95% CI':>15} {'AUPRC':>6} {'Brier':>6} {'slope':>6} {'ECE':>6} {'fit s':>7}")
     for row in result["models"]:
         fit = f"{row['fit_s']:7.1f}" if row.get("fit_s") == row.get("fit_s") and row.get("fit_s") is not None else "      -"
-        print(f"{row['model']:<28} {row['auroc']:6.3f} [{row['auroc_low']:.3f}, {row['auroc_high']:.3f}] "
+        print(f"{row['model']:<34} {row['auroc']:6.3f} [{row['auroc_low']:.3f}, {row['auroc_high']:.3f}] "
               f"{row['auprc']:6.3f} {row['brier']:6.3f} {row['calibration_slope']:6.2f} {row['ece']:6.3f} {fit}")
-    print("\nWeak supervision (neural predicates trained on the onset label only) vs latent truth")
-    for row in result["weak_supervision"]:
-        print(f"{row['predicate']:<28} vs {row['latent']:<16} n={row['patients']:<5} AUROC {row['auroc']:.3f}  "
-              f"accuracy {row['accuracy']:.3f}")
+    for key, title in (("weak_supervision", "weak supervision only (onset label through the rules)"),
+                       ("full_model_concepts", "full model (tied to the described patterns)")):
+        print(f"\nNeural predicates vs latent truth, {title}")
+        for row in result[key]:
+            print(f"{row['predicate']:<28} vs {row['latent']:<16} n={row['patients']:<5} AUROC {row['auroc']:.3f}  "
+                  f"accuracy {row['accuracy']:.3f}")
+    f = result["faithfulness"]
+    print(f"\nFaithfulness over {f['traces']} traces: max |logit - sum| = {f['max_gap']:.2e}, "
+          f"max |trace logit - predict_proba logit| = {f['max_gap_to_predict_proba']:.2e}; "
+          f"mean residual share {f['mean_residual_share']:.2f}")
 
 
 if __name__ == "__main__":

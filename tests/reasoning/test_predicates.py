@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from neurosym import InputError, UnknownIdError
-from neurosym.reasoning import NEURAL_PREDICATES, NeuralPredicate, PredicateHead, neural_predicate, observed_enough, predicate_inputs, register_predicate
+from neurosym.reasoning import (NEURAL_PREDICATES, NeuralPredicate, PredicateHead, neural_predicate, observed_enough,
+                                pattern_score, predicate_inputs, register_predicate)
 
 
 def test_registry_has_the_three_default_predicates_with_description_and_citation():
@@ -30,6 +31,8 @@ def test_register_and_validate():
         NeuralPredicate("x", "d", "c", inputs=("stairs",), encoder="lifelog")
     with pytest.raises(InputError, match="encoder must be one of"):
         NeuralPredicate("x", "d", "c", inputs=("steps",), encoder="cnn")
+    with pytest.raises(InputError, match="pattern must be one of \\('rising', 'low', 'low_or_declining'\\), got 'up'"):
+        NeuralPredicate("x", "d", "c", inputs=("steps",), encoder="lifelog", pattern="up")
     with pytest.raises(InputError, match="prior must be in \\(0, 1\\)"):
         NeuralPredicate("x", "d", "c", inputs=("steps",), encoder="lifelog", prior=1.0)
 
@@ -65,3 +68,18 @@ def test_lifelog_inputs_mask_unworn_days_instead_of_reading_zeros():
     changed["daily"][0, :3] = 1e6  # values on unworn days are never read
     assert torch.equal(head(changed), before)
     assert np.all((before > 0).numpy() & (before < 1).numpy())
+
+
+def test_pattern_scores_read_the_described_pattern_on_observed_values_only():
+    x = _tensors()
+    x["lab_age"] = torch.tensor([[[2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]]).expand(2, 2, 3).clone()
+    rising = pattern_score(neural_predicate("rising_glycemic_trajectory"),
+                           predicate_inputs(neural_predicate("rising_glycemic_trajectory"), ["loinc:4548-4"], x))
+    # patient 0: HbA1c 5, 6, 7 over two years (slope 1/year, shrunk by the ridge: 2 / 2.25); patient 1: no values
+    assert rising.tolist() == pytest.approx([2.0 / 2.25, 0.0])
+    sleep = neural_predicate("short_sleep_pattern")
+    low = pattern_score(sleep, predicate_inputs(sleep, [], x))
+    # minus the mean sleep value on worn days (channel 2): patient 0 reads days 3-6 only
+    assert low.tolist() == pytest.approx([-(14 + 18 + 22 + 26) / 4, -(30 + 34 + 38 + 42 + 46 + 50 + 54) / 7])
+    with pytest.raises(InputError, match="has no described pattern"):
+        pattern_score(NeuralPredicate("x", "d", "c", inputs=("steps",), encoder="lifelog"), predicate_inputs(sleep, [], x))

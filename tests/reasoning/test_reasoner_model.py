@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from neurosym import NeurosymError, NotFittedError
 from neurosym.data import load_omop
@@ -95,3 +96,20 @@ def test_real_omop_predictions_ignore_post_landmark_data(shared_data):
     risk = model.predict_proba(cohort, landmarks)["risk"].to_numpy()
     assert np.array_equal(risk, model.predict_proba(deleted(cohort, landmarks), landmarks)["risk"].to_numpy())
     assert np.array_equal(risk, model.predict_proba(perturbed(cohort, landmarks), landmarks)["risk"].to_numpy())
+
+
+def test_wide_term_and_neural_predicates_tied_to_their_patterns(model, cohort, labels):
+    from sklearn.metrics import roc_auc_score
+
+    from neurosym.reasoning._model import C_GRID
+
+    assert model.C_ in C_GRID and model.module_.wide is not None and model.module_.residual is None
+    _, tensors, _ = model._prepare(cohort, labels)
+    weak = model._anchors(tensors).numpy()
+    with torch.no_grad():
+        neural = model.module_.neural_probabilities(tensors).numpy()
+        parts = model.module_.parts(tensors)
+    assert torch.equal(parts["residual"], parts["wide"]) and parts["wide"].std() > 0.1
+    for q, name in enumerate(model.predicates):  # each head ranks patients as its described pattern does
+        known = np.isfinite(weak[:, q])
+        assert roc_auc_score(weak[known, q], neural[known, q]) > 0.7, name
