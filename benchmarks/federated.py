@@ -22,7 +22,8 @@ is within 0.005 of the best round's), bytes the sites send per round (from
 the audit log), wall time and the peak memory (RSS) of the process tree.
 
 Run: ``python benchmarks/federated.py [--quick]``; prints a table and writes
-``benchmarks/results/federated.json``.
+``benchmarks/results/federated.json`` (``--append`` adds rows, e.g. another
+``--local-epochs``).
 """
 
 from __future__ import annotations
@@ -136,12 +137,12 @@ def run_setting(n_sites: int, n_patients: int, rounds: int, local_epochs: int, m
 
 
 def _table(rows: list[dict[str, object]]) -> str:
-    head = (f"{'sites':>5} {'seed':>4} {'central':>8} {'federated':>9} {'fed-cen':>8} {'single mean [min, max]':>24} "
+    head = (f"{'sites':>5} {'seed':>4} {'l.ep':>4} {'central':>8} {'federated':>9} {'fed-cen':>8} {'single mean [min, max]':>24} "
             f"{'conv.':>5} {'kB/round':>9} {'wall s':>7} {'peak MB':>8}")
     lines = [head, "-" * len(head)]
     for r in rows:
         single = f"{r['single_site_auroc_mean']:.3f} [{r['single_site_auroc_min']:.3f}, {r['single_site_auroc_max']:.3f}]"
-        lines.append(f"{r['sites']:>5} {r['seed']:>4} {r['centralised_auroc']:>8.3f} {r['federated_auroc']:>9.3f} "
+        lines.append(f"{r['sites']:>5} {r['seed']:>4} {r['local_epochs']:>4} {r['centralised_auroc']:>8.3f} {r['federated_auroc']:>9.3f} "
                      f"{r['federated_auroc'] - r['centralised_auroc']:>+8.3f} {single:>24} "
                      f"{r['rounds_to_converge']:>3}/{r['rounds']:<1} {r['bytes_per_round'] / 1e3:>9.0f} "
                      f"{r['federated_wall_s']:>7.0f} {r['peak_rss_mb']:>8.0f}")
@@ -158,6 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--local-epochs", type=int, default=None,
                         help="Epochs per site and round (default 2; quick 1).")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--append", action="store_true", help="Add the rows to those already in --output.")
     args = parser.parse_args(argv)
     n = args.n or (240 if args.quick else 6000)
     rounds = args.rounds or (2 if args.quick else 8)
@@ -170,6 +172,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
               "settings": [], "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                           "platform": platform.platform()}}
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    if args.append and args.output.is_file():
+        result["settings"] = json.loads(args.output.read_text())["settings"]
     for seed in seeds:
         for k in settings:  # each setting is written as soon as it is measured
             seeded = RiskModel(**model.get_params() | {"seed": seed})

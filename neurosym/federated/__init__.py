@@ -4,7 +4,9 @@ Needs the ``federated`` extra (``pip install neurosym[federated]``: Flower
 with its simulation engine and differential-privacy accounting).
 
 * :func:`simulate` trains a :class:`~neurosym.neural.RiskModel` across
-  :class:`Site`\\ s under Flower's simulation engine; :func:`client_app` and
+  :class:`Site`\\ s under Flower's simulation engine (optionally counting
+  first, with differential privacy or with SecAgg+ secure aggregation;
+  :meth:`FederatedResult.load` reopens a run); :func:`client_app` and
   :func:`server_app` are the same apps for a deployment (SuperLink and
   SuperNodes), :func:`write_flower_app` writes the Flower app project.
 * :func:`site_counts` / :func:`combine_counts` / :func:`federated_counts`:
