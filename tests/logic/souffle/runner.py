@@ -46,7 +46,7 @@ def run_case(case: Path, engine: str = "native") -> Outcome:
             path = case / "facts" / params.get("filename", f"{rel}.facts")
             delimiter = params.get("delimiter", "\t").replace("\\t", "\t")
             facts[rel] = read_facts_file(path, delimiter, params.get("headers") == "true") if path.is_file() else []
-        model = program.evaluate(facts, engine=engine, timeout=60)  # generous: the suite shares a loaded machine
+        model = program.evaluate(facts, engine=engine, timeout=120)  # generous: the suite shares a loaded machine
         with tempfile.TemporaryDirectory() as out:
             for expected in sorted(case.glob("*.csv")):
                 rel = next((r for r, p in module.outputs.items() if p.get("filename", f"{r}.csv") == expected.name),
