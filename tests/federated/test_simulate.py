@@ -164,6 +164,7 @@ def test_best_round_is_kept_and_the_penalty_counts_every_sites_patients(fed_run,
     best = int(result.rounds.loc[result.rounds["eval_auroc"].idxmax(), "round"])
     summary = json.loads((workdir / "server" / "rounds.json").read_text())
     assert result.model.best_epoch_ == summary["best_round"] == best
+    assert 0 <= summary["averaged_auroc"] <= 1  # the mean of both rounds' weights was scored by the sites
     reported = result.audit[(result.audit["step"] == "statistics") & (result.audit["key"] == "patients")]
     assert reported["min"].sum() == sum(int(s.labels["excluded"].isna().sum()) for s in fed_sites)
     assert summary["train_patients"] == round(reported["min"].sum() * (1 - result.model.val_fraction))
