@@ -243,27 +243,50 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--curve-seeds", type=int, default=2, help="training seeds of the data-efficiency curve")
     parser.add_argument("--quick", action="store_true",
                         help="3 epochs, one seed, no ensemble, one curve seed, 2,000 patients: a smoke run")
+    parser.add_argument("--parts", nargs="+", choices=("main", "curve"), default=["main", "curve"],
+                        help="run the main table, the data-efficiency curve or both (parts can run in parallel)")
+    parser.add_argument("--merge", type=Path, nargs="+", help="only combine the JSON of runs of separate parts")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.merge:
+        return _write(merge([json.loads(path.read_text()) for path in args.merge]), args.output)
     epochs, seeds, curve_seeds, ensemble = ((3, args.seeds[:1], 1, 1) if args.quick
                                             else (args.epochs, args.seeds, args.curve_seeds, args.ensemble))
     n = args.n or (2000 if args.quick else 20000)
     started = time.perf_counter()
-    rows, bounds = [], []
-    for seed in seeds:
+    rows, bounds, curve = [], [], []
+    for seed in seeds if "main" in args.parts else []:
         print(f"main table: synthetic_cohort({n}, seed={seed}), 3-year incident T2D", flush=True)
         seed_rows, seed_bounds = main_table(n, epochs, seed, ensemble)
         rows += seed_rows
         bounds.append(seed_bounds | {"seed": seed})
-    print(f"data efficiency: synthetic_cohort({n}, seed={seeds[0] + 1}, rare_leaf_codes=True)", flush=True)
-    curve = data_efficiency(n, epochs, seeds[0], curve_seeds)
+    if "curve" in args.parts:
+        print(f"data efficiency: synthetic_cohort({n}, seed={seeds[0] + 1}, rare_leaf_codes=True)", flush=True)
+        curve = data_efficiency(n, epochs, seeds[0], curve_seeds)
     result = {"n": n, "max_epochs": epochs, "seeds": seeds, "ensemble": ensemble, "curve_seeds": curve_seeds,
-              "ceilings": bounds[0], "ceilings_by_seed": bounds, "models": rows,
+              "ceilings": bounds[0] if bounds else {}, "ceilings_by_seed": bounds, "models": rows,
               "data_efficiency": curve, "total_s": time.perf_counter() - started, "cpus": os.cpu_count(),
               "load_average": os.getloadavg(), "platform": platform.platform(), "versions": _versions()}
+    return _write(result, args.output)
+
+
+def merge(results: list[dict[str, object]]) -> dict[str, object]:
+    """One result from runs of separate parts or seeds (same ``n`` and epochs): rows and ceilings concatenated."""
+    merged = dict(results[0])
+    for key in ("models", "ceilings_by_seed", "data_efficiency"):
+        merged[key] = [row for r in results for row in r[key]]
+    merged["seeds"] = [b["seed"] for b in merged["ceilings_by_seed"]]
+    merged["ceilings"] = merged["ceilings_by_seed"][0] if merged["ceilings_by_seed"] else {}
+    merged["curve_seeds"] = max([r["curve_seeds"] for r in results if r["data_efficiency"]], default=0)
+    merged["total_s"] = [r["total_s"] for r in results]
+    merged["load_average"] = [r["load_average"] for r in results]
+    return merged
+
+
+def _write(result: dict[str, object], output: Path) -> dict[str, object]:
     print_tables(result)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2, default=float) + "\n")
     return result
 
 
@@ -274,18 +297,20 @@ def print_tables(result: dict[str, object]) -> None:
     names = {"true_risk_auroc": "true risk (ceiling)", "observable_latent_auroc": "hazard, observable latents",
              "observable_no_slope_auroc": "  ... and HbA1c slope unknown",
              "measured_glycaemia_auroc": "  ... and unmeasured glycaemia unknown"}
-    for seed, part in models.groupby("seed", sort=False):
+    for seed, part in models.groupby("seed", sort=False) if len(models) else []:
         b = bounds[bounds["seed"] == seed].iloc[0]
         ceiling = pd.DataFrame([{"model": names[k], "auroc": b[k]} for k in names])
         ceiling.loc[0, ["auprc", "brier"]] = b["true_risk_auprc"], b["true_risk_brier"]
         print(f"\nseed {seed}: {int(b['test_patients'])} test patients, {int(b['test_events'])} events")
         print(pd.concat([part[["model", *columns]], ceiling], ignore_index=True)
               .to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""))
-    if models["seed"].nunique() > 1:
+    if len(models) and models["seed"].nunique() > 1:
         summary = models.groupby("model", sort=False)[["auroc", "auprc", "brier"]].agg(["mean", "std"])
         summary.columns = [f"{a} {b}" for a, b in summary.columns]
         print(f"\nover seeds {result['seeds']}")
         print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
+    if not result["data_efficiency"]:
+        return
     runs = pd.DataFrame(result["data_efficiency"]).pivot(index=["fraction", "run_seed"], columns="encoder",
                                                           values="auroc")
     runs["ontology - flat"] = runs["ontology"] - runs["flat"]

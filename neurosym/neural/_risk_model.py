@@ -114,9 +114,10 @@ class RiskModel:
         (see :class:`RiskModule`): a :class:`PiecewiseLinear` additive term
         and the MLP read them next to the encoders' outputs.
     wide_l2 : float, default 25.0
-        L2 penalty of the record encoder's code and ancestor weights (and of
-        the additive term), as ``1 / (2 C)`` of a logistic regression
-        (divided by the number of training patients).
+        L2 penalty of the record encoder's code and ancestor weights, as
+        ``1 / (2 C)`` of a logistic regression (divided by the number of training patients).
+    additive_l2 : float, default 25.0
+        The same for the weights of the additive term over the (standardised) features.
     batch_size : int, default 256
     max_epochs : int, default 30
     min_epochs : int, default 5
@@ -168,7 +169,8 @@ class RiskModel:
     def __init__(self, *, inputs: Sequence[str] = INPUTS, flat: bool = False,
                  ontologies: Sequence[OntologySpec] = ("clinical",), dim: int = 64, max_codes: int = 64,
                  max_analytes: int = 24, lab_steps: int = 16, gru_steps: int = 8, lifelog_days: int = 364,
-                 min_patients: int = 1, wide: bool = True, wide_l2: float = 25.0, batch_size: int = 256,
+                 min_patients: int = 1, wide: bool = True, wide_l2: float = 25.0, additive_l2: float = 25.0,
+                 batch_size: int = 256,
                  max_epochs: int = 30, min_epochs: int = 5, patience: int = 6, lr: float = 3e-3,
                  weight_decay: float = 1e-4, dropout: float = 0.1, snapshots: int = 3, ensemble: int = 1,
                  val_fraction: float = 0.2,
@@ -185,6 +187,7 @@ class RiskModel:
         self.min_patients = min_patients
         self.wide = wide
         self.wide_l2 = wide_l2
+        self.additive_l2 = additive_l2
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.min_epochs = min_epochs
@@ -294,7 +297,8 @@ class RiskModel:
                 "n_static": len(STATIC_FEATURES), "lifelog_days": self.lifelog_days,
                 "n_channels": len(DAILY_CHANNELS), "inputs": tuple(self.inputs), "flat": self.flat,
                 "dim": self.dim, "dropout": self.dropout, "lr": self.lr, "weight_decay": self.weight_decay,
-                "wide": self.wide, "gru_steps": self.gru_steps}
+                "wide": self.wide, "gru_steps": self.gru_steps,
+                "additive_share": self.additive_l2 / self.wide_l2 if self.wide_l2 else 0.0}
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "module_"):

@@ -125,3 +125,4 @@ def test_average_states():
               {"w": torch.tensor([2.0, 5.0]), "n": torch.tensor(9)}]
     mean = average_states(states)
     assert mean["w"].tolist() == [1.5, 4.0] and mean["n"].item() == 2
+
