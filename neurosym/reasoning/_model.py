@@ -50,9 +50,15 @@ class NeuroSymbolicModel:
     relations (default ``t2d_risk_factor(P, F)`` and ``at_risk_t2d(P)``)
     become tensors, and training runs through them
     (:class:`~neurosym.reasoning.TopKProofs`): neural predicate heads and rule
-    weights learn from the outcome label only.  The risk is
+    weights learn from the outcome label (each head also tied to its
+    described pattern by weak labels computed from its inputs, so it keeps
+    the meaning of its name).  The risk is
     ``sigmoid(bias + sum_j w_j p_j + residual)``, so each atom's ``w_j p_j``
-    is its exact contribution in :meth:`explain`'s trace.  Scikit-learn style:
+    is its exact contribution in :meth:`explain`'s trace; the residual is a
+    wide logistic term on last values and lifelog summaries (plus an optional
+    deep term).  Training starts from the L-BFGS fit of the linear part
+    (bias, atom weights, wide term), keeps the best of that start and the
+    epochs on validation, then refits the linear part on every labelled row.  Scikit-learn style:
     ``__init__`` stores parameters, learned state ends in ``_``, only records
     strictly before each landmark are read, and a seed makes runs identical.
 
@@ -120,6 +126,9 @@ class NeuroSymbolicModel:
     module_ : ReasonerModule
     history_ : list of dict
     best_epoch_ : int
+        -1 when no epoch beat the start on validation.
+    C_ : float
+        Inverse L2 penalty of the linear part (``wide_C`` or chosen on validation).
     train_risk_ : numpy.ndarray
         Sorted risks of the training patients (calibration context).
     train_label_ : numpy.ndarray
@@ -138,11 +147,13 @@ class NeuroSymbolicModel:
 
     def __init__(self, *, program: Program | None = None, relations: Sequence[str] = RELEVANT_RELATIONS,
                  predicates: Sequence[str] = DEFAULT_PREDICATES, k: int = 3, candidates: int = 6,
-                 wide: bool = True, wide_lifelog: bool = True, wide_C: float | None = None, residual: bool = False, residual_inputs: Sequence[str] = ("record", "labs", "lifelog"),
+                 wide: bool = True, wide_lifelog: bool = True, wide_C: float | None = None, residual: bool = False,
+                 residual_inputs: Sequence[str] = ("record", "labs", "lifelog"),
                  residual_dim: int = 32, ontologies: Sequence[OntologySpec] = ("clinical",), max_codes: int = 64,
                  max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
                  max_epochs: int = 30, patience: int = 4, lr: float = 3e-3, weight_decay: float = 1e-4,
-                 prior_weight: float = 1.0, anchor_weight: float = 1.0, pretrain_epochs: int = 5, val_fraction: float = 0.2, threshold: float = 0.15, target: str = "type 2 diabetes",
+                 prior_weight: float = 1.0, anchor_weight: float = 1.0, pretrain_epochs: int = 5,
+                 val_fraction: float = 0.2, threshold: float = 0.15, target: str = "type 2 diabetes",
                  horizon_days: int = 1096, seed: int = 0, num_threads: int = 1, progress_bar: bool = True) -> None:
         self.program = program
         self.relations = relations
@@ -467,7 +478,7 @@ class NeuroSymbolicModel:
         params["program"] = None if self.program is None else _program_texts(self.program)
         path = Path(path)
         torch.save({"params": params, "featurizer": self.featurizer_.state(), "concepts": self.concepts_,
-                    "ancestors": self.ancestors_, "atoms": self.atoms_, "rules": self.rules_,
+                    "ancestors": self.ancestors_, "atoms": self.atoms_, "rules": self.rules_, "C": self.C_,
                     "state_dict": self.module_.state_dict(), "history": self.history_, "best_epoch": self.best_epoch_,
                     "train_risk": self.train_risk_, "train_label": self.train_label_,
                     "model_version": self.model_version_}, path)
@@ -483,7 +494,7 @@ class NeuroSymbolicModel:
         model = cls(**params)
         model.featurizer_ = Featurizer.from_state(saved["featurizer"])
         model.concepts_, model.ancestors_ = saved["concepts"], saved["ancestors"]
-        model.atoms_, model.rules_ = saved["atoms"], saved["rules"]
+        model.atoms_, model.rules_, model.C_ = saved["atoms"], saved["rules"], saved["C"]
         module = model._module(0.5)
         module.load_state_dict(saved["state_dict"])
         module.eval()

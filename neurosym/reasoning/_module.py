@@ -166,7 +166,7 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         with torch.no_grad():
             parts = self.parts(batch)
             atoms, deep = parts["atoms"], parts["deep"]
-            design = (wide_design(batch, self.wide.lifelog) - self.wide.mean) / self.wide.scale if self.wide is not None else None
+            design = None if self.wide is None else (wide_design(batch, self.wide.lifelog) - self.wide.mean) / self.wide.scale
         if self.wide is not None:
             self.wide.C = C
         params = [self.bias, self.atom_raw] + ([self.wide.linear.weight] if self.wide is not None else [])
@@ -187,7 +187,8 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         return float(optimiser.step(closure).detach())
 
     def parts(self, batch: dict[str, torch.Tensor], neural: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """The logit and its parts: ``neural`` [B, Q], ``atoms`` p_j [B, J], ``contributions`` w_j p_j, ``wide`` and ``deep`` [B], ``residual`` (their sum), ``logit``.
+        """The logit and its parts: ``neural`` [B, Q], ``atoms`` p_j [B, J], ``contributions`` w_j p_j,
+        ``wide`` and ``deep`` [B], ``residual`` (their sum) and ``logit``.
 
         ``neural`` overrides the heads' outputs (used to measure a neural fact's share).
         """

@@ -34,11 +34,13 @@ LIFELOG_SUMMARY_COLUMNS_PER_CHANNEL, LIFELOG_WEAR_COLUMNS = 10, 4
 
 
 def wide_design(batch: dict[str, torch.Tensor], lifelog: bool = False) -> torch.Tensor:
-    """``[B, 2A + S (+ 10C + 4)]``: each analyte's last observed value (0 when none), whether it was observed, the static features (and the lifelog summaries)."""
+    """``[B, 2A + S (+ 10C + 4)]``: each analyte's last observed value (0 when none), whether it was observed,
+    the static features (and the lifelog summaries)."""
     labs, mask = batch["labs"], batch["lab_mask"]
     cols = [last_observed(labs, mask), mask.any(-1).to(labs.dtype), batch["static"].to(labs.dtype)]
     if lifelog:
-        cols.append(lifelog_summary(batch["daily"], batch["daily_mask"], batch["wear"], batch["wear_known"], batch["landmark_day"]).to(labs.dtype))
+        cols.append(lifelog_summary(batch["daily"], batch["daily_mask"], batch["wear"], batch["wear_known"],
+                                    batch["landmark_day"]).to(labs.dtype))
     return torch.cat(cols, 1)
 
 
