@@ -7,6 +7,9 @@ by :meth:`Site.save`); under the simulation engine the folder is
 * ``query`` / ``statistics``: code, analyte and lifelog aggregates with small
   cells left out (:func:`~neurosym.federated.local_statistics`);
 * ``query`` / ``counts``: :class:`~neurosym.federated.SiteCounts` of a rule program;
+* ``query`` / ``reasoner-statistics`` and ``calibration``: a
+  ``NeuroSymbolicModel``'s atom counts, wide-design sums and risk-bin counts
+  (:mod:`neurosym.federated._reasoner`);
 * ``train``: the model's floating-point weights, the number of training
   patients, a constant ``site-weight`` and the last training loss; under
   secure aggregation (Flower's ``secaggplus_mod``) the weights leave only
@@ -30,6 +33,7 @@ from neurosym.federated._audit import audit_mod
 from neurosym.federated._counts import site_counts
 from neurosym.federated._local import build_module, evaluate_local, load_weights, site_data, train_local, weights
 from neurosym.federated._plan import featurizer_digest, featurizer_from_config, local_statistics
+from neurosym.federated._reasoner import REASONER, evaluate_site, site_calibration, site_statistics, train_site
 from neurosym.federated._site import Site
 from neurosym.neural import CohortDataModule, RiskModule
 
@@ -88,10 +92,14 @@ def _train(config: Mapping[str, object], state: Mapping[str, object] | Sequence[
     """Local training from the global weights (by name, or a list in state-dict order): module, data, last loss."""
     params, module, data = _prepare(config, _site_dir(context.node_config, folders))
     load_weights(module, state if isinstance(state, Mapping) else dict(zip(weights(module), state, strict=True)))
-    seed = int(params["seed"]) + 1000 * int(config["server-round"]) + int(context.node_config.get("partition-id", 0))
     loss = train_local(module, data, epochs=int(config["local-epochs"]),
-                       proximal_mu=float(config.get("proximal-mu", 0.0)), seed=seed)
+                       proximal_mu=float(config.get("proximal-mu", 0.0)), seed=_seed(params, config, context))
     return module, data, loss
+
+
+def _seed(params: Mapping[str, object], config: Mapping[str, object], context) -> int:
+    """The seed of a site's local training in a round: the model's seed, the round and the site's partition."""
+    return int(params["seed"]) + 1000 * int(config["server-round"]) + int(context.node_config.get("partition-id", 0))
 
 
 #: The config record of a legacy fit message (what the SecAgg+ workflow sends).
@@ -158,6 +166,10 @@ def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | Non
         name = str(context.node_config.get("site-name", site.name))
         if config["step"] == "statistics":
             reply = local_statistics(site.cohort, site.labels, int(config["min-cell"]))
+        elif config["step"] == "reasoner-statistics":
+            reply = site_statistics(config, folder)
+        elif config["step"] == "calibration":
+            reply = site_calibration(config, msg.content["arrays"].to_torch_state_dict(), folder)
         else:
             eps = float(config["dp-epsilon"])
             reply = site_counts(site.cohort, str(config["program"]), list(config["criteria"]),
@@ -170,15 +182,24 @@ def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | Non
         if LEGACY_CONFIG in msg.content.config_records:  # SecAgg+ (Flower's legacy fit messages)
             return _train_legacy(msg, context, folders)
         config = msg.content["config"]
-        module, data, loss = _train(config, msg.content["arrays"].to_torch_state_dict(), context, folders)
-        metrics = MetricRecord({"num-examples": len(data.train_idx), "site-weight": 1, "train-loss": loss})
-        return Message(RecordDict({"arrays": ArrayRecord(weights(module)), "metrics": metrics}), reply_to=msg)
+        state = msg.content["arrays"].to_torch_state_dict()
+        if config.get("model-kind") == REASONER:
+            seed = _seed(json.loads(str(config["model"])), config, context)
+            new, n, loss = train_site(config, state, _site_dir(context.node_config, folders), seed)
+        else:
+            module, data, loss = _train(config, state, context, folders)
+            new, n = weights(module), len(data.train_idx)
+        metrics = MetricRecord({"num-examples": n, "site-weight": 1, "train-loss": loss})
+        return Message(RecordDict({"arrays": ArrayRecord(new), "metrics": metrics}), reply_to=msg)
 
     @app.evaluate()
     def evaluate(msg, context):
-        params, module, data = _prepare(msg.content["config"], _site_dir(context.node_config, folders))
-        load_weights(module, msg.content["arrays"].to_torch_state_dict())
-        loss, auroc, n = evaluate_local(module, data)
+        config, folder = msg.content["config"], _site_dir(context.node_config, folders)
+        if config.get("model-kind") == REASONER:
+            loss, auroc, n = evaluate_site(config, msg.content["arrays"].to_torch_state_dict(), folder)
+        else:
+            params, module, data = _prepare(config, folder)
+            loss, auroc, n = evaluate_local(load_weights(module, msg.content["arrays"].to_torch_state_dict()), data)
         metrics = MetricRecord({"num-examples": n, "site-weight": 1, "eval-loss": loss, "eval-auroc": auroc})
         return Message(RecordDict({"metrics": metrics}), reply_to=msg)
 

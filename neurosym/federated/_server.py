@@ -23,6 +23,12 @@ Training (``task = "train"``):
    epochs), is written to
    ``<output-dir>/model.pt`` and the per-round metrics to ``rounds.json``.
 
+With ``model-kind = "reasoner"`` the model is a
+:class:`~neurosym.reasoning.NeuroSymbolicModel`: a second query agrees its
+atoms and wide-term scales from aggregates, FedAvg or FedProx average its
+learned parameters, and a last query pools the calibration counts of its
+traces (:mod:`neurosym.federated._reasoner`).
+
 Every site minimises its share of the centralised objective: the record
 encoder's L2 penalty is ``wide_l2`` over the training patients of all sites
 (from the patient counts of the statistics step), as ``RiskModel.fit``
@@ -47,8 +53,10 @@ from pathlib import Path
 from neurosym._errors import NeurosymError
 from neurosym.federated._counts import SiteCounts, combine_counts
 from neurosym.federated._local import build_module, load_weights, weights
-from neurosym.federated._messages import evaluate_sites, query_sites
+from neurosym.federated._messages import _send, evaluate_sites, query_sites
 from neurosym.federated._plan import featurizer_to_config, merge_statistics, model_params
+from neurosym.federated._reasoner import (REASONER, featurizer_params, finish_reasoner, merge_reasoner_statistics,
+                                          shared_weights, start_reasoner)
 from neurosym.federated._secagg import secure_rounds
 from neurosym.neural import RiskModel, average_states
 
@@ -57,7 +65,7 @@ __all__ = ["SERVER_DEFAULTS", "server_app"]
 #: Run-config keys of the ServerApp and their defaults.
 SERVER_DEFAULTS: dict[str, object] = {
     "task": "train", "output-dir": "", "min-sites": 2, "wait-seconds": 120.0, "seed": 0, "min-cell": 5,
-    "model": "", "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1, "evaluate": True,
+    "model": "", "model-kind": "risk", "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1, "evaluate": True,
     "dp-noise-multiplier": 0.0, "dp-clipping-norm": 0.0, "dp-delta": 1e-5,
     "secure-aggregation": False, "secagg-clipping-range": 8.0,
     "program": "", "criteria": "", "dp-epsilon": 0.0,
@@ -136,35 +144,30 @@ def _snapshot_average(grid, nodes: list[int], rounds: list[dict[str, object]], s
     return (mean if auroc >= scored[0]["eval_auroc"] else snapshots[best]), auroc
 
 
-def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
+def _rounds(grid, context, cfg: Mapping[str, object], nodes: list[int], initial: dict, plan: dict[str, object],
+            train_patients: int, snapshots: int) -> tuple[dict, list[dict[str, object]], int, float | None, dict | None]:
+    """The federated rounds from the ``initial`` weights: the kept weights, per-round metrics, the best round,
+    the averaged snapshots' AUROC (None when not tried) and the privacy spent (None without DP)."""
     from flwr.app import ArrayRecord, ConfigRecord
 
-    params = json.loads(str(cfg["model"])) if cfg["model"] else model_params(RiskModel())
-    min_cell = int(cfg["min-cell"])
-    stats = query_sites(grid, nodes, {"step": "statistics", "min-cell": min_cell})
-    featurizer = merge_statistics(stats, params, min_cell)
-    train_patients = round(sum(int(s["patients"]) for s in stats) * (1 - float(params["val_fraction"])))
-    concepts, module = build_module(params, featurizer, int(cfg["seed"]), train_patients)
     strategy = _strategy(cfg, len(nodes))
-    plan = featurizer_to_config(featurizer) | {"model": json.dumps(params), "local-epochs": int(cfg["local-epochs"]),
-                                               "train-patients": train_patients}
     secure = bool(cfg["secure-aggregation"])
     if secure and float(cfg["dp-noise-multiplier"]) > 0:
         raise NeurosymError("secure aggregation and differential privacy are not combined; choose one")
     if secure and str(cfg["strategy"]).lower() == "fedprox":
         plan["proximal-mu"] = float(cfg["proximal-mu"])
-    ticks, snapshots = [time.perf_counter()], {}
+    ticks, kept_rounds = [time.perf_counter()], {}
 
     def tick(server_round: int, arrays) -> None:  # Flower calls it after every round: wall time and global weights
         ticks.append(time.perf_counter())
-        snapshots[server_round] = arrays.to_torch_state_dict()
+        kept_rounds[server_round] = arrays.to_torch_state_dict()
 
     if secure:
-        tick(0, ArrayRecord(weights(module)))  # as Flower's strategies call it before round 1
-        train_metrics, evaluate_metrics = secure_rounds(grid, context, cfg, nodes, ArrayRecord(weights(module)), plan,
+        tick(0, ArrayRecord(initial))  # as Flower's strategies call it before round 1
+        train_metrics, evaluate_metrics = secure_rounds(grid, context, cfg, nodes, ArrayRecord(initial), plan,
                                                         train_patients, tick)
     else:
-        result = strategy.start(grid, ArrayRecord(weights(module)), num_rounds=int(cfg["rounds"]),
+        result = strategy.start(grid, ArrayRecord(initial), num_rounds=int(cfg["rounds"]),
                                 train_config=ConfigRecord(dict(plan)), evaluate_config=ConfigRecord(dict(plan)),
                                 evaluate_fn=tick)
         train_metrics, evaluate_metrics = result.train_metrics_clientapp, result.evaluate_metrics_clientapp
@@ -175,23 +178,69 @@ def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path
         rounds.append({"round": r, "train_loss": train.get("train-loss"), "eval_loss": evaluation.get("eval-loss"),
                        "eval_auroc": evaluation.get("eval-auroc"), "seconds": ticks[r + 1] - ticks[r]})
     best = _best_round(rounds)
-    kept, averaged_auroc = _snapshot_average(grid, nodes, rounds, snapshots, best, int(params.get("snapshots", 1)),
+    kept, averaged_auroc = _snapshot_average(grid, nodes, rounds, kept_rounds, best, snapshots,
                                              dict(plan) | {"server-round": int(cfg["rounds"])})
-    load_weights(module.eval(), kept)
     privacy = None
     if float(cfg["dp-noise-multiplier"]) > 0:
         spent = strategy.privacy_spent()
         privacy = {"epsilon": spent.epsilon, "delta": spent.delta, "releases": spent.num_releases,
                    "noise_multiplier": float(cfg["dp-noise-multiplier"]),
                    "clipping_norm": float(cfg["dp-clipping-norm"]), "unit": "site (client-level DP)"}
+    return kept, rounds, best, averaged_auroc, privacy
+
+
+def _summary(out: Path, kind: str, rounds: list, best: int, privacy: dict | None, averaged_auroc: float | None,
+             nodes: list[int], train_patients: int, featurizer) -> None:
+    (out / "rounds.json").write_text(json.dumps({"model_kind": kind, "rounds": rounds, "best_round": best,
+                                                 "privacy": privacy, "averaged_auroc": averaged_auroc,
+                                                 "sites": len(nodes), "train_patients": train_patients,
+                                                 "vocabulary": len(featurizer.vocabulary_)}, indent=1))
+
+
+def _statistics(grid, nodes: list[int], params: Mapping[str, object], min_cell: int, val_fraction: float):
+    """The vocabulary step: the shared featurizer and the training patients over all sites."""
+    stats = query_sites(grid, nodes, {"step": "statistics", "min-cell": min_cell})
+    featurizer = merge_statistics(stats, params, min_cell)
+    return featurizer, round(sum(int(s["patients"]) for s in stats) * (1 - val_fraction))
+
+
+def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
+    params = json.loads(str(cfg["model"])) if cfg["model"] else model_params(RiskModel())
+    featurizer, train_patients = _statistics(grid, nodes, params, int(cfg["min-cell"]), float(params["val_fraction"]))
+    concepts, module = build_module(params, featurizer, int(cfg["seed"]), train_patients)
+    plan = featurizer_to_config(featurizer) | {"model": json.dumps(params), "local-epochs": int(cfg["local-epochs"]),
+                                               "train-patients": train_patients}
+    kept, rounds, best, averaged_auroc, privacy = _rounds(grid, context, cfg, nodes, weights(module), plan,
+                                                          train_patients, int(params.get("snapshots", 1)))
+    load_weights(module.eval(), kept)
     model = RiskModel(**params)
     model.featurizer_, model.concepts_, model.module_ = featurizer, concepts, module
     model.history_, model.best_epoch_ = rounds, best
     model.save(out / "model.pt")
-    (out / "rounds.json").write_text(json.dumps({"rounds": rounds, "best_round": best, "privacy": privacy,
-                                                 "averaged_auroc": averaged_auroc,
-                                                 "sites": len(nodes), "train_patients": train_patients,
-                                                 "vocabulary": len(featurizer.vocabulary_)}, indent=1))
+    _summary(out, "risk", rounds, best, privacy, averaged_auroc, nodes, train_patients, featurizer)
+
+
+def _train_reasoner(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
+    """A :class:`~neurosym.reasoning.NeuroSymbolicModel` (see :mod:`neurosym.federated._reasoner`)."""
+    from flwr.app import ArrayRecord, ConfigRecord, MessageType, RecordDict
+
+    if float(cfg["dp-noise-multiplier"]) > 0 or bool(cfg["secure-aggregation"]):
+        raise NeurosymError("a federated NeuroSymbolicModel trains without differential privacy or secure aggregation")
+    params = json.loads(str(cfg["model"]))
+    min_cell = int(cfg["min-cell"])
+    featurizer, train_patients = _statistics(grid, nodes, featurizer_params(params), min_cell,
+                                             float(params["val_fraction"]))
+    plan = featurizer_to_config(featurizer) | {"model": str(cfg["model"]), "model-kind": REASONER,
+                                               "min-cell": min_cell, "local-epochs": int(cfg["local-epochs"]),
+                                               "train-patients": train_patients}
+    plan |= merge_reasoner_statistics(query_sites(grid, nodes, plan | {"step": "reasoner-statistics"}), min_cell)
+    model, module = start_reasoner(params, featurizer, plan, int(cfg["seed"]))
+    kept, rounds, best, averaged_auroc, _ = _rounds(grid, context, cfg, nodes, shared_weights(module), plan,
+                                                    train_patients, 1)
+    content = RecordDict({"arrays": ArrayRecord(kept), "config": ConfigRecord(plan | {"step": "calibration"})})
+    calibration = [dict(r.content["reply"]) for r in _send(grid, nodes, content, MessageType.QUERY, "calibration query")]
+    finish_reasoner(model, module, kept, rounds, best, calibration).save(out / "model.pt")
+    _summary(out, REASONER, rounds, best, None, averaged_auroc, nodes, train_patients, featurizer)
 
 
 def _counts(grid, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
@@ -232,6 +281,6 @@ def server_app(settings: Mapping[str, object] | None = None):
         if cfg["task"] == "counts" or cfg["program"]:
             _counts(grid, cfg, nodes, out)
         if cfg["task"] == "train":
-            _train(grid, context, cfg, nodes, out)
+            (_train_reasoner if cfg["model-kind"] == REASONER else _train)(grid, context, cfg, nodes, out)
 
     return app

@@ -1,6 +1,7 @@
 """On one machine: the same ClientApp and ServerApp under Flower's simulation engine (Ray).
 
-:func:`simulate` trains a :class:`~neurosym.neural.RiskModel` across sites,
+:func:`simulate` trains a :class:`~neurosym.neural.RiskModel` (or the learned
+parameters of a :class:`~neurosym.reasoning.NeuroSymbolicModel`) across sites,
 :func:`federated_counts` runs a rule program at every site and combines the
 counts.  Each site is written to its own folder, one virtual SuperNode per
 site reads it, and every reply a site sends is in the audit log.
@@ -25,10 +26,12 @@ from neurosym.federated._audit import read_audit
 from neurosym.federated._client import client_app
 from neurosym.federated._counts import CountsSummary
 from neurosym.federated._plan import model_params
+from neurosym.federated._reasoner import REASONER, reasoner_params
 from neurosym.federated._server import server_app
 from neurosym.federated._site import Site, as_sites
 from neurosym.logic import Program
 from neurosym.neural import RiskModel
+from neurosym.reasoning import NeuroSymbolicModel
 
 __all__ = ["DifferentialPrivacy", "FederatedResult", "federated_counts", "simulate"]
 
@@ -61,7 +64,7 @@ class FederatedResult:
 
     Attributes
     ----------
-    model : RiskModel
+    model : RiskModel or NeuroSymbolicModel
         The global model of the best round (by the sites' validation AUROC,
         as ``RiskModel.fit`` keeps its best epoch; ``history_`` holds the
         rounds, ``best_epoch_`` that round).
@@ -83,7 +86,7 @@ class FederatedResult:
         The counts asked for before training (``simulate(..., counts=...)``).
     """
 
-    model: RiskModel
+    model: RiskModel | NeuroSymbolicModel
     rounds: pd.DataFrame
     audit: pd.DataFrame
     privacy: dict[str, object] | None
@@ -113,7 +116,8 @@ class FederatedResult:
         table["sites_trained"] = table["round"].map(
             sent[sent["step"].isin(["", "collect_masked_vectors"])].groupby("round").size()).fillna(0).astype(int)
         counts = _read_counts(out / "counts.json") if (out / "counts.json").is_file() else None
-        return cls(RiskModel.load(out / "model.pt"), table, audit, summary["privacy"], float(run["seconds"]),
+        kind = NeuroSymbolicModel if summary.get("model_kind") == REASONER else RiskModel
+        return cls(kind.load(out / "model.pt"), table, audit, summary["privacy"], float(run["seconds"]),
                    bool(run["secure_aggregation"]), counts)
 
 
@@ -155,7 +159,7 @@ def _check_sites(sites: Sequence[SiteLike]) -> list[Site]:
     return as_sites(list(sites))
 
 
-def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, rounds: int = 5,
+def simulate(sites: Sequence[SiteLike], model: RiskModel | NeuroSymbolicModel | None = None, *, rounds: int = 5,
              strategy: str = "fedavg", proximal_mu: float = 0.01, local_epochs: int = 1,
              dp: DifferentialPrivacy | None = None, secure_aggregation: bool = False,
              counts: tuple[str, Sequence[str]] | None = None, min_cell: int = 5, seed: int = 0,
@@ -166,10 +170,15 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     ----------
     sites : sequence of Site, Cohort or (Cohort, labels)
         At least two; a bare cohort uses its ground-truth labels.
-    model : RiskModel, optional
+    model : RiskModel or NeuroSymbolicModel, optional
         The architecture and training parameters (``batch_size``, ``lr``,
         ``val_fraction`` for the local validation split, ``seed``, ...);
         ``max_epochs`` and ``patience`` are not used.  Default ``RiskModel()``.
+        A ``NeuroSymbolicModel`` trains its learned parameters (neural
+        predicates, rule and atom weights, bias, wide coefficients) while
+        each site grounds its own proofs; what is shared and what differs
+        from its ``fit`` is in :mod:`neurosym.federated._reasoner`.  Not
+        with ``dp`` or ``secure_aggregation``.
     rounds : int, default 5
     strategy : {"fedavg", "fedprox"}
     proximal_mu : float, default 0.01
@@ -200,7 +209,7 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
     ------
     InputError
         Fewer than two sites, ``rounds < 1``, an unknown strategy, ``dp`` with
-        ``secure_aggregation`` or an unnamed ontology.
+        ``secure_aggregation``, a ``NeuroSymbolicModel`` with either, or an unnamed ontology.
     NeurosymError
         If the run did not finish (the message names the folder with Flower's output).
     """
@@ -211,11 +220,15 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | None = None, *, round
         raise InputError(f"strategy must be 'fedavg' or 'fedprox'; got {strategy!r}")
     if dp is not None and secure_aggregation:
         raise InputError("secure aggregation and differential privacy are not combined; choose one")
+    reasoner = isinstance(model, NeuroSymbolicModel)
+    if reasoner and (dp is not None or secure_aggregation):
+        raise InputError("a federated NeuroSymbolicModel trains without differential privacy or secure aggregation")
     if counts is not None:
         _check_criteria(*counts)
     site_list = _check_sites(sites)
     settings: dict[str, object] = {
-        "task": "train", "model": json.dumps(model_params(model)), "rounds": rounds, "strategy": strategy,
+        "task": "train", "model": json.dumps(reasoner_params(model) if reasoner else model_params(model)),
+        "model-kind": REASONER if reasoner else "risk", "rounds": rounds, "strategy": strategy,
         "secure-aggregation": secure_aggregation, "program": counts[0] if counts else "",
         "criteria": ",".join(counts[1]) if counts else "", "proximal-mu": proximal_mu, "local-epochs": local_epochs,
         "min-cell": min_cell, "seed": seed}
