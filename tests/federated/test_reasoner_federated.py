@@ -1,6 +1,6 @@
 """Federated training of a ``NeuroSymbolicModel`` (``neurosym.federated._reasoner``): one small simulation.
 
-Two non-IID sites (the notebook's, about 120 patients each), two FedAvg
+Two non-IID sites of about 60 patients, two FedAvg
 rounds of one local epoch: the global model predicts every patient of an
 unseen cohort, explains one with a faithful trace, and the audit log shows
 that what left the sites were the model's shared weights and aggregates only.
@@ -15,8 +15,8 @@ import pytest
 from flwr.app import Array
 
 from neurosym import InputError, NeurosymError
-from neurosym.data import synthetic_cohort
-from neurosym.federated import DifferentialPrivacy, read_audit, simulate
+from neurosym.data import synthetic_cohort, synthetic_sites
+from neurosym.federated import DifferentialPrivacy, Site, read_audit, simulate
 from neurosym.federated._reasoner import CALIBRATION_BINS, _calibration, merge_reasoner_statistics, shared_weights
 from neurosym.reasoning import NeuroSymbolicModel, RELEVANT_RELATIONS
 from neurosym.tasks import ground_truth_labels
@@ -36,9 +36,14 @@ def _model() -> NeuroSymbolicModel:
 
 
 @pytest.fixture(scope="module")
-def run(fed_sites, tmp_path_factory):
+def sites() -> list[Site]:
+    return [Site.from_cohort(c) for c in synthetic_sites(2, 120, seed=0, lifelog_days=28)]
+
+
+@pytest.fixture(scope="module")
+def run(sites, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("reasoner-run")
-    return simulate(fed_sites, _model(), rounds=ROUNDS, local_epochs=1, min_cell=MIN_CELL, workdir=workdir), workdir
+    return simulate(sites, _model(), rounds=ROUNDS, local_epochs=1, min_cell=MIN_CELL, workdir=workdir), workdir
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +84,13 @@ def test_rounds_and_best_round(run):
     assert result.privacy is None and not result.secure_aggregation
 
 
-def test_weights_that_left_the_sites_are_exactly_the_global_models_shared_weights(run, fed_sites):
+def test_weights_that_left_the_sites_are_exactly_the_global_models_shared_weights(run, sites):
     result = run[0]
     expected = {k: (list(v.shape), len(Array(v.numpy()).data)) for k, v in shared_weights(result.model.module_).items()}
     assert "wide.mean" not in expected and {"bias", "atom_raw", "rule_logits", "wide.linear.weight"} <= set(expected)
     assert any(k.startswith("heads.") for k in expected)
     train = result.audit[result.audit["message_type"] == "train"]
-    assert sorted(train.drop_duplicates(["site", "message"]).groupby("site").size().tolist()) == [ROUNDS] * len(fed_sites)
+    assert sorted(train.drop_duplicates(["site", "message"]).groupby("site").size().tolist()) == [ROUNDS] * len(sites)
     for _, message in train.groupby(["site", "message"]):
         arrays = message[message["kind"] == "array"]
         assert {k: (s, b) for k, s, b in zip(arrays["key"], arrays["shape"], arrays["bytes"])} == expected
@@ -95,7 +100,7 @@ def test_weights_that_left_the_sites_are_exactly_the_global_models_shared_weight
     assert set(evaluate["kind"]) == {"metric"} and set(evaluate["key"]) == EVAL_METRICS
 
 
-def test_queries_carry_only_aggregates_and_no_patient_data(run, fed_sites):
+def test_queries_carry_only_aggregates_and_no_patient_data(run, sites):
     result, workdir = run
     queries = result.audit[result.audit["message_type"] == "query"]
     assert queries.drop_duplicates(["site", "message"]).groupby("step").size().to_dict() == {
@@ -108,7 +113,7 @@ def test_queries_carry_only_aggregates_and_no_patient_data(run, fed_sites):
     assert (items.loc[("calibration", "risk-patients"), "length"] == CALIBRATION_BINS).all()
     text = "\n".join(p.read_text() for p in sorted((workdir / "audit").glob("*.jsonl")))
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
-    for site in fed_sites:
+    for site in sites:
         assert not any(pid in text for pid in site.cohort.patients["patient_id"].astype(str))
     assert read_audit(workdir / "audit").shape == result.audit.shape
 
@@ -139,7 +144,7 @@ def test_calibration_context_from_pooled_bin_counts():
 
 
 @pytest.mark.parametrize("kwargs", [{"dp": DifferentialPrivacy(1.0, 1.0)}, {"secure_aggregation": True}])
-def test_reasoner_refuses_dp_and_secure_aggregation_before_ray_starts(fed_sites, kwargs):
+def test_reasoner_refuses_dp_and_secure_aggregation_before_ray_starts(sites, kwargs):
     with pytest.raises(InputError, match="without differential privacy or secure aggregation"):
-        simulate(fed_sites, _model(), **kwargs)
+        simulate(sites, _model(), **kwargs)
 
