@@ -3,7 +3,9 @@
 Needs the ``federated`` extra (``pip install neurosym[federated]``: Flower
 with its simulation engine and differential-privacy accounting).
 
-* :func:`simulate` trains a :class:`~neurosym.neural.RiskModel` across
+* :func:`simulate` trains a :class:`~neurosym.neural.RiskModel` (or the
+  learned parameters of a :class:`~neurosym.reasoning.NeuroSymbolicModel`,
+  each site grounding its own proofs) across
   :class:`Site`\\ s under Flower's simulation engine (optionally counting
   first, with differential privacy or with SecAgg+ secure aggregation;
   :meth:`FederatedResult.load` reopens a run); :func:`client_app` and

@@ -46,7 +46,8 @@ site cuts its own pattern-score quantile), the train/validation split.
   (:func:`site_calibration`): ``train_risk_`` holds bin midpoints;
 * differential privacy and secure aggregation are not offered for it.
 
-Custom neural predicates must be registered (:func:`~neurosym.reasoning.register_predicate`)
+Under the deployment engine, set the run config's ``model-kind = "reasoner"`` and
+``model`` to the JSON of :func:`reasoner_params`.  Custom neural predicates must be registered (:func:`~neurosym.reasoning.register_predicate`)
 in the sites' processes too; the program travels as its rule text.
 """
 
@@ -67,9 +68,9 @@ from neurosym.reasoning import NeuroSymbolicModel, ReasonerModule, compile_proof
 from neurosym.reasoning._model import C_DEFAULT, _program_from_texts, _program_texts
 from neurosym.tasks import resolve_ontologies
 
-__all__ = ["CALIBRATION_BINS", "REASONER", "featurizer_params", "finish_reasoner", "merge_reasoner_statistics",
-           "reasoner_params", "shared_weights", "site_calibration", "site_statistics", "start_reasoner",
-           "evaluate_site", "train_site"]
+__all__ = ["CALIBRATION_BINS", "REASONER", "evaluate_site", "featurizer_params", "finish_reasoner",
+           "merge_reasoner_statistics", "reasoner_params", "shared_weights", "site_calibration", "site_statistics",
+           "start_reasoner", "train_site"]
 
 #: The ``model-kind`` of a federated NeuroSymbolicModel run.
 REASONER = "reasoner"
@@ -182,7 +183,7 @@ def site_statistics(config: Mapping[str, object], folder: str) -> dict[str, list
 
 
 def merge_reasoner_statistics(statistics: Sequence[Mapping[str, object]], min_cell: int = 5) -> dict[str, object]:
-    """The plan entries from the sites' :func:`site_statistics`: ``atoms``, ``wide-mean``, ``wide-scale``, ``base-rate``.
+    """The plan entries from the sites' :func:`site_statistics`: atoms, wide centre and scale, base rate.
 
     >>> s = {"patients": 12, "positives": 6, "atoms": ["at_risk_t2d(P)"], "atom-patients": [3], "wide-n": 10,
     ...      "wide-sum": [20.0, 0.0], "wide-sumsq": [61.375, 0.0]}
@@ -195,14 +196,16 @@ def merge_reasoner_statistics(statistics: Sequence[Mapping[str, object]], min_ce
             counts[str(atom)] = counts.get(str(atom), 0) + int(n)
     n = sum(int(s["wide-n"]) for s in statistics)
     if n == 0:
-        raise NeurosymError(f"no site reported its wide-design aggregates (each needs at least {min_cell} training rows)")
+        raise NeurosymError("no site reported its wide-design aggregates "
+                            f"(each needs at least {min_cell} training rows)")
     total = np.sum([s["wide-sum"] for s in statistics], axis=0)
     total2 = np.sum([s["wide-sumsq"] for s in statistics], axis=0)
     mean = total / n
     sd = np.sqrt(np.maximum(total2 / n - mean ** 2, 0.0) * n / max(n - 1, 1))  # as torch's std (unbiased)
+    patients = sum(int(s["patients"]) for s in statistics)
     return {"atoms": sorted(a for a, c in counts.items() if c >= min_cell), "wide-mean": mean.tolist(),
             "wide-scale": np.where(sd > 1e-8, sd, 1.0).tolist(),
-            "base-rate": sum(int(s["positives"]) for s in statistics) / max(sum(int(s["patients"]) for s in statistics), 1)}
+            "base-rate": sum(int(s["positives"]) for s in statistics) / max(patients, 1)}
 
 
 def _module(model: NeuroSymbolicModel, config: Mapping[str, object], base_rate: float = 0.5, seed: int = 0

@@ -65,7 +65,8 @@ __all__ = ["SERVER_DEFAULTS", "server_app"]
 #: Run-config keys of the ServerApp and their defaults.
 SERVER_DEFAULTS: dict[str, object] = {
     "task": "train", "output-dir": "", "min-sites": 2, "wait-seconds": 120.0, "seed": 0, "min-cell": 5,
-    "model": "", "model-kind": "risk", "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1, "evaluate": True,
+    "model": "", "model-kind": "risk",
+    "rounds": 3, "strategy": "fedavg", "proximal-mu": 0.01, "local-epochs": 1, "evaluate": True,
     "dp-noise-multiplier": 0.0, "dp-clipping-norm": 0.0, "dp-delta": 1e-5,
     "secure-aggregation": False, "secagg-clipping-range": 8.0,
     "program": "", "criteria": "", "dp-epsilon": 0.0,
@@ -145,7 +146,8 @@ def _snapshot_average(grid, nodes: list[int], rounds: list[dict[str, object]], s
 
 
 def _rounds(grid, context, cfg: Mapping[str, object], nodes: list[int], initial: dict, plan: dict[str, object],
-            train_patients: int, snapshots: int) -> tuple[dict, list[dict[str, object]], int, float | None, dict | None]:
+            train_patients: int, snapshots: int
+            ) -> tuple[dict, list[dict[str, object]], int, float | None, dict | None]:
     """The federated rounds from the ``initial`` weights: the kept weights, per-round metrics, the best round,
     the averaged snapshots' AUROC (None when not tried) and the privacy spent (None without DP)."""
     from flwr.app import ArrayRecord, ConfigRecord
@@ -238,7 +240,8 @@ def _train_reasoner(grid, context, cfg: Mapping[str, object], nodes: list[int], 
     kept, rounds, best, averaged_auroc, _ = _rounds(grid, context, cfg, nodes, shared_weights(module), plan,
                                                     train_patients, 1)
     content = RecordDict({"arrays": ArrayRecord(kept), "config": ConfigRecord(plan | {"step": "calibration"})})
-    calibration = [dict(r.content["reply"]) for r in _send(grid, nodes, content, MessageType.QUERY, "calibration query")]
+    replies = _send(grid, nodes, content, MessageType.QUERY, "calibration query")
+    calibration = [dict(r.content["reply"]) for r in replies]
     finish_reasoner(model, module, kept, rounds, best, calibration).save(out / "model.pt")
     _summary(out, REASONER, rounds, best, None, averaged_auroc, nodes, train_patients, featurizer)
 

@@ -8,6 +8,7 @@ that what left the sites were the model's shared weights and aggregates only.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -17,8 +18,10 @@ from flwr.app import Array
 from neurosym import InputError, NeurosymError
 from neurosym.data import synthetic_cohort, synthetic_sites
 from neurosym.federated import DifferentialPrivacy, Site, read_audit, simulate
-from neurosym.federated._reasoner import CALIBRATION_BINS, _calibration, merge_reasoner_statistics, shared_weights
-from neurosym.reasoning import NeuroSymbolicModel, RELEVANT_RELATIONS
+from neurosym.federated._reasoner import (CALIBRATION_BINS, _calibration, featurizer_params, merge_reasoner_statistics,
+                                          reasoner_params, shared_weights)
+from neurosym.ontology import Ontology
+from neurosym.reasoning import RELEVANT_RELATIONS, NeuroSymbolicModel, default_program
 from neurosym.tasks import ground_truth_labels
 from neurosym.trace import check_faithful
 
@@ -148,3 +151,13 @@ def test_reasoner_refuses_dp_and_secure_aggregation_before_ray_starts(sites, kwa
     with pytest.raises(InputError, match="without differential privacy or secure aggregation"):
         simulate(sites, _model(), **kwargs)
 
+
+
+def test_params_carry_the_program_as_rule_text_and_named_ontologies():
+    program = default_program()
+    params = reasoner_params(NeuroSymbolicModel(program=program, seed=4))
+    assert json.loads(json.dumps(params)) == params  # what travels in the plan is JSON
+    assert params["program"] == {path: "\n".join(lines) for path, lines in program.module.sources.items()}
+    assert featurizer_params(params)["flat"] and featurizer_params(params)["inputs"] == []
+    with pytest.raises(InputError, match="names its ontologies"):
+        reasoner_params(NeuroSymbolicModel(ontologies=(Ontology.load("clinical"),)))
