@@ -28,14 +28,13 @@ site cuts its own pattern-score quantile), the train/validation split.
 
 **What differs from** :meth:`NeuroSymbolicModel.fit`:
 
-* the linear part's L-BFGS start and its final refit on every row
-  (:meth:`ReasonerModule.fit_linear`, full batch over pooled rows) are not
-  run: the bias starts at the pooled base rate's logit, the atom weights at
-  their default and the wide coefficients at zero, and they learn by AdamW
-  with everything else in each site's local epochs;
-* the heads are not pretrained on their weak labels alone
-  (:meth:`ReasonerModule.pretrain_heads`); the anchor loss is part of every
-  local step;
+* fit's start -- the heads pretrained on their weak labels
+  (:meth:`ReasonerModule.pretrain_heads`), then the linear part (bias, atom
+  weights, wide coefficients) fitted by L-BFGS (:meth:`ReasonerModule.fit_linear`)
+  -- runs at each site on its own training rows in round 1, before its local
+  epochs, and FedAvg averages the sites' starts (an average of local fits,
+  not the fit on pooled rows); the final refit of the linear part on every
+  row is not run;
 * ``C`` is ``wide_C`` (default :data:`~neurosym.reasoning._model.C_DEFAULT`),
   not chosen on validation;
 * the kept model is the best round by the sites' validation AUROC (as for
@@ -245,6 +244,10 @@ def train_site(config: Mapping[str, object], state: Mapping[str, object], folder
     """Local epochs from the global weights: the new shared weights, the training patients and the last loss."""
     model, data = _site_data(config, folder)
     module = _load(_module(model, config), state)
+    if int(config["server-round"]) == 1:  # fit's start, on the site's training rows; FedAvg averages the starts
+        rows = torch.from_numpy(data.train_idx)
+        module.pretrain_heads(data.tensors, rows, model.pretrain_epochs, model.batch_size, seed)
+        module.fit_linear({k: v[rows] for k, v in data.tensors.items()}, float(model.wide_C or C_DEFAULT))
     loss = train_local(module, data, epochs=int(config["local-epochs"]),
                        proximal_mu=float(config.get("proximal-mu", 0.0)), seed=seed)
     return shared_weights(module), len(data.train_idx), loss
