@@ -24,7 +24,7 @@ def test_an_unknown_topic_names_the_choices():
 def test_load_rule_library_parses_the_files():
     program = load_rule_library("kidney")
     assert {r.path.rsplit("/", 1)[1] for r in program.rules} == {"common.dl", "kidney.dl"}
-    assert len(load_rule_library().rules) == 231
+    assert len(load_rule_library().rules) == 229
 
 
 def test_required_ancestors_reads_is_a_constants_in_negations_and_aggregates():
