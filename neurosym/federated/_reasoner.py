@@ -41,7 +41,7 @@ site cuts its own pattern-score quantile), the train/validation split.
   ``RiskModel``), ``best_epoch_`` that round;
 * the calibration context of traces (``train_risk_``, ``train_label_``) comes
   from per-site counts of training risks in :data:`CALIBRATION_BINS` fixed
-  bins, bins with fewer than ``min_cell`` patients left out
+  bins, bins with a small cell among their patients, positives or negatives left out
   (:func:`site_calibration`): ``train_risk_`` holds bin midpoints;
 * differential privacy and secure aggregation are not offered for it.
 
@@ -68,8 +68,8 @@ from neurosym.reasoning._model import C_DEFAULT, _program_from_texts, _program_t
 from neurosym.tasks import resolve_ontologies
 
 __all__ = ["CALIBRATION_BINS", "REASONER", "evaluate_site", "featurizer_params", "finish_reasoner",
-           "merge_reasoner_statistics", "reasoner_params", "shared_weights", "site_calibration", "site_statistics",
-           "start_reasoner", "train_site"]
+           "merge_reasoner_statistics", "reasoner_params", "released_bins", "shared_weights", "site_calibration",
+           "site_statistics", "start_reasoner", "train_site"]
 
 #: The ``model-kind`` of a federated NeuroSymbolicModel run.
 REASONER = "reasoner"
@@ -260,8 +260,10 @@ def evaluate_site(config: Mapping[str, object], state: Mapping[str, object], fol
 
 
 def site_calibration(config: Mapping[str, object], state: Mapping[str, object], folder: str) -> dict[str, list]:
-    """Per fixed risk bin: the site's training patients and positives under ``state`` (bins with fewer than
-    ``min-cell`` patients report zeros)."""
+    """Per fixed risk bin: the site's training patients and positives under ``state``.
+
+    A bin whose patients, positives or negatives are a small cell (1 to ``min-cell`` - 1) reports zeros, so
+    no count below ``min-cell`` leaves the site, not even as the difference of two released counts."""
     model, data = _site_data(config, folder)
     module = _load(_module(model, config), state).eval()
     rows = torch.from_numpy(data.train_idx)
@@ -270,7 +272,18 @@ def site_calibration(config: Mapping[str, object], state: Mapping[str, object], 
     bins = np.clip((risk * CALIBRATION_BINS).astype(np.int64), 0, CALIBRATION_BINS - 1)
     patients = np.bincount(bins, minlength=CALIBRATION_BINS)
     positives = np.bincount(bins, weights=data.tensors["label"].numpy()[data.train_idx], minlength=CALIBRATION_BINS)
-    kept = patients >= int(config["min-cell"])
+    return released_bins(patients, positives, int(config["min-cell"]))
+
+
+def released_bins(patients: np.ndarray, positives: np.ndarray, min_cell: int) -> dict[str, list]:
+    """Bin counts as they may leave a site: a bin with a small cell (1 to ``min_cell`` - 1) among its patients,
+    positives or negatives is released as zeros.
+
+    >>> released_bins(np.array([0, 9, 10, 9]), np.array([0, 2, 5, 8]), 5)
+    {'risk-patients': [0, 0, 10, 0], 'risk-positives': [0, 0, 5, 0]}
+    """
+    small = [(0 < c) & (c < min_cell) for c in (patients, positives, patients - positives)]
+    kept = ~(small[0] | small[1] | small[2])
     return {"risk-patients": np.where(kept, patients, 0).astype(int).tolist(),
             "risk-positives": np.where(kept, positives, 0).astype(int).tolist()}
 

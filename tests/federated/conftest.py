@@ -1,7 +1,7 @@
 """One small federated run, the one ``notebooks/federated_study.ipynb`` makes, shared by the simulation and audit tests.
 
-The notebook is executed once per session (Flower's simulation engine, Ray,
-starts once for it): two non-IID sites of about 120 patients, counts of the
+The notebook is executed once per session, whichever test process asks first
+(Flower's simulation engine, Ray, starts once for it): two non-IID sites of about 120 patients, counts of the
 example eligibility program, then FedProx with differential privacy, two
 rounds of one local epoch.  The tests read its run folder
 (:meth:`FederatedResult.load`); ``tests/notebooks/test_federated_notebook.py``
@@ -10,10 +10,12 @@ reads the executed notebook from the same session folder.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
+from filelock import FileLock
 from nbclient import NotebookClient
 
 from neurosym.data import synthetic_sites
@@ -27,15 +29,21 @@ CRITERIA = ["age_40_75", "prediabetic_hba1c", "overweight", "no_diabetes"]
 
 
 def executed_notebook(base: Path) -> tuple[nbformat.NotebookNode, Path]:
-    """The notebook executed in ``base/federated_study`` (once per session folder) and that folder."""
-    folder = base / "federated_study"
+    """The notebook executed in ``federated_study`` under the session's folder and that folder.
+
+    ``base`` is a test process's ``getbasetemp()``; under pytest-xdist every worker has its own, and their
+    shared parent belongs to this session only, so the workers share one execution (behind a file lock).
+    """
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "federated_study"
     done = folder / NOTEBOOK.name
-    if not done.is_file():
-        folder.mkdir(exist_ok=True)
-        notebook = nbformat.read(NOTEBOOK, as_version=4)
-        NotebookClient(notebook, timeout=900, kernel_name="python3",
-                       resources={"metadata": {"path": str(folder)}}).execute()
-        nbformat.write(notebook, done)
+    with FileLock(shared / "federated_study.lock"):
+        if not done.is_file():
+            folder.mkdir(exist_ok=True)
+            notebook = nbformat.read(NOTEBOOK, as_version=4)
+            NotebookClient(notebook, timeout=900, kernel_name="python3",
+                           resources={"metadata": {"path": str(folder)}}).execute()
+            nbformat.write(notebook, done)
     return nbformat.read(done, as_version=4), folder
 
 
