@@ -59,6 +59,12 @@ def _message(err: BaseException) -> str:
     return str(err)
 
 
+def report_user_error(err: BaseException) -> int:
+    """Print a user mistake as ``error: <message>`` on stderr; the exit status, 1."""
+    typer.secho(f"error: {_message(err)}", err=True, fg="red")
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``neurosym`` console script and of ``python -m neurosym``.
 
@@ -88,6 +94,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as err:
         if debug:
             raise
-        typer.secho(f"error: {_message(err)}", err=True, fg="red")
-        return 1
+        return report_user_error(err)
     return 0

@@ -134,12 +134,9 @@ def fast_rules_run(argv: Sequence[str]) -> int | None:
         run_rules(arguments["program"], arguments["facts"], arguments["output"], arguments["engine"],
                   arguments["dialect"], lambda line: print(line, flush=True))
     except Exception as err:
-        from neurosym.cli._app import USER_ERRORS, _message
+        from neurosym.cli._app import USER_ERRORS, report_user_error
 
         if not isinstance(err, USER_ERRORS):
             raise
-        import typer
-
-        typer.secho(f"error: {_message(err)}", err=True, fg="red")
-        return 1
+        return report_user_error(err)
     return 0
