@@ -22,12 +22,12 @@ def _send(grid, nodes: list[int], content, message_type: str, what: str) -> list
     return replies
 
 
-def query_sites(grid, nodes: list[int], config: dict[str, object]) -> list[dict[str, object]]:
-    """Send one query to every site and return their reply configs."""
+def query_sites(grid, nodes: list[int], config: dict[str, object], arrays=None) -> list[dict[str, object]]:
+    """Send one query to every site (with the global ``arrays`` when given) and return their reply configs."""
     from flwr.app import ConfigRecord, MessageType, RecordDict
 
-    replies = _send(grid, nodes, RecordDict({"config": ConfigRecord(config)}), MessageType.QUERY,
-                    f"{config['step']} query")
+    content = {"config": ConfigRecord(config)} | ({} if arrays is None else {"arrays": arrays})
+    replies = _send(grid, nodes, RecordDict(content), MessageType.QUERY, f"{config['step']} query")
     return [dict(r.content["reply"]) for r in replies]
 
 

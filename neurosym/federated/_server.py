@@ -53,7 +53,7 @@ from pathlib import Path
 from neurosym._errors import NeurosymError
 from neurosym.federated._counts import SiteCounts, combine_counts
 from neurosym.federated._local import build_module, load_weights, weights
-from neurosym.federated._messages import _send, evaluate_sites, query_sites
+from neurosym.federated._messages import evaluate_sites, query_sites
 from neurosym.federated._plan import featurizer_to_config, merge_statistics, model_params
 from neurosym.federated._reasoner import (REASONER, featurizer_params, finish_reasoner, merge_reasoner_statistics,
                                           shared_weights, start_reasoner)
@@ -224,7 +224,7 @@ def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path
 
 def _train_reasoner(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
     """A :class:`~neurosym.reasoning.NeuroSymbolicModel` (see :mod:`neurosym.federated._reasoner`)."""
-    from flwr.app import ArrayRecord, ConfigRecord, MessageType, RecordDict
+    from flwr.app import ArrayRecord
 
     if float(cfg["dp-noise-multiplier"]) > 0 or bool(cfg["secure-aggregation"]):
         raise NeurosymError("a federated NeuroSymbolicModel trains without differential privacy or secure aggregation")
@@ -239,9 +239,7 @@ def _train_reasoner(grid, context, cfg: Mapping[str, object], nodes: list[int], 
     model, module = start_reasoner(params, featurizer, plan, int(cfg["seed"]))
     kept, rounds, best, averaged_auroc, _ = _rounds(grid, context, cfg, nodes, shared_weights(module), plan,
                                                     train_patients, 1)
-    content = RecordDict({"arrays": ArrayRecord(kept), "config": ConfigRecord(plan | {"step": "calibration"})})
-    replies = _send(grid, nodes, content, MessageType.QUERY, "calibration query")
-    calibration = [dict(r.content["reply"]) for r in replies]
+    calibration = query_sites(grid, nodes, plan | {"step": "calibration"}, arrays=ArrayRecord(kept))
     finish_reasoner(model, module, kept, rounds, best, calibration).save(out / "model.pt")
     _summary(out, REASONER, rounds, best, None, averaged_auroc, nodes, train_patients, featurizer)
 
