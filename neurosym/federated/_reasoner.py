@@ -59,7 +59,7 @@ import numpy as np
 import torch
 
 from neurosym._errors import InputError, NeurosymError
-from neurosym.federated._local import evaluate_local, load_weights, train_local, weights
+from neurosym.federated._local import evaluate_local, load_weights, split_without_lone_batch, train_local, weights
 from neurosym.federated._plan import featurizer_digest, featurizer_from_config
 from neurosym.federated._site import Site
 from neurosym.neural import Featurizer, TensorDataModule, ancestor_table, usable_labels
@@ -151,11 +151,7 @@ def _site_data(config: Mapping[str, object], folder: str) -> tuple[NeuroSymbolic
         compiled = compile_proofs(grounding, atoms, model.rules_, model.predicates, model.candidates)
         tensors = tensors | {"var": torch.from_numpy(compiled.var), "valid": torch.from_numpy(compiled.valid),
                              "const": torch.from_numpy(compiled.const)}
-        data = TensorDataModule(tensors, model.batch_size, model.val_fraction, model.seed)
-        data.setup("fit")
-        if len(data.train_idx) % model.batch_size == 1:  # a last batch of one patient breaks batch norm
-            data.val_idx = np.sort(np.append(data.val_idx, data.train_idx[-1]))
-            data.train_idx = data.train_idx[:-1]
+        data = split_without_lone_batch(TensorDataModule(tensors, model.batch_size, model.val_fraction, model.seed))
         _COMPILED[folder] = key, model, data
     return _COMPILED[folder][1:]
 
