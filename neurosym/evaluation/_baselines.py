@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from neurosym._errors import NeurosymError, NotFittedError
 from neurosym.data import Cohort
-from neurosym.neural import Featurizer, last_observed, lifelog_summary, series_summary, usable_labels
+from neurosym.neural import Featurizer, last_value_design, lifelog_summary, series_summary, usable_labels
 from neurosym.tasks import as_landmarks
 from neurosym.tasks._landmarks import LandmarkSpec
 
@@ -81,10 +81,7 @@ class LastValueLogistic(_FeatureBaseline):
         return Featurizer(lifelog_days=7)  # the design reads no lifelog
 
     def _design(self, features: dict[str, np.ndarray]) -> np.ndarray:
-        labs, mask = torch.from_numpy(features["labs"]), torch.from_numpy(features["lab_mask"])
-        last = last_observed(labs, mask).numpy()
-        seen = mask.any(-1).numpy().astype(np.float32)
-        return np.hstack([last, seen, features["static"]])
+        return last_value_design(*(torch.from_numpy(features[k]) for k in ("labs", "lab_mask", "static"))).numpy()
 
     def _estimator(self):
         from sklearn.linear_model import LogisticRegression

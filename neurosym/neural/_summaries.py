@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["SERIES_SUMMARIES", "first_observed", "last_observed", "lifelog_summary", "masked_mean", "masked_slope",
-           "masked_std", "series_summary", "successive_difference"]
+__all__ = ["SERIES_SUMMARIES", "first_observed", "last_observed", "last_value_design", "lifelog_summary", "masked_mean",
+           "masked_slope", "masked_std", "series_summary", "successive_difference"]
 
 #: Columns of :func:`series_summary`, in order.
 SERIES_SUMMARIES = ("last", "mean", "slope", "spread", "successive_difference", "last_minus_first", "share_observed",
@@ -52,6 +52,17 @@ def last_observed(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     pos = torch.arange(x.shape[-1], device=x.device).expand_as(x)
     last = torch.where(mask, pos, torch.full_like(pos, -1)).max(-1).values
     return torch.gather(x, -1, last.clamp(min=0).unsqueeze(-1)).squeeze(-1) * (last >= 0).to(x.dtype)
+
+
+def last_value_design(labs: torch.Tensor, lab_mask: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
+    """``[B, 2A + S]``: each analyte's last observed value (0 when none), whether it was observed, and the
+    static features: the design of logistic regression on last values.
+
+    >>> last_value_design(torch.tensor([[[5.0, 6.0, 0.0]]]), torch.tensor([[[True, True, False]]]),
+    ...                   torch.tensor([[50.0, 1.0]])).tolist()
+    [[6.0, 1.0, 50.0, 1.0]]
+    """
+    return torch.cat([last_observed(labs, lab_mask), lab_mask.any(-1).to(labs.dtype), static.to(labs.dtype)], 1)
 
 
 def first_observed(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """The residual's wide term: a logistic regression on each analyte's last value, its missing indicator and the static features.
 
-The design is the one :class:`~neurosym.evaluation.LastValueLogistic` reads,
-computed from the feature tensors of a batch (optionally with the wear-aware
+The design is the one :class:`~neurosym.evaluation.LastValueLogistic` reads
+(:func:`neurosym.neural.last_value_design`), computed from the feature tensors of a batch (optionally with the wear-aware
 lifelog summaries of :func:`neurosym.neural.lifelog_summary`).  The reasoner
 fits it jointly with the risk-head weights of its atoms before training end
 to end (:meth:`ReasonerModule.fit_linear`), with scikit-learn's L2 penalty
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from neurosym.neural import last_observed, lifelog_summary
+from neurosym.neural import last_value_design, lifelog_summary
 
 __all__ = ["LIFELOG_SUMMARY_COLUMNS_PER_CHANNEL", "LIFELOG_WEAR_COLUMNS", "WideTerm", "wide_design"]
 
@@ -36,12 +36,12 @@ LIFELOG_SUMMARY_COLUMNS_PER_CHANNEL, LIFELOG_WEAR_COLUMNS = 10, 4
 def wide_design(batch: dict[str, torch.Tensor], lifelog: bool = False) -> torch.Tensor:
     """``[B, 2A + S (+ 10C + 4)]``: each analyte's last observed value (0 when none), whether it was observed,
     the static features (and the lifelog summaries)."""
-    labs, mask = batch["labs"], batch["lab_mask"]
-    cols = [last_observed(labs, mask), mask.any(-1).to(labs.dtype), batch["static"].to(labs.dtype)]
-    if lifelog:
-        cols.append(lifelog_summary(batch["daily"], batch["daily_mask"], batch["wear"], batch["wear_known"],
-                                    batch["landmark_day"]).to(labs.dtype))
-    return torch.cat(cols, 1)
+    design = last_value_design(batch["labs"], batch["lab_mask"], batch["static"])
+    if not lifelog:
+        return design
+    summary = lifelog_summary(batch["daily"], batch["daily_mask"], batch["wear"], batch["wear_known"],
+                              batch["landmark_day"])
+    return torch.cat([design, summary.to(design.dtype)], 1)
 
 
 class WideTerm(nn.Module):
