@@ -58,20 +58,26 @@ def test_synthetic_inputs_and_predictions_ignore_post_landmark_data(cohort, labe
         assert np.array_equal(risk, model.predict_proba(other, labels)["risk"].to_numpy())
 
 
-def test_real_omop_inputs_ignore_post_landmark_data(shared_data):
+def omop_past_landmarks(shared_data) -> tuple[Cohort, pd.DataFrame, pd.DataFrame]:
+    """The shared OMOP cohort, per-patient landmarks at each patient's median record time (so records
+    continue after it) and every patient's onset label at them (none excluded: a smoke check)."""
     cohort = load_omop(shared_dataset(shared_data, "omop_synthea27nj"))
-    # per-patient landmarks: each patient's median record time, so records continue after it
     mid = cohort.events.groupby("patient_id", observed=True)["time"].median().dt.normalize()
     landmarks = as_landmarks(mid)
     assert _after(cohort.events, "time", landmarks).mean() > 0.3
+    labels = DiseaseOnset(outcome=["snomed:444814009"], landmark=landmarks, horizon_days=3650,
+                          require_follow_up=False, ontologies=[]).labels(cohort)
+    labels["excluded"] = pd.NA
+    return cohort, landmarks, labels
+
+
+def test_real_omop_inputs_ignore_post_landmark_data(shared_data):
+    cohort, landmarks, labels = omop_past_landmarks(shared_data)
     featurizer = Featurizer(lifelog_days=14).fit(cohort, landmarks)
     base = featurizer.transform(cohort, landmarks)
     assert (base["codes"] > 0).sum() > 200 and base["lab_mask"].sum() > 200
     assert_identical(base, featurizer.transform(deleted(cohort, landmarks), landmarks))
     assert_identical(base, featurizer.transform(perturbed(cohort, landmarks), landmarks))
-    labels = DiseaseOnset(outcome=["snomed:444814009"], landmark=landmarks, horizon_days=3650,
-                          require_follow_up=False, ontologies=[]).labels(cohort)
-    labels["excluded"] = pd.NA  # keep every patient for this smoke check
     model = RiskModel(max_epochs=2, lifelog_days=14, val_fraction=0.0, progress_bar=False).fit(cohort, labels)
     risk = model.predict_proba(cohort, landmarks)["risk"].to_numpy()
     assert np.array_equal(risk, model.predict_proba(deleted(cohort, landmarks), landmarks)["risk"].to_numpy())

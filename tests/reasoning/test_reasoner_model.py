@@ -11,11 +11,9 @@ import pytest
 import torch
 
 from neurosym import NeurosymError, NotFittedError
-from neurosym.data import load_omop
 from neurosym.reasoning import NeuroSymbolicModel
-from neurosym.tasks import DiseaseOnset, as_landmarks
-from tests.conftest import shared_dataset
-from tests.neural.test_leakage import _after, deleted, perturbed
+from neurosym.tasks import as_landmarks
+from tests.neural.test_leakage import _after, deleted, omop_past_landmarks, perturbed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,13 +82,7 @@ def test_synthetic_predictions_ignore_post_landmark_data(model, cohort, labels):
 
 
 def test_real_omop_predictions_ignore_post_landmark_data(shared_data):
-    cohort = load_omop(shared_dataset(shared_data, "omop_synthea27nj"))
-    mid = cohort.events.groupby("patient_id", observed=True)["time"].median().dt.normalize()
-    landmarks = as_landmarks(mid)
-    assert _after(cohort.events, "time", landmarks).mean() > 0.3
-    labels = DiseaseOnset(outcome=["snomed:444814009"], landmark=landmarks, horizon_days=3650,
-                          require_follow_up=False, ontologies=[]).labels(cohort)
-    labels["excluded"] = pd.NA
+    cohort, landmarks, labels = omop_past_landmarks(shared_data)
     model = NeuroSymbolicModel(max_epochs=1, lifelog_days=14, residual_dim=8, val_fraction=0.0,
                                progress_bar=False).fit(cohort, labels)
     risk = model.predict_proba(cohort, landmarks)["risk"].to_numpy()
