@@ -73,11 +73,7 @@ def load_weights(module: RiskModule, state: Mapping[str, torch.Tensor]) -> RiskM
 
 def site_data(cohort: Cohort, labels: pd.DataFrame, featurizer: Featurizer, params: Mapping[str, object]
               ) -> CohortDataModule:
-    """A site's tensors under the shared featurizer, split into local train and validation patients (seeded).
-
-    When the training patients would leave a last batch of one (batch norm
-    cannot train on it), that patient joins the validation patients.
-    """
+    """A site's tensors under the shared featurizer, split into local train and validation patients (seeded)."""
     data = CohortDataModule(cohort, labels, featurizer, int(params["batch_size"]), float(params["val_fraction"]),
                             int(params["seed"]))
     data.prepare_data()
@@ -85,12 +81,9 @@ def site_data(cohort: Cohort, labels: pd.DataFrame, featurizer: Featurizer, para
 
 
 def split_without_lone_batch(data: TensorDataModule) -> TensorDataModule:
-    """``data`` set up for fitting, a training patient who would be alone in the last batch (batch norm cannot
-    train on one) moved to the validation patients."""
+    """``data`` set up for fitting (:meth:`TensorDataModule.setup` moves a training patient who would be alone in
+    the last batch to the validation patients)."""
     data.setup("fit")
-    if len(data.train_idx) % data.batch_size == 1:
-        data.val_idx = np.sort(np.append(data.val_idx, data.train_idx[-1]))
-        data.train_idx = data.train_idx[:-1]
     return data
 
 

@@ -70,7 +70,9 @@ class TensorDataModule(pl.LightningDataModule):
 
     :meth:`setup` holds out ``val_fraction`` of each class for validation;
     the ``*_dataloader`` methods return loaders whose batches are dicts of
-    tensors.  One patient is one row, so no patient is in two splits.
+    tensors.  One patient is one row, so no patient is in two splits.  When
+    the training patients would leave a last batch of one (batch norm cannot
+    train on it), :meth:`setup` moves the last of them to validation.
 
     Parameters
     ----------
@@ -85,6 +87,9 @@ class TensorDataModule(pl.LightningDataModule):
     >>> dm = TensorDataModule({"label": torch.tensor([0.0, 1.0, 0.0, 1.0])}, batch_size=2, val_fraction=0.5)
     >>> dm.setup("fit"); len(dm.train_idx), len(dm.val_idx)
     (2, 2)
+    >>> dm = TensorDataModule({"label": torch.tensor([0.0, 1.0, 0.0, 1.0, 1.0])}, batch_size=2, val_fraction=0.0)
+    >>> dm.setup("fit"); dm.train_idx.tolist(), dm.val_idx.tolist()  # no last batch of one
+    ([0, 1, 2, 3], [4])
     """
 
     def __init__(self, tensors: dict[str, torch.Tensor] | None = None, batch_size: int = 256,
@@ -105,8 +110,11 @@ class TensorDataModule(pl.LightningDataModule):
         for cls in (0.0, 1.0):
             members = rng.permutation(np.flatnonzero(y == cls))
             val.append(members[: int(round(self.val_fraction * len(members)))])
-        self.val_idx = np.sort(np.concatenate(val))
-        self.train_idx = np.setdiff1d(np.arange(len(y)), self.val_idx)
+        val_idx = np.concatenate(val)
+        train_idx = np.setdiff1d(np.arange(len(y)), val_idx)
+        if len(train_idx) % self.batch_size == 1 and len(train_idx) > 1:
+            val_idx, train_idx = np.append(val_idx, train_idx[-1]), train_idx[:-1]
+        self.val_idx, self.train_idx = np.sort(val_idx), train_idx
 
     def _loader(self, rows: np.ndarray, shuffle: bool) -> DataLoader:
         data = _Arrays(self.tensors, rows)

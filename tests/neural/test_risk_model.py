@@ -77,6 +77,13 @@ def test_learns_a_planted_signal_across_record_and_lifelog():
     assert len(model.history_) >= 2 and all("val_auroc" in h for h in model.history_)
 
 
+def test_a_training_size_one_more_than_a_multiple_of_the_batch_size_fits(small):
+    cohort, labels = small
+    train = labels[labels["excluded"].isna()].iloc[:129]  # 2 batches of 64 and one patient
+    model = RiskModel(**SMALL, batch_size=64, val_fraction=0.0).fit(cohort, train)
+    assert len(model.predict_proba(cohort, train)) == 129 and len(model.history_) == 2
+
+
 def test_validation_share_grows_on_small_data_up_to_its_cap():
     y = np.array([1] * 50 + [0] * 950)
     assert validation_share(y, 0.2, 40) == pytest.approx(0.4)            # 40 / 50 events, capped at 0.4
