@@ -18,10 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-from sqlglot import exp
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Atom, Const, Term, Var, format_value
+from neurosym.logic._exp import exp
 from neurosym.logic._native import DIALECT, Plan
 from neurosym.logic._sql import col, literal, table_name
 

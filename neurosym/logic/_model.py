@@ -42,7 +42,7 @@ from neurosym.logic._engine import Plan
 from neurosym.logic._lookup import find, relation_types
 from neurosym.logic._parser import parse, parse_atom
 from neurosym.logic._semiring import Semiring
-from neurosym.logic._sql import literal, table_name
+from neurosym.logic._sql import sql_string, table_name
 from neurosym.logic._store import LOOKUP_ROWS, ResultStore
 
 if TYPE_CHECKING:
@@ -186,8 +186,8 @@ class Model:
                           f"ELSE CAST({a} AS VARCHAR) END AS {a}" if t == "float" else a for a, t in zip(args, types))
         distinct = "" if relation in self.store.sets else "DISTINCT "
         query = f"SELECT {shown} FROM (SELECT {distinct}{columns} FROM {table_name(relation)} ORDER BY {columns})"
-        self.connect().execute(f"COPY ({query}) TO {literal(str(path)).sql('duckdb')} "
-                               f"(FORMAT csv, DELIMITER {literal(delimiter).sql('duckdb')}, HEADER false, QUOTE '', ESCAPE '')")
+        self.connect().execute(f"COPY ({query}) TO {sql_string(str(path))} "
+                               f"(FORMAT csv, DELIMITER {sql_string(delimiter)}, HEADER false, QUOTE '', ESCAPE '')")
         return path
 
     # -- lookups ---------------------------------------------------------

@@ -29,14 +29,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 import duckdb
-from sqlglot import exp
 
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Assignment, Atom, Const, Rule, Var
 from neurosym.logic._checks import body_atoms
 from neurosym.logic._engine import Limits, Plan
+from neurosym.logic._exp import exp
 from neurosym.logic._inputs import DatabaseTable, InputRelation
 from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, may_be_undefined, sql_name, table_name
+from neurosym.logic._sqlcache import Statements
 from neurosym.logic._store import ResultStore, duckdb_connection
 
 __all__ = ["DIALECT", "NativeEngine", "Plan"]
@@ -283,7 +284,7 @@ def _compiled(plan: Plan, sets: set[str], empty: set[str]) -> dict:
     if hit is not None and all(a is b for a, b in zip(hit[0], plan.rules)):  # the same rule objects, in order
         _COMPILED.move_to_end(key)
         return hit[1]
-    _COMPILED[key] = (tuple(plan.rules), {})
+    _COMPILED[key] = (tuple(plan.rules), Statements.load(plan, sets, empty))  # compiled by an earlier process, if any
     while len(_COMPILED) > _COMPILED_PLANS:
         _COMPILED.popitem(last=False)
     return _COMPILED[key][1]
@@ -335,6 +336,8 @@ class NativeEngine:
             self._load_rule_facts(con, plan)
             for stratum in plan.strata:
                 self._stratum(con, plan, stratum, start, limits, sets, empty)
+            if isinstance(self._sql, Statements):
+                self._sql.save()
         except duckdb.InterruptException as err:
             raise EvaluationError(f"evaluation exceeded the time-out of {limits.timeout} s (stratum {stratum})") from err
         except duckdb.OutOfMemoryException as err:

@@ -52,9 +52,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import ClassVar, Protocol
 
-from sqlglot import exp
-
 from neurosym._errors import InputError
+from neurosym.logic._exp import exp
 
 __all__ = ["Semiring", "MaxProduct", "AddMult", "TopKProofs", "product"]
 

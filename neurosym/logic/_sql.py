@@ -26,24 +26,24 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from sqlglot import exp
-
 from neurosym._errors import EvaluationError
 from neurosym.logic._checks import bound_variables, range_assignment
+from neurosym.logic._exp import exp
 from neurosym.logic._semiring import MaxProduct, Semiring
 from neurosym.logic._types import syntactic_type
 from neurosym.logic._ast import Aggregate, Assignment, Atom, BinOp, Call, Comparison, Const, Literal, Negation, Term, Var, term_vars
 
 __all__ = ["BodySQL", "compile_body", "compile_term", "compare", "literal", "table_name", "sql_name", "may_be_undefined", "SQL_TYPES", "cast",
-           "tolerant_equal"]
+           "tolerant_equal", "sql_string"]
 
 SQL_TYPES = {"symbol": "VARCHAR", "number": "BIGINT", "float": "DOUBLE"}
 _FUNCS = {"abs": "ABS", "pow": "POWER", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "floor": "FLOOR", "ceil": "CEIL", "round": "ROUND"}
-_CMP = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
-_ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "%": exp.Mod}
-_BITWISE = {"band": exp.BitwiseAnd, "bor": exp.BitwiseOr, "bxor": exp.BitwiseXor, "bshl": exp.BitwiseLeftShift,
-            "bshr": exp.BitwiseRightShift}
-_LOGICAL = {"land": exp.And, "lor": exp.Or, "lxor": exp.NEQ}
+# Operators -> names of SQLGlot expression classes (looked up on use: SQLGlot is imported lazily).
+_CMP = {"=": "EQ", "!=": "NEQ", "<": "LT", "<=": "LTE", ">": "GT", ">=": "GTE"}
+_ARITH = {"+": "Add", "-": "Sub", "*": "Mul", "%": "Mod"}
+_BITWISE = {"band": "BitwiseAnd", "bor": "BitwiseOr", "bxor": "BitwiseXor", "bshl": "BitwiseLeftShift",
+            "bshr": "BitwiseRightShift"}
+_LOGICAL = {"land": "And", "lor": "Or", "lxor": "NEQ"}
 
 
 #: Functions whose float result may be non-finite (``1 / 0``, ``log(-1)``): such a value is undefined (SQL NULL).
@@ -94,6 +94,15 @@ def literal(value: object) -> exp.Expression:
     return cast(exp.Literal.number(int(value)), "number")  # BIGINT: integer literals must not overflow at 32 bits
 
 
+def sql_string(text: str) -> str:
+    """``text`` as an SQL string literal, quotes doubled as SQLGlot writes them, without building an expression.
+
+    >>> sql_string("it's") == literal("it's").sql("duckdb")
+    True
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
 def cast(expr: exp.Expression, type_name: str) -> exp.Expression:
     return exp.Cast(this=expr, to=exp.DataType.build(SQL_TYPES[type_name]))
 
@@ -127,10 +136,10 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
         if term.op == "^":
             return _finite(exp.func("POWER", cast(left, "float"), cast(right, "float")))
         if term.op in _BITWISE:  # integer operands (checked by the types); '^' gives an integral double, made an integer
-            return exp.Paren(this=_BITWISE[term.op](this=cast(left, "number"), expression=cast(right, "number")))
+            return exp.Paren(this=getattr(exp, _BITWISE[term.op])(this=cast(left, "number"), expression=cast(right, "number")))
         if term.op in _LOGICAL:
-            return _one_if(_LOGICAL[term.op](this=_true(left), expression=_true(right)))
-        return exp.Paren(this=_ARITH[term.op](this=left, expression=right))
+            return _one_if(getattr(exp, _LOGICAL[term.op])(this=_true(left), expression=_true(right)))
+        return exp.Paren(this=getattr(exp, _ARITH[term.op])(this=left, expression=right))
     if isinstance(term, Call):
         args = [compile_term(a, env) for a in term.args]
         if term.func == "ord":  # Soufflé's symbol-table index is not kept here: a symbol orders as itself
@@ -173,7 +182,7 @@ def compare(op: str, left: exp.Expression, right: exp.Expression, where: str | N
     elif op.lstrip("!") == "contains":
         test = exp.GT(this=exp.StrPosition(this=right, substr=left), expression=exp.Literal.number(0))
     else:
-        return _CMP[op](this=left, expression=right)
+        return getattr(exp, _CMP[op])(this=left, expression=right)
     return exp.Not(this=exp.Paren(this=test)) if op.startswith("!") else test
 
 
