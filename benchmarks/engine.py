@@ -895,8 +895,30 @@ con.execute(f"COPY (WITH RECURSIVE p(a, b) AS ({rec}) SELECT a, b FROM p ORDER B
 """
 
 
-def whole_process(spec: dict, workdir: Path) -> dict | None:
-    """Seconds of ``neurosym rules run`` and of the hand-written script as whole processes (best of three), same outputs."""
+def _process_env(base: Path, workdir: Path) -> dict:
+    """The environment of the whole processes: a fresh SQL statement cache (in ``base``), and Python bytecode cached
+    (in ``workdir``) as in an installed package, even where the shell sets ``PYTHONDONTWRITEBYTECODE``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    shutil.rmtree(base / "cache", ignore_errors=True)
+    return {**env, "NEUROSYM_CACHE": str(base / "cache"), "PYTHONPYCACHEPREFIX": str(workdir / "pycache")}
+
+
+def _cpu_run(command: list[str], env: dict) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one subprocess."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=REPO, env=env)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def whole_process(spec: dict, workdir: Path, repeats: int = 5) -> dict | None:
+    """Seconds of ``neurosym rules run`` and of the hand-written script as whole processes, same outputs.
+
+    The first ``rules run`` compiles the program's SQL (``rules_run_first``); the following ones read it from the
+    statement cache, as every later run on the same program does.  The two commands alternate, best of ``repeats``.
+    """
     if spec["kind"] not in ("tc_random", "tc_chain", "sg"):
         return None
     rel, frame = next(iter(graph_facts(spec).items()))
@@ -906,26 +928,30 @@ def whole_process(spec: dict, workdir: Path) -> dict | None:
     frame.to_csv(base / "facts" / f"{rel}.facts", sep="\t", header=False, index=False)
     (base / "program.dl").write_text(_program_text(spec))
     (base / "script.py").write_text(_SQL_SCRIPT)
+    env = _process_env(base, workdir)
     commands = {
         "rules_run": [sys.executable, "-m", "neurosym", "rules", "run", str(base / "program.dl"), "--facts", str(base / "facts"),
                       "--output", str(base / "out_rules_run")],
         "duckdb_script": [sys.executable, str(base / "script.py"), str(base / "facts"), str(base / "out_duckdb_script"), rel, target],
     }
-    result: dict = {}
-    for name, command in commands.items():
+    for name in commands:
         (base / f"out_{name}").mkdir(exist_ok=True)
-        times, cpu = [], []
-        for _ in range(3):  # best of three: the machine is shared
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True, cwd=REPO)
-            times.append(time.perf_counter() - t0)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        result[name], result[f"{name}_cpu"] = min(times), min(cpu)
+    for command in commands.values():  # warm-up: every module's bytecode cached (the SQL cache stays empty)
+        _cpu_run(command, {**env, "NEUROSYM_CACHE": str(base / "warm-up")})
+    first_wall, first_cpu = _cpu_run(commands["rules_run"], env)  # compiles the SQL and caches it
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(repeats):  # alternating, so both see the same load on a shared machine
+        for name, command in commands.items():
+            runs[name].append(_cpu_run(command, env))
+    result: dict = {"rules_run_first": first_wall, "rules_run_first_cpu": first_cpu, "repeats": repeats,
+                    "load_average": os.getloadavg()[0]}
+    for name, measured in runs.items():
+        result[name], result[f"{name}_cpu"] = min(w for w, _ in measured), min(c for _, c in measured)
+        result[f"{name}_all_cpu"] = [round(c, 3) for _, c in measured]
     same = (base / "out_rules_run" / f"{target}.csv").read_bytes() == (base / "out_duckdb_script" / f"{target}.csv").read_bytes()
     result.update(ratio=result["rules_run"] / result["duckdb_script"],
-                  cpu_ratio=result["rules_run_cpu"] / result["duckdb_script_cpu"], same_output=same)
+                  cpu_ratio=result["rules_run_cpu"] / result["duckdb_script_cpu"],
+                  first_cpu_ratio=first_cpu / result["duckdb_script_cpu"], same_output=same)
     return result
 
 
@@ -993,16 +1019,17 @@ def render(report: dict, console) -> None:
     console.print(table)
     ratios = Table(title="time / hand-written DuckDB SQL (goal: <= 1.5x)")
     for column in ("workload", "in-process native / SQL", "rules run (s)", "DuckDB script (s)", "whole-process ratio",
-                   "CPU-time ratio", "same output"):
+                   "CPU-time ratio", "first run CPU ratio", "same output"):
         ratios.add_column(column, justify="left" if column == "workload" else "right")
     for name, w in report["workloads"].items():
         native, sql, whole = w["systems"].get("native", {}), w["systems"].get("duckdb_sql", {}), w.get("whole_process")
         inproc = f"{native['seconds'] / sql['seconds']:.2f}×" if native.get("status") == sql.get("status") == "ok" else "-"
         if whole:
             ratios.add_row(name, inproc, f"{whole['rules_run']:.2f}", f"{whole['duckdb_script']:.2f}", f"{whole['ratio']:.2f}×",
-                           f"{whole['cpu_ratio']:.2f}×", "yes" if whole["same_output"] else "[red]NO[/red]")
+                           f"{whole['cpu_ratio']:.2f}×", f"{whole['first_cpu_ratio']:.2f}×",
+                           "yes" if whole["same_output"] else "[red]NO[/red]")
         else:
-            ratios.add_row(name, inproc, "-", "-", "-", "-", "-")
+            ratios.add_row(name, inproc, "-", "-", "-", "-", "-", "-")
     console.print(ratios)
     for key, value in report.get("native_at_scale", {}).items():
         console.print(f"[bold]{key}[/bold]: {value}")
