@@ -199,13 +199,134 @@ def _projection_name(index: int, k: int) -> str:
     return f"proj_{index}_{k}"
 
 
+def _grouped_joins(select: exp.Select) -> list[tuple[exp.Join, str]]:
+    """The grouped aggregates of a compiled body: its LEFT JOINs of subqueries aliased ``<prefix>g`` (with their prefix)."""
+    found = []
+    for join in select.args.get("joins") or []:
+        sub = join.this
+        if isinstance(sub, exp.Subquery) and join.side == "LEFT" and isinstance(sub.this, exp.Select) \
+                and re.fullmatch(r"(?:.*_)?a\d+_g", sub.alias or ""):
+            found.append((join, sub.alias[:-1]))
+    return found
+
+
+def _renamed(node: exp.Expression, old: str, new: str) -> exp.Expression:
+    """A copy of ``node`` with every table alias starting with ``old`` (an aggregate's prefix) starting with ``new``."""
+    def rename(name: str) -> str:
+        return new + name[len(old):] if name.startswith(old) else name
+
+    def visit(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, exp.Column) and n.table:
+            return exp.column(n.name, table=rename(n.table))
+        if isinstance(n, exp.TableAlias) and n.name:
+            return exp.TableAlias(this=exp.to_identifier(rename(n.name)))
+        return n
+    return node.copy().transform(visit)
+
+
+def _value_columns(select: exp.Select) -> list[exp.Expression]:
+    """The aggregate values of a grouped subquery (its projections not named ``k<i>``)."""
+    return [e for e in select.expressions if not re.fullmatch(r"k\d+", e.alias_or_name)]
+
+
+def _repoint(select: exp.Select, moves: dict[tuple[str, str], tuple[str, str]]) -> None:
+    """Point the columns ``(table, name)`` of ``moves`` at their new ``(table, name)``, in place."""
+    for column in list(select.find_all(exp.Column)):
+        target = moves.get((column.table, column.name))
+        if target is not None:
+            column.replace(exp.column(target[1], table=target[0]))
+
+
+def share_aggregates(select: exp.Select) -> exp.Select:
+    """Compute sibling aggregates over the same rows in one grouped subquery (in place; returns ``select``).
+
+    ``N = count : {night_sleep(P, D1, _), W = floor((D1 + 3) / 7)}, A = mean M : {night_sleep(P, D2, M), ...}``
+    compile to two LEFT JOINs of subqueries that scan and group the same rows, differing only in their value:
+    when two such subqueries are the same after renaming their aliases (same FROM, WHERE, GROUP BY and join
+    condition), the second's value moves into the first, which the database then computes in one pass.
+
+    >>> import sqlglot
+    >>> q = sqlglot.parse_one("SELECT t0.c0 FROM r AS t0 "
+    ...     "LEFT JOIN (SELECT a1_t0.c0 AS k0, COUNT(*) AS v FROM s AS a1_t0 GROUP BY a1_t0.c0) AS a1_g ON a1_g.k0 = t0.c0 "
+    ...     "LEFT JOIN (SELECT a2_t0.c0 AS k0, SUM(a2_t0.c1) AS v FROM s AS a2_t0 GROUP BY a2_t0.c0) AS a2_g ON a2_g.k0 = t0.c0 "
+    ...     "WHERE a1_g.v > a2_g.v", read="duckdb")
+    >>> print(share_aggregates(q).sql("duckdb"))
+    SELECT t0.c0 FROM r AS t0 LEFT JOIN (SELECT a1_t0.c0 AS k0, COUNT(*) AS v, SUM(a1_t0.c1) AS v1 FROM s AS a1_t0 GROUP BY a1_t0.c0) AS a1_g ON a1_g.k0 = t0.c0 WHERE a1_g.v > a1_g.v1
+    """
+    groups: dict[str, tuple[exp.Join, str, int]] = {}
+    moves: dict[tuple[str, str], tuple[str, str]] = {}
+    for join, prefix in _grouped_joins(select):
+        inner = join.this.this
+        shape = _renamed(inner, prefix, "shared_")
+        shape.set("expressions", [e for e in shape.expressions if e not in _value_columns(shape)])
+        key = shape.sql(DIALECT) + " ON " + _renamed(join.args["on"], prefix, "shared_").sql(DIALECT)
+        if key not in groups:
+            groups[key] = (join, prefix, 0)
+            continue
+        first, first_prefix, count = groups[key]
+        for value in _value_columns(inner):
+            count += 1
+            moved = _renamed(value.this if isinstance(value, exp.Alias) else value, prefix, first_prefix)
+            first.this.this.select(exp.alias_(moved, f"v{count}"), copy=False)
+            moves[(join.this.alias, value.alias_or_name)] = (first.this.alias, f"v{count}")
+        groups[key] = (first, first_prefix, count)
+        join.pop()
+    _repoint(select, moves)
+    return select
+
+
+def _fold_into_projection(select: exp.Select, alias: str, table: str, kept: list[int]) -> list[str]:
+    """Move the grouped aggregates that group ``table`` by exactly the projected columns into the projection.
+
+    The projection of atom ``alias`` holds one row per value of the ``kept`` columns of ``table``; an aggregate
+    subquery ``SELECT c<j>..., v FROM table GROUP BY c<j>...`` over the same columns (no filter, no join) joined on
+    them has exactly one row per projected row, so its values are computed in the projection's own GROUP BY.
+    Returns the value columns (``v AS v``, SQL) the projection adds; the joins are removed and their values read
+    from ``alias`` (in place).
+    """
+    added: list[str] = []
+    moves: dict[tuple[str, str], tuple[str, str]] = {}
+    for join, prefix in _grouped_joins(select):
+        inner = join.this.this
+        source = inner.args.get("from_")
+        if inner.args.get("joins") or inner.args.get("where") or inner.args.get("having") or source is None \
+                or not isinstance(source.this, exp.Table) or source.this.name != table:
+            continue
+        inner_alias = source.this.alias_or_name
+        keys = {e.alias: e.this for e in inner.expressions if re.fullmatch(r"k\d+", e.alias_or_name) and isinstance(e, exp.Alias)}
+        groups = (inner.args.get("group") or exp.Group()).expressions
+        conds = list(join.args["on"].flatten()) if isinstance(join.args["on"], exp.And) else [join.args["on"]]
+        pairs = {}
+        for cond in conds:
+            if isinstance(cond, exp.EQ) and isinstance(cond.this, exp.Column) and isinstance(cond.expression, exp.Column) \
+                    and cond.this.table == join.this.alias and cond.expression.table == alias:
+                pairs[cond.this.name] = cond.expression.name
+        wanted = {f"c{j}" for j in kept}
+        same = all(isinstance(keys.get(k), exp.Column) and keys[k].table == inner_alias and keys[k].name == c
+                   for k, c in pairs.items())
+        if not (same and len(pairs) == len(conds) == len(keys) == len(groups) and set(pairs.values()) == wanted
+                and {g.name for g in groups if isinstance(g, exp.Column) and g.table == inner_alias} == wanted):
+            continue
+        for value in _value_columns(inner):
+            name = f"v{len(added)}"
+            expression = (value.this if isinstance(value, exp.Alias) else value).copy().transform(  # the projection reads p
+                lambda n: exp.column(n.name, table="p") if isinstance(n, exp.Column) and n.table == inner_alias else n)
+            added.append(f"{expression.sql(DIALECT)} AS {name}")
+            moves[(join.this.alias, value.alias_or_name)] = (alias, name)
+        join.pop()
+    _repoint(select, moves)
+    return added
+
+
 def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: set[str]
                ) -> tuple[list[tuple[str, str]], str | None]:
     """A relation's only rule with its atoms' ``_`` columns projected away first, when that makes its heads distinct.
 
     ``night_sleep(P, D, T) :- sleep_record(P, D, _, _), T = sum ...`` derives one head per *record* and needs a
     GROUP BY over all of them; reading ``sleep_record`` projected on ``(P, D)`` (distinct, lowest height) derives
-    each head once, so the rows go straight into the table.  Returns the temporary views (name, ``CREATE``
+    each head once, so the rows go straight into the table.  An aggregate that groups the same relation by the same
+    columns (``T = sum M : {sleep_record(P, D, M, R)}``) is computed in the projection's GROUP BY instead of a second
+    pass and a join (:func:`_fold_into_projection`).  Returns the temporary views (name, ``CREATE``
     statement) and the rule's SELECT over them, or ``([], None)`` where that does not apply (several rules, stated facts,
     probabilities, an atom variable that is not a head argument, an atom that is not a set).
     """
@@ -215,7 +336,7 @@ def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: s
     if distinct_heads(rule, sets):
         return [], None
     head = {arg.name for arg in rule.head.args if isinstance(arg, Var)}
-    views: dict[int, tuple[str, str]] = {}
+    views: dict[int, tuple[str, list[int]]] = {}
     for k, atom in enumerate(rule.positive_atoms()):
         kept = [j for j, t in enumerate(atom.args) if not (isinstance(t, Var) and t.anonymous)]
         if any(isinstance(atom.args[j], Var) and atom.args[j].name not in head for j in kept):
@@ -224,15 +345,20 @@ def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: s
             if atom.rel not in sets:
                 return [], None
             continue
-        lead = "".join(f"c{j}, " for j in kept)
-        group = f" GROUP BY {', '.join(f'c{j}' for j in kept)}" if kept else " HAVING COUNT(*) > 0"
-        name = _projection_name(index, k)
-        views[k] = (name, f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {lead}MIN(_h) AS _h, 1.0 AS _p FROM {table_name(atom.rel)}{group}")
+        views[k] = (table_name(atom.rel), kept)
     if not views:
         return [], None
     pick = lambda k, atom: _projection_name(index, k) if k in views else table_name(atom.rel)  # noqa: E731
-    return [views[k] for k in sorted(views)], _dedup(rule.head.rel, plan, [rule_select(plan, index, pick)], fresh=True,
-                                                     distinct=True).sql(DIALECT)
+    select = share_aggregates(rule_select(plan, index, pick))
+    statements = []
+    for k, (table, kept) in sorted(views.items()):
+        values = "".join(f", {v}" for v in _fold_into_projection(select, f"t{k}", table, kept)) if kept else ""
+        lead = "".join(f"p.c{j} AS c{j}, " for j in kept)
+        group = f" GROUP BY {', '.join(f'p.c{j}' for j in kept)}" if kept else " HAVING COUNT(*) > 0"
+        name = _projection_name(index, k)
+        statements.append((name, f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {lead}MIN(p._h) AS _h, 1.0 AS _p{values} "
+                                 f"FROM {table} AS p{group}"))
+    return statements, _dedup(rule.head.rel, plan, [select], fresh=True, distinct=True).sql(DIALECT)
 
 
 def deduplicated_inputs(plan: Plan) -> set[str]:
@@ -500,7 +626,7 @@ class NativeEngine:
         full = lambda k, atom: table_name(atom.rel)  # noqa: E731
         own = [(i, r) for i, r in rules if r.head.rel == rel]
         return self._cached(("first", rel), lambda: _dedup(
-            rel, plan, [rule_select(plan, i, full) for i, _ in own], fresh=not recursive and rel in empty,
+            rel, plan, [share_aggregates(rule_select(plan, i, full)) for i, _ in own], fresh=not recursive and rel in empty,
             distinct=all(distinct_heads(r, sets) for _, r in own)).sql(DIALECT))
 
     def _all_derivations(self, con, plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]], start: float,
