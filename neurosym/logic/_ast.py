@@ -288,12 +288,14 @@ class Rule:
 
 @dataclass(frozen=True)
 class Decl:
-    """``.decl rel(name: type, ...)``; types ``symbol``, ``number`` (integer) or ``float``."""
+    """``.decl rel(name: type, ...) key(name, ...)``; types ``symbol``, ``number`` (integer) or ``float``; ``keys``: the
+    column names of each declared key (one input row per key value, checked by the native engine)."""
 
     rel: str
     columns: tuple[tuple[str, str], ...]
     span: Span = field(default=_NOWHERE, compare=False)
     path: str = field(default="<text>", compare=False)
+    keys: tuple[tuple[str, ...], ...] = ()
 
     @property
     def arity(self) -> int:

@@ -90,7 +90,7 @@ class _Parser:
         self.fresh = 0
         self.types = dict(_TYPES)  # with Soufflé's .type aliases and unions, once resolved
         self.type_defs: dict[str, list[Token]] = {}  # .type T = A | B: the members, resolved when a .decl needs them
-        self.declared: list[tuple[list[Token], list[tuple[Token, Token]], Token]] = []  # .decl: names, columns, keyword
+        self.declared: list[tuple[list[Token], list[tuple[Token, Token]], Token, tuple[tuple[str, ...], ...]]] = []  # .decl: names, columns, keyword, keys
         self.pending: list[Literal] = []  # assignments of aggregates written inside expressions, for the enclosing body
         self.eqrels: list[tuple[str, Span]] = []  # relations declared eqrel, with the qualifier's position
         self.inputs: dict[str, dict[str, str]] = {}
@@ -155,10 +155,10 @@ class _Parser:
                 self.resolve(Token("var", name, members[0].line, members[0].col), set())  # every .type, used or not
             except RuleSyntaxError as err:
                 errors.append(err)
-        for names, columns, keyword in self.declared:  # types may be defined after the .decl that uses them
+        for names, columns, keyword, keys in self.declared:  # types may be defined after the .decl that uses them
             try:
                 resolved = tuple((str(c.value), self.resolve(t, set())) for c, t in columns)
-                module.decls += [Decl(str(name.value), resolved, self.span(keyword), self.where(keyword)[0]) for name in names]
+                module.decls += [Decl(str(name.value), resolved, self.span(keyword), self.where(keyword)[0], keys) for name in names]
             except RuleSyntaxError as err:
                 errors.append(err)
         module.rules += [rule for rel, span in self.eqrels for rule in self.equivalence(rel, span)]
@@ -215,8 +215,12 @@ class _Parser:
             columns.append((col_tok, self.advance()))
             if not self.at(")"):
                 self.expect(",", "',' or ')'")
-        self.advance()
-        while self.tok.kind in ("ident", "var") and self.tok.value in (*_QUALIFIERS, "eqrel"):
+        close = self.advance()
+        keys: list[tuple[str, ...]] = []
+        while self.tok.kind in ("ident", "var") and (self.tok.value in (*_QUALIFIERS, "eqrel") or self.at_key(close)):
+            if self.tok.value == "key":
+                keys.append(self.key(columns))
+                continue
             if self.tok.value == "eqrel":
                 if len(columns) != 2:
                     raise self.error(f"an eqrel relation has two columns, not {len(columns)}", self.tok)
@@ -227,8 +231,30 @@ class _Parser:
         for name in names:
             if name.kind not in ("ident", "var"):
                 raise self.error(f"expected a relation name after {tok.value}, found {_describe(name)}", name)
-        self.declared.append((names, columns, tok))
+        self.declared.append((names, columns, tok, tuple(keys)))
         return []
+
+    def at_key(self, close: Token) -> bool:
+        """Whether ``key(`` follows a ``.decl`` on the line its columns end (on a later line it is a relation named key)."""
+        return self.tok.value == "key" and self.peek().value == "(" and self.where(self.tok) == self.where(close)
+
+    def key(self, columns: list[tuple[Token, Token]]) -> tuple[str, ...]:
+        """``key(name, ...)``: declared columns whose values identify one input row (see the rule-language reference)."""
+        self.advance()
+        self.expect("(")
+        known = [str(c.value) for c, _ in columns]
+        names: list[str] = []
+        while True:
+            tok = self.advance()
+            if tok.kind not in ("ident", "var") or str(tok.value) not in known:
+                raise self.error(f"key column {_describe(tok)} is not a column of the declaration (columns: {', '.join(known)})", tok)
+            if str(tok.value) in names:
+                raise self.error(f"key column {tok.value!r} is named twice", tok)
+            names.append(str(tok.value))
+            if self.at(")"):
+                self.advance()
+                return tuple(names)
+            self.expect(",", "',' or ')'")
 
     def plan(self) -> None:
         while True:
