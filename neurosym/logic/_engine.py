@@ -31,25 +31,62 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from neurosym._errors import EvaluationError
-from neurosym.logic._ast import Rule
+from neurosym.logic._ast import Decl, Rule
 from neurosym.logic._semiring import MaxProduct, Semiring
 
 if TYPE_CHECKING:
     from neurosym.logic._inputs import InputRelation
     from neurosym.logic._store import ResultStore
 
-__all__ = ["ENGINES", "Engine", "Limits", "Plan", "create_engine", "register_engine", "unregister_engine"]
+__all__ = ["ENGINES", "Engine", "Key", "Limits", "Plan", "create_engine", "declared_keys", "register_engine",
+           "unregister_engine"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """A declared key of an input relation: the column positions whose values identify one row, and where it was declared.
+
+    Written ``.decl rel(name: type, ...) key(name, ...)``: the input facts hold at most one row per value of those
+    columns (identical rows count as two).  The native engine checks it when it loads the facts (an
+    :class:`~neurosym.EvaluationError` naming the key and its declaration otherwise) and then stores the rows
+    without removing duplicates, and knows that rules reading one row per key value derive each head once.
+    """
+
+    columns: tuple[int, ...]
+    names: tuple[str, ...]
+    where: str
+
+    def __repr__(self) -> str:  # the compiled-statement caches key on it: positions only, no file names
+        return f"Key{self.columns}"
+
+
+def declared_keys(decls: list[Decl]) -> dict[str, tuple[Key, ...]]:
+    """Relation -> its declared keys, from the ``.decl`` statements.
+
+    >>> from neurosym.logic._parser import parse
+    >>> declared_keys(parse(".decl a(p: symbol, d: number, x: float) key(p, d)").decls)
+    {'a': (Key(0, 1),)}
+    """
+    keys: dict[str, tuple[Key, ...]] = {}
+    for decl in decls:
+        names = [name for name, _ in decl.columns]
+        for key in decl.keys:
+            found = Key(tuple(names.index(n) for n in key), key, f"{decl.span.path}:{decl.span.line}:{decl.span.col}")
+            if found.columns not in [k.columns for k in keys.get(decl.rel, ())]:
+                keys[decl.rel] = (*keys.get(decl.rel, ()), found)
+    return keys
 
 
 @dataclass
 class Plan:
-    """What an engine evaluates: rules, column types, strata, whether probabilities are tracked and how."""
+    """What an engine evaluates: rules, column types, strata, whether probabilities are tracked and how, declared keys."""
 
     rules: list[Rule]
     types: dict[str, list[str]]
     strata: list[list[str]]
     prob: bool
     semiring: Semiring = field(default_factory=MaxProduct)
+    keys: dict[str, tuple[Key, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

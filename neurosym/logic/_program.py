@@ -10,7 +10,7 @@ from typing import Any
 from neurosym._errors import EvaluationError, RuleError, UnknownIdError
 from neurosym.logic._ast import Module, Rule
 from neurosym.logic._checks import body_atoms, check_module, strata
-from neurosym.logic._engine import Limits, Plan, create_engine
+from neurosym.logic._engine import Limits, Plan, create_engine, declared_keys
 from neurosym.logic._inputs import InputRelation, normalize_facts
 from neurosym.logic._model import Model
 from neurosym.logic._parser import parse
@@ -174,7 +174,8 @@ class Program:
         for rel, arity in arities.items():
             types.setdefault(rel, ["symbol"] * arity)
         prob = any(data.has_prob for data in inputs.values())
-        return Plan(self.module.rules, types, order, prob, semiring if semiring is not None else MaxProduct()), inputs
+        return Plan(self.module.rules, types, order, prob, semiring if semiring is not None else MaxProduct(),
+                    declared_keys(self.module.decls)), inputs
 
     def __repr__(self) -> str:
         return f"Program({len(self.module.rules)} rules, relations={sorted(self.arities())})"

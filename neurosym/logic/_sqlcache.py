@@ -72,7 +72,8 @@ def _key_text(plan: Any, sets: set[str], empty: set[str]) -> str:
     """Everything the compiled statements of ``plan`` depend on, as one text."""
     return "\n".join([
         f"neurosym sql cache {_FORMAT}", _engine_version(), repr(plan.rules), repr(sorted(plan.types.items())),
-        repr(plan.strata), repr(plan.prob), repr(plan.semiring), repr(sorted(sets)), repr(sorted(empty))])
+        repr(plan.strata), repr(plan.prob), repr(plan.semiring), repr(sorted(sets)), repr(sorted(empty)),
+        repr(sorted(plan.keys.items()))])
 
 
 def cache_path(key_text: str, directory: Path | None = None) -> Path:
