@@ -33,7 +33,7 @@ import duckdb
 from neurosym._errors import EvaluationError
 from neurosym.logic._ast import Assignment, Atom, Const, Rule, Var
 from neurosym.logic._checks import body_atoms
-from neurosym.logic._engine import Limits, Plan
+from neurosym.logic._engine import Key, Limits, Plan
 from neurosym.logic._exp import exp
 from neurosym.logic._inputs import DatabaseTable, InputRelation
 from neurosym.logic._sql import SQL_TYPES, cast, col, compile_body, compile_term, may_be_undefined, sql_name, table_name
@@ -180,19 +180,42 @@ def _dedup_grouped(rel: str, plan: Plan, union: exp.Expression, fresh: bool) -> 
         exp.Subquery(this=grouped, alias=exp.TableAlias(this=exp.to_identifier("g"))))
 
 
-def distinct_heads(rule: Rule, sets: set[str]) -> bool:
+def distinct_heads(rule: Rule, sets: set[str], keys: Mapping[str, tuple[Key, ...]] | None = None) -> bool:
     """Whether a rule derives no head tuple twice: its positive atoms read relations stored as sets (``sets``)
-    and every argument of them is a constant or a named variable that is a head argument, so distinct
-    groundings give distinct heads (an aggregate joins one row per group, a negation only filters).
+    and each of them reads one row per head tuple, so distinct groundings give distinct heads (an aggregate
+    joins one row per group, a negation only filters).
 
+    An atom reads one row when every argument is a constant or a variable fixed by the head, or when the
+    columns of one of its relation's declared ``keys`` are (then its other variables are fixed too:
+    ``valid_wear_day(P, D, W) :- activity(P, D, _, _, M), M >= 600, W = ...`` with ``activity`` keyed on
+    ``(patient, day)``).
+
+    >>> from neurosym.logic._engine import Key
     >>> from neurosym.logic._parser import parse
     >>> r1, r2 = parse("h(P, W, N) :- w(P, W), N = count : { d(P, D), D < W }. g(P) :- w(P, _).").rules
     >>> distinct_heads(r1, {"w"}), distinct_heads(r2, {"w"}), distinct_heads(r1, set())
     (True, False, False)
+    >>> distinct_heads(r2, {"w"}, {"w": (Key((0,), ("p",), "<text>:1:1"),)})
+    True
     """
-    head = {arg.name for arg in rule.head.args if isinstance(arg, Var)}
-    return all(atom.rel in sets and all(isinstance(t, Const) or (isinstance(t, Var) and not t.anonymous and t.name in head)
-                                        for t in atom.args) for atom in rule.positive_atoms())
+    fixed = {arg.name for arg in rule.head.args if isinstance(arg, Var)}
+
+    def pinned(t: object) -> bool:
+        return isinstance(t, Const) or (isinstance(t, Var) and not t.anonymous and t.name in fixed)
+
+    atoms = rule.positive_atoms()
+    if any(atom.rel not in sets for atom in atoms):
+        return False
+    grown = True
+    while grown:  # variables fixed through keys fix the atoms they key in turn
+        grown = False
+        for atom in atoms:
+            if any(all(pinned(atom.args[j]) for j in key.columns) for key in (keys or {}).get(atom.rel, ())):
+                new = {t.name for t in atom.args if isinstance(t, Var) and not t.anonymous} - fixed
+                fixed |= new
+                grown = grown or bool(new)
+    return all(all(pinned(t) for t in atom.args) or any(all(pinned(atom.args[j]) for j in key.columns)
+                                                        for key in (keys or {}).get(atom.rel, ())) for atom in atoms)
 
 
 def _projection_name(index: int, k: int) -> str:
@@ -333,7 +356,7 @@ def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: s
     if plan.prob or len(own) != 1 or own[0][1].head.rel not in empty:
         return [], None
     index, rule = own[0]
-    if distinct_heads(rule, sets):
+    if distinct_heads(rule, sets, plan.keys):
         return [], None
     head = {arg.name for arg in rule.head.args if isinstance(arg, Var)}
     views: dict[int, tuple[str, list[int]]] = {}
@@ -366,7 +389,62 @@ def deduplicated_inputs(plan: Plan) -> set[str]:
     ``mean``, all with probabilities, and the nullary ones (elsewhere duplicates change no result)."""
     aggregated = {atom.rel for rule in plan.rules for lit in rule.body if isinstance(lit, Assignment)
                   and lit.aggregate.func in ("count", "sum", "mean") for atom, _ in body_atoms(lit.aggregate.body)}
-    return set(plan.types) if plan.prob else aggregated | {rel for rel, types in plan.types.items() if not types}
+    found = set(plan.types) if plan.prob else aggregated | {rel for rel, types in plan.types.items() if not types}
+    return found - set(plan.keys)  # a keyed relation's rows are checked unique instead (_check_key)
+
+
+#: Rows read per batch when checking that input facts come in the order of a key.
+_KEY_BATCH = 1 << 20
+
+
+def _in_key_order(con: duckdb.DuckDBPyConnection, source: str, columns: list[str]) -> bool:
+    """Whether the rows of ``source`` come with strictly increasing ``columns`` (compared as tuples): then no two
+    share a value.  One ordered scan of the key columns, compared in Arrow batch by batch."""
+    import pyarrow.compute as pc
+
+    con.execute("SET preserve_insertion_order = true")  # the rows in the order the facts hold them
+    reader = None
+    try:
+        reader = con.sql(f"SELECT {', '.join(columns)} FROM {source}").to_arrow_reader(_KEY_BATCH)
+        last = None
+        for batch in reader:
+            n = batch.num_rows
+            if not n:
+                continue
+            if last is not None and not last < tuple(c[0].as_py() for c in batch.columns):
+                return False
+            increasing = equal = None  # row i < row i + 1: first unequal column decides
+            for column in batch.columns:
+                a, b = column.slice(0, n - 1), column.slice(1)
+                less = pc.less(a, b)
+                increasing = less if increasing is None else pc.or_(increasing, pc.and_(equal, less))
+                equal = pc.equal(a, b) if equal is None else pc.and_(equal, pc.equal(a, b))
+            if n > 1 and not pc.all(increasing).as_py():
+                return False
+            last = tuple(c[n - 1].as_py() for c in batch.columns)
+        return True
+    finally:
+        if reader is not None:
+            reader.close()  # an early answer leaves rows unread
+        con.execute("SET preserve_insertion_order = false")
+
+
+def check_key(con: duckdb.DuckDBPyConnection, rel: str, source: str, key: Key) -> None:
+    """Raise :class:`~neurosym.EvaluationError` when two input rows of ``rel`` (``source``: a FROM item with columns
+    ``c0..``) have the same values in the columns of ``key``, naming the first such value and the declaration.
+
+    Facts that come sorted by the key (as the facts stage writes them) are checked in one ordered scan
+    (:func:`_in_key_order`); others by grouping on the key columns.
+    """
+    columns = [f"c{j}" for j in key.columns]
+    if _in_key_order(con, source, columns):
+        return
+    listed = ", ".join(columns)
+    row = con.execute(f"SELECT {listed}, COUNT(*) FROM {source} GROUP BY {listed} HAVING COUNT(*) > 1 ORDER BY {listed} LIMIT 1"
+                      ).fetchone()
+    if row is not None:
+        raise EvaluationError(f"relation {rel}: {row[-1]} input rows have the key ({', '.join(key.names)}) = "
+                              f"({', '.join(map(repr, row[:-1]))}); the key declared at {key.where} allows one row per value")
 
 
 def _linear(plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]]) -> bool:
@@ -405,7 +483,7 @@ def _compiled(plan: Plan, sets: set[str], empty: set[str]) -> dict:
     if plan.prob:
         return {}
     key = (id(plan.rules), len(plan.rules), tuple((rel, tuple(t)) for rel, t in sorted(plan.types.items())),
-           tuple(map(tuple, plan.strata)), frozenset(sets), frozenset(empty))
+           tuple(map(tuple, plan.strata)), frozenset(sets), frozenset(empty), repr(sorted(plan.keys.items())))
     hit = _COMPILED.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], plan.rules)):  # the same rule objects, in order
         _COMPILED.move_to_end(key)
@@ -453,7 +531,13 @@ class NativeEngine:
             timer.daemon = True
             timer.start()
         stratum: list[str] = []
-        sets = (set(plan.types) - set(inputs)) | deduplicated_inputs(plan)  # relations stored without duplicates
+        for rel, keys in plan.keys.items():
+            defined = next((r for r in plan.rules if r.head.rel == rel), None)
+            if defined is not None:
+                raise EvaluationError(f"relation {rel} has a key (declared at {keys[0].where}) but rule {defined.id} defines it: "
+                                      "keys are declared for input relations, whose facts are checked on loading")
+        # relations stored without duplicates: derived ones, deduplicated inputs and inputs with a (checked) key
+        sets = (set(plan.types) - set(inputs)) | deduplicated_inputs(plan) | (set(plan.keys) & set(inputs))
         empty = set(plan.types) - set(inputs) - {r.head.rel for r in plan.rules if r.is_fact}  # until derived
         self._sql = _compiled(plan, sets, empty)
         try:
@@ -514,6 +598,7 @@ class NativeEngine:
         ``sum`` and ``mean`` and with probabilities (a tuple keeps its highest
         probability, so a semiring counts it once); ``min`` and ``max`` do not
         care.  Elsewhere rule evaluation and :class:`Model` queries deduplicate.
+        A relation with a declared key is checked instead (:func:`check_key`).
         """
         deduplicated = deduplicated_inputs(plan)
         for rel, data in inputs.items():
@@ -523,6 +608,8 @@ class NativeEngine:
             args = [f"c{i}" for i in range(len(plan.types[rel]))]
             typed = [f"CAST(c{i} AS {SQL_TYPES[t]}) AS c{i}" for i, t in enumerate(plan.types[rel])]
             inner = f"SELECT {', '.join(typed + (['_p'] if data.has_prob else []) + (['_s'] if data.source_type else []))} FROM {view}"
+            for key in plan.keys.get(rel, ()):
+                check_key(con, rel, f"({inner}) AS i", key)
             if rel in deduplicated:
                 prob = "MAX(_p)" if data.has_prob else "1.0"
                 src = "MIN(_s)" if data.source_type else "NULL"
@@ -530,7 +617,8 @@ class NativeEngine:
                 con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', prob, src])} FROM ({inner}) AS i{group}")
             else:
                 src = "_s" if data.source_type else "NULL"
-                con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', '1.0', src])} FROM ({inner}) AS i")
+                prob = "_p" if data.has_prob else "1.0"
+                con.execute(f"INSERT INTO {table_name(rel)} SELECT {', '.join(args + ['0', '-1', prob, src])} FROM ({inner}) AS i")
             if isinstance(data.data, DatabaseTable) and data.data.connection is con:
                 con.execute(f"DROP {'VIEW' if data.data.view else 'TABLE'} {view}")  # the rows now live in the relation's table
             else:
@@ -627,7 +715,7 @@ class NativeEngine:
         own = [(i, r) for i, r in rules if r.head.rel == rel]
         return self._cached(("first", rel), lambda: _dedup(
             rel, plan, [share_aggregates(rule_select(plan, i, full)) for i, _ in own], fresh=not recursive and rel in empty,
-            distinct=all(distinct_heads(r, sets) for _, r in own)).sql(DIALECT))
+            distinct=all(distinct_heads(r, sets, plan.keys) for _, r in own)).sql(DIALECT))
 
     def _all_derivations(self, con, plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]], start: float,
                          limits: Limits) -> None:
