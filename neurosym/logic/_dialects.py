@@ -109,7 +109,10 @@ def _postgres(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Mod):  # PostgreSQL has no remainder of doubles; NUMERIC's is exact (integers stay integers)
         numeric = exp.DataType.build("DECIMAL")
         return exp.Mod(this=exp.Cast(this=node.this, to=numeric), expression=exp.Cast(this=node.expression, to=numeric.copy()))
-    if isinstance(node, exp.Avg):
+    if isinstance(node, exp.Avg):  # a float mean's sorted input (AVG(x ORDER BY x)) is cast inside its ORDER BY
+        order = node.this if isinstance(node.this, exp.Order) else None
+        if order is not None:
+            return exp.Avg(this=exp.Order(this=_double(order.this), expressions=order.expressions))
         return exp.Avg(this=_double(node.this))
     if isinstance(node, exp.TryCast):
         if node.to.is_type("bigint"):  # decimal, 0x hexadecimal or 0b binary text (as DuckDB reads them), else NULL
@@ -147,6 +150,8 @@ def _postgres(node: exp.Expression) -> exp.Expression:
 
 def _spark(node: exp.Expression) -> exp.Expression:
     node = _common(node)
+    if isinstance(node, (exp.Sum, exp.Avg)) and isinstance(node.this, exp.Order):  # no ordered aggregates: added as met
+        return type(node)(this=node.this.this)
     if isinstance(node, exp.Unnest) and isinstance(node.expressions[0], exp.GenerateSeries):  # range's series
         series = node.expressions[0]  # Spark's SEQUENCE(0, -1) counts down: an empty series is an empty array
         start, end = series.args["start"], series.args["end"]

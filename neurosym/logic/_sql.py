@@ -481,6 +481,8 @@ class _Compiler:
                 rows = exp.Subquery(this=body.select.select(exp.alias_(term, "v"), copy=False),
                                     alias=exp.TableAlias(this=exp.to_identifier(f"{prefix}rows")))
                 body.select, term = exp.select().from_(rows, copy=False), col(f"{prefix}rows", "v")
+            if agg.func in ("sum", "mean") and _may_be_float(agg.expr, _atom_types(agg.body, self.types)):
+                term = _in_order(term)
             value = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max, "mean": exp.Avg}[agg.func](this=term)
         if not grouped:
             sub = exp.Subquery(this=body.select.select(value, copy=False))
@@ -492,6 +494,45 @@ class _Compiler:
         on = exp.and_(*[exp.EQ(this=col(alias, f"k{i}"), expression=env[n]) for i, n in enumerate(names)])
         result = col(alias, "v")
         return (exp.Coalesce(this=result, expressions=[exp.Literal.number(0)]) if agg.func in ("count", "sum") else result), (table, on)
+
+
+def _atom_types(literals: tuple[Literal, ...], types: Mapping[str, list[str]]) -> dict[str, str]:
+    """Variable -> type of the column it stands for in the positive atoms of ``literals``."""
+    return {arg.name: types[lit.rel][i] for lit in literals if isinstance(lit, Atom) and lit.rel in types
+            for i, arg in enumerate(lit.args) if isinstance(arg, Var)}
+
+
+def _may_be_float(term: Term, var_types: Mapping[str, str]) -> bool:
+    """Whether ``term`` may have a float value (its type, or a variable's, is float or unknown).
+
+    >>> from neurosym.logic._ast import BinOp, Const, Var
+    >>> _may_be_float(BinOp("*", Var("x"), Const(2)), {"x": "number"}), _may_be_float(Var("x"), {"x": "float"})
+    (False, True)
+    """
+    kind = syntactic_type(term)
+    if kind is not None:
+        return kind == "float"
+    if isinstance(term, Var):
+        return var_types.get(term.name) != "number"
+    if isinstance(term, BinOp):
+        return _may_be_float(term.left, var_types) or _may_be_float(term.right, var_types)
+    if isinstance(term, Call):
+        return any(_may_be_float(a, var_types) for a in term.args)
+    return True
+
+
+def _in_order(term: exp.Expression) -> exp.Expression:
+    """The aggregate's input sorted by value (``SUM(x ORDER BY x)``).
+
+    Floating-point addition is not associative, and a parallel aggregate adds in
+    whatever order its threads meet the rows, so a float ``sum`` or ``mean`` could
+    differ in its last digits between two evaluations.  Added in ascending order,
+    the result depends on the values alone.  Integer sums are exact and need no order.
+
+    >>> _in_order(exp.column("x")).sql("duckdb")
+    'x ORDER BY x'
+    """
+    return exp.Order(this=term, expressions=[exp.Ordered(this=term.copy(), nulls_first=False)])
 
 
 def _range(call: Call, env: Mapping[str, exp.Expression], alias: str) -> tuple[exp.Expression, exp.Expression]:
