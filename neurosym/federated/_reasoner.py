@@ -301,7 +301,7 @@ def finish_reasoner(model: NeuroSymbolicModel, module: ReasonerModule, state: Ma
                     ) -> NeuroSymbolicModel:
     """The fitted global model: the kept weights, the rounds as ``history_``, the pooled calibration context."""
     model.module_ = _load(module, state).eval()
-    model.C_ = float(model.wide_C or C_DEFAULT)
+    model.C_, model.calibration_ = float(model.wide_C or C_DEFAULT), (1.0, 0.0)  # no out-of-fold recalibration
     model.history_, model.best_epoch_ = history, best
     model.train_risk_, model.train_label_ = _calibration(calibration)
     model.model_version_ = model._version()

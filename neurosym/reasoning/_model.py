@@ -58,7 +58,9 @@ class NeuroSymbolicModel:
     wide logistic term on last values and lifelog summaries (plus an optional
     deep term).  Training starts from the L-BFGS fit of the linear part
     (bias, atom weights, wide term), keeps the best of that start and the
-    epochs on validation, then refits the linear part on every labelled row.  Scikit-learn style:
+    epochs on validation, then refits the linear part on every labelled row
+    (its penalty chosen by cross-validation) and recalibrates it on its
+    out-of-fold logits.  Scikit-learn style:
     ``__init__`` stores parameters, learned state ends in ``_``, only records
     strictly before each landmark are read, and a seed makes runs identical.
 
@@ -85,7 +87,15 @@ class NeuroSymbolicModel:
     wide_C : float, optional
         Inverse L2 penalty of the risk head's linear part (wide weights and
         atom weights).  None: the value of :data:`C_GRID` with the lowest
-        validation log-loss (:data:`C_DEFAULT` without validation).
+        out-of-fold log-loss over ``cv_folds`` folds of the training rows
+        (for the start) and of every labelled row (for the final refit).
+    cv_folds : int, default 5
+        Folds of that cross-validation (< 2: no cross-validation, ``wide_C``
+        or :data:`C_DEFAULT`, no calibration).
+    calibrate : bool, default True
+        Recalibrate the final logit by a logistic slope and intercept fitted
+        on the out-of-fold logits of the linear part, folded into its
+        parameters (:meth:`ReasonerModule.calibrate`), so traces stay faithful.
     residual : bool, default False
         Add a small deep :class:`~neurosym.neural.RiskModule` logit to the
         residual (its output starts at zero).  Traces show the residual
@@ -128,7 +138,9 @@ class NeuroSymbolicModel:
     best_epoch_ : int
         -1 when no epoch beat the start on validation.
     C_ : float
-        Inverse L2 penalty of the linear part (``wide_C`` or chosen on validation).
+        Inverse L2 penalty of the linear part (``wide_C`` or chosen by cross-validation).
+    calibration_ : tuple of float
+        Slope and intercept of the out-of-fold recalibration ((1, 0) without one).
     train_risk_ : numpy.ndarray
         Sorted risks of the training patients (calibration context).
     train_label_ : numpy.ndarray
@@ -147,7 +159,8 @@ class NeuroSymbolicModel:
 
     def __init__(self, *, program: Program | None = None, relations: Sequence[str] = RELEVANT_RELATIONS,
                  predicates: Sequence[str] = DEFAULT_PREDICATES, k: int = 3, candidates: int = 6,
-                 wide: bool = True, wide_lifelog: bool = True, wide_C: float | None = None, residual: bool = False,
+                 wide: bool = True, wide_lifelog: bool = True, wide_C: float | None = None, cv_folds: int = 5,
+                 calibrate: bool = True, residual: bool = False,
                  residual_inputs: Sequence[str] = ("record", "labs", "lifelog"),
                  residual_dim: int = 32, ontologies: Sequence[OntologySpec] = ("clinical",), max_codes: int = 64,
                  max_analytes: int = 24, lab_steps: int = 8, lifelog_days: int = 364, batch_size: int = 256,
@@ -163,6 +176,8 @@ class NeuroSymbolicModel:
         self.wide = wide
         self.wide_lifelog = wide_lifelog
         self.wide_C = wide_C
+        self.cv_folds = cv_folds
+        self.calibrate = calibrate
         self.residual = residual
         self.residual_inputs = residual_inputs
         self.residual_dim = residual_dim
@@ -275,8 +290,7 @@ class NeuroSymbolicModel:
         if module.wide is not None:
             module.wide.standardise(fitting)
         module.pretrain_heads(tensors, rows, self.pretrain_epochs, self.batch_size, self.seed)
-        self.C_ = self._choose_C(module, fitting, tensors, data.val_idx)
-        module.fit_linear(fitting, self.C_)
+        module.fit_linear(fitting, self._choose_C(module, fitting)[0])
         keep = _KeepBest()
         if self.val_fraction > 0:  # training must beat the start on validation to replace it
             keep.best, keep.state = self._val_auroc(module, tensors, data.val_idx), copy.deepcopy(module.state_dict())
@@ -293,8 +307,11 @@ class NeuroSymbolicModel:
             trainer.fit(module, datamodule=data)
         if self.val_fraction > 0 and keep.state is not None:
             module.load_state_dict(keep.state)
-        if self.val_fraction > 0:  # validation chose C and the epoch; the linear part now learns from every row
-            module.fit_linear(tensors, self.C_)
+        # validation chose the epoch; the linear part now learns from every row, C and the calibration out of fold
+        self.C_, oof = self._choose_C(module, tensors)
+        module.fit_linear(tensors, self.C_)
+        self.calibration_ = _platt(oof, tensors["label"].numpy()) if self.calibrate and oof is not None else (1.0, 0.0)
+        module.calibrate(*self.calibration_)
         module.eval()
         self.module_ = module
         self.history_ = keep.history
@@ -309,20 +326,21 @@ class NeuroSymbolicModel:
         self.model_version_ = self._version()
         return self
 
-    def _choose_C(self, module: ReasonerModule, fitting: dict[str, torch.Tensor], tensors: dict[str, torch.Tensor],
-                  val: np.ndarray) -> float:
-        """``wide_C``, or the value of :data:`C_GRID` whose linear fit has the lowest validation log-loss."""
-        if self.wide_C is not None:
-            return float(self.wide_C)
-        if self.val_fraction == 0 or not len(val):
-            return C_DEFAULT
-        held = {k: v[torch.from_numpy(val)] for k, v in tensors.items()}
-        losses = []
-        for C in C_GRID:
-            module.fit_linear(fitting, C)
-            with torch.no_grad():
-                losses.append(float(module.loss(module(held), held["label"])))
-        return C_GRID[int(np.argmin(losses))]
+    def _choose_C(self, module: ReasonerModule, tensors: dict[str, torch.Tensor]) -> tuple[float, np.ndarray | None]:
+        """``C`` of the linear part and its out-of-fold logits on ``tensors`` (None when not cross-validated).
+
+        ``wide_C`` when given; otherwise the value of :data:`C_GRID` with the
+        lowest out-of-fold log-loss over ``cv_folds`` label-stratified folds
+        (:meth:`ReasonerModule.cross_validate_linear`; :data:`C_DEFAULT`
+        when a class has fewer rows than folds).
+        """
+        y = tensors["label"].numpy()
+        grid = C_GRID if self.wide_C is None else (float(self.wide_C),)
+        if self.cv_folds < 2 or min(y.sum(), len(y) - y.sum()) < self.cv_folds:
+            return (float(self.wide_C) if self.wide_C is not None else C_DEFAULT), None
+        losses, logits = module.cross_validate_linear(tensors, grid, stratified_folds(y, self.cv_folds, self.seed))
+        best = int(np.argmin(losses))
+        return float(grid[best]), logits[best]
 
     @staticmethod
     def _val_auroc(module: ReasonerModule, tensors: dict[str, torch.Tensor], rows: np.ndarray) -> float:
@@ -478,7 +496,7 @@ class NeuroSymbolicModel:
         params["program"] = None if self.program is None else _program_texts(self.program)
         path = Path(path)
         torch.save({"params": params, "featurizer": self.featurizer_.state(), "concepts": self.concepts_,
-                    "ancestors": self.ancestors_, "atoms": self.atoms_, "rules": self.rules_, "C": self.C_,
+                    "ancestors": self.ancestors_, "atoms": self.atoms_, "rules": self.rules_, "C": self.C_, "calibration": self.calibration_,
                     "state_dict": self.module_.state_dict(), "history": self.history_, "best_epoch": self.best_epoch_,
                     "train_risk": self.train_risk_, "train_label": self.train_label_,
                     "model_version": self.model_version_}, path)
@@ -495,6 +513,7 @@ class NeuroSymbolicModel:
         model.featurizer_ = Featurizer.from_state(saved["featurizer"])
         model.concepts_, model.ancestors_ = saved["concepts"], saved["ancestors"]
         model.atoms_, model.rules_, model.C_ = saved["atoms"], saved["rules"], saved["C"]
+        model.calibration_ = saved["calibration"]
         module = model._module(0.5)
         module.load_state_dict(saved["state_dict"])
         module.eval()
@@ -503,6 +522,28 @@ class NeuroSymbolicModel:
         model.train_risk_, model.train_label_ = saved["train_risk"], saved["train_label"]
         model.model_version_ = saved["model_version"]
         return model
+
+
+def stratified_folds(label: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """A fold number per row, the rows of each class shuffled (seeded) and dealt out in turn.
+
+    >>> stratified_folds(np.array([0, 0, 0, 1, 1, 1]), 3, seed=0).tolist()
+    [2, 0, 1, 2, 0, 1]
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty(len(label), dtype=np.int64)
+    for value in np.unique(label):
+        rows = np.flatnonzero(label == value)
+        out[rng.permutation(rows)] = np.arange(len(rows)) % folds
+    return out
+
+
+def _platt(logit: np.ndarray, label: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of the logistic regression of ``label`` on ``logit`` (unpenalised; slope kept positive)."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit = LogisticRegression(C=np.inf).fit(logit.reshape(-1, 1), label)
+    return max(float(fit.coef_[0, 0]), 1e-3), float(fit.intercept_[0])
 
 
 def _program_texts(program: Program) -> dict[str, str]:

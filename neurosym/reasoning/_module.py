@@ -86,6 +86,7 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         rate = min(max(base_rate, 1e-3), 1 - 1e-3)
         self.bias = nn.Parameter(torch.tensor(float(np.log(rate / (1 - rate)))))
         self.residual = residual
+        self.register_buffer("deep_scale", torch.tensor(1.0))  # a calibration's slope on the deep logit (:meth:`calibrate`)
         if residual is not None:  # start from the wide term and the proofs: the deep part learns what they miss
             for layer in (residual.head[-1], residual.skip):
                 nn.init.zeros_(layer.weight)
@@ -136,22 +137,51 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
 
     def pretrain_heads(self, tensors: dict[str, torch.Tensor], rows: torch.Tensor, epochs: int, batch_size: int,
                        seed: int) -> None:
-        """Fit each anchored head to its weak labels alone: ``epochs`` shuffled passes of Adam over ``rows``."""
-        params = [p for q, pred in enumerate(self.predicates) if self._anchored(q) for p in self.heads[pred.name].parameters()]
-        if not params or epochs <= 0 or "anchor" not in tensors:
+        """Give each head a direction before the risk head's linear part is fitted: ``epochs`` shuffled passes of Adam over ``rows``.
+
+        A head tied to its pattern learns its weak labels alone
+        (:meth:`anchor_loss`).  An untied head learns from the outcome label
+        through the proofs (:meth:`head_warmup_loss`), every atom weighing the
+        same: the rules alone decide which direction raises the risk.  Heads
+        start neutral (every patient at the prior), so without this warm-up
+        the linear fit would see a neural atom that only marks who has the
+        inputs, could give it a weight near zero, and no gradient would reach
+        the head afterwards.
+        """
+        params = [p for pred in self.predicates for p in self.heads[pred.name].parameters()]
+        if not params or epochs <= 0:
             return
+        with torch.no_grad():  # the intercept of the warm-up: the base rate at the heads' neutral start
+            offset = nn.Parameter(self.bias - self.parts({k: v[rows] for k, v in tensors.items()})["atoms"].sum(1).mean())
         self.train()
-        optimiser = torch.optim.Adam(params, lr=self.lr)
+        optimiser = torch.optim.Adam([*params, offset], lr=self.lr)
         generator = torch.Generator().manual_seed(seed)
         for _ in range(epochs):
             for chunk in torch.randperm(len(rows), generator=generator).split(batch_size):
                 batch = {k: v[rows[chunk]] for k, v in tensors.items()}
-                loss = self.anchor_loss(self._neural(batch)[0], batch["anchor"])
-                if not loss.requires_grad:  # no weak label in this batch
+                loss = self.head_warmup_loss(batch, offset)
+                if not loss.requires_grad:  # nothing to learn from in this batch
                     continue
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
+
+    def head_warmup_loss(self, batch: dict[str, torch.Tensor], offset: torch.Tensor) -> torch.Tensor:
+        """Anchor loss of the tied heads plus, if any head is untied, the outcome loss through the proofs.
+
+        The outcome part is the cross-entropy of ``offset + sum_j p_j`` (every
+        atom with weight 1: the rules' own logic, as in DeepProbLog, before
+        any weight is learned) plus :meth:`prior_penalty`; only the untied heads (and ``offset``) learn from it.
+        """
+        neural, seen = self._neural(batch)
+        loss = self.anchor_loss(neural, batch["anchor"]) if "anchor" in batch else neural.new_zeros(())
+        if all(self._anchored(q) for q in range(len(self.predicates))) or "label" not in batch:
+            return loss
+        untied = torch.tensor([not self._anchored(q) for q in range(len(self.predicates))])
+        neural = torch.where(untied, neural, neural.detach())  # the tied heads learn from their patterns only
+        atoms = self.parts(batch, neural)["atoms"]
+        return (loss + self.loss(offset + atoms.sum(1), batch["label"])
+                + self.prior_weight * self.prior_penalty(neural, seen))
 
     def fit_linear(self, batch: dict[str, torch.Tensor], C: float, max_iter: int = 200) -> float:
         """Fit the bias, the atom weights and the wide term to ``batch["label"]`` by full-batch L-BFGS; returns the loss.
@@ -162,29 +192,81 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         the wide weights and the atom weights (``C`` also becomes the wide
         term's penalty for the training that follows).
         """
+        if self.wide is not None:
+            self.wide.C = C
+        return self._fit_linear_on(self.linear_inputs(batch), batch["label"], C, max_iter)
+
+    def linear_inputs(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """What the linear part reads, without gradients: atom probabilities, the deep logit and the scaled wide design."""
         self.eval()
         with torch.no_grad():
             parts = self.parts(batch)
-            atoms, deep = parts["atoms"], parts["deep"]
             design = None if self.wide is None else (wide_design(batch, self.wide.lifelog) - self.wide.mean) / self.wide.scale
-        if self.wide is not None:
-            self.wide.C = C
+        return parts["atoms"], parts["deep"], design
+
+    def _linear_logit(self, inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]) -> torch.Tensor:
+        atoms, deep, design = inputs
+        logit = self.bias + atoms @ self.atom_weights() + deep
+        return logit if design is None else logit + self.wide.linear(design).squeeze(-1)
+
+    def _fit_linear_on(self, inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor | None], label: torch.Tensor,
+                       C: float, max_iter: int = 200) -> float:
         params = [self.bias, self.atom_raw] + ([self.wide.linear.weight] if self.wide is not None else [])
         optimiser = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe")
-        n = max(len(atoms), 1)
+        n = max(len(label), 1)
 
         def closure() -> torch.Tensor:
             optimiser.zero_grad()
-            logit = self.bias + atoms @ self.atom_weights() + deep
-            if design is not None:
-                logit = logit + self.wide.linear(design).squeeze(-1)
-            loss = self.loss(logit, batch["label"]) + self.atom_weights().pow(2).sum() / (2.0 * C * n)
-            if self.wide is not None:
-                loss = loss + self.wide.penalty(n)
+            weights = [self.atom_weights()] + ([self.wide.linear.weight] if self.wide is not None else [])
+            loss = self.loss(self._linear_logit(inputs), label) + sum(w.pow(2).sum() for w in weights) / (2.0 * C * n)
             loss.backward()
             return loss
 
         return float(optimiser.step(closure).detach())
+
+    def cross_validate_linear(self, batch: dict[str, torch.Tensor], grid: Sequence[float], folds: np.ndarray
+                              ) -> tuple[np.ndarray, np.ndarray]:
+        """Out-of-fold logits of the linear part (:meth:`fit_linear`) for each ``C`` of ``grid``.
+
+        ``folds`` gives each row of ``batch`` its fold; for each fold and
+        ``C`` the linear part is fitted on the other folds and scores the
+        fold.  The module's parameters are left as they were.  Returns the
+        mean out-of-fold log-loss per ``C`` and the ``[len(grid), N]`` logits.
+        """
+        inputs, label = self.linear_inputs(batch), batch["label"]
+        saved = {k: v.detach().clone() for k, v in self.state_dict().items()}
+        logits = np.zeros((len(grid), len(label)))
+        for f in np.unique(folds):
+            held = torch.from_numpy(folds == f)
+            fitting = tuple(None if x is None else x[~held] for x in inputs)
+            scored = tuple(None if x is None else x[held] for x in inputs)
+            for i, C in enumerate(grid):
+                self.load_state_dict(saved)
+                self._fit_linear_on(fitting, label[~held], C)
+                with torch.no_grad():
+                    logits[i, held.numpy()] = self._linear_logit(scored).double().numpy()
+        self.load_state_dict(saved)
+        y = label.double().numpy()
+        losses = np.array([float(F.binary_cross_entropy_with_logits(torch.from_numpy(z), torch.from_numpy(y)))
+                           for z in logits])
+        return losses, logits
+
+    def calibrate(self, slope: float, intercept: float) -> None:
+        """Fold a logistic recalibration ``slope * logit + intercept`` into the parameters (``slope > 0``).
+
+        The bias becomes ``slope * bias + intercept`` and every other part
+        of the logit (atom weights, wide weights, the deep logit's scale) is
+        multiplied by ``slope``, so the trace's parts still add up to the logit.
+        """
+        if not slope > 0:
+            raise NeurosymError(f"the calibration slope must be positive, got {slope!r}")
+        with torch.no_grad():
+            self.bias.copy_(slope * self.bias + intercept)
+            weights = slope * self.atom_weights()
+            self.atom_raw.copy_(torch.where(weights > 20, weights, torch.log(torch.expm1(weights.clamp(min=1e-12)))))
+            if self.wide is not None:
+                self.wide.linear.weight.mul_(slope)
+            self.deep_scale.mul_(slope)
 
     def parts(self, batch: dict[str, torch.Tensor], neural: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The logit and its parts: ``neural`` [B, Q], ``atoms`` p_j [B, J], ``contributions`` w_j p_j,
@@ -197,7 +279,7 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         values = torch.cat([neural.new_ones((b, 1)), torch.sigmoid(self.rule_logits).expand(b, -1), neural], 1)
         atoms = self.proofs(values, batch["var"], batch["valid"], batch["const"])
         contributions = atoms * self.atom_weights()
-        deep = self.residual(batch) if self.residual is not None else neural.new_zeros(b)
+        deep = self.deep_scale * self.residual(batch) if self.residual is not None else neural.new_zeros(b)
         wide = self.wide(batch) if self.wide is not None else neural.new_zeros(b)
         return {"neural": neural, "atoms": atoms, "contributions": contributions, "wide": wide, "deep": deep,
                 "residual": wide + deep, "logit": self.bias + contributions.sum(1) + wide + deep}

@@ -197,6 +197,10 @@ class PredicateHead(nn.Module):
         else:
             self.encoder = LifelogEncoder(len(predicate.inputs), lifelog_days, dim=predicate.head)
         self.out = nn.Linear(self.encoder.out_dim, 1)
+        # a neutral start: every patient at the prior, so no concept direction comes from the random initialisation
+        # (only from the rules' gradient or the pattern the head is tied to)
+        nn.init.zeros_(self.out.weight)
+        nn.init.constant_(self.out.bias, float(np.log(predicate.prior / (1.0 - predicate.prior))))
 
     def logit(self, x: dict[str, torch.Tensor]) -> torch.Tensor:
         """The head's logit for each patient."""
