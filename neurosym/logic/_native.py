@@ -273,8 +273,11 @@ def share_aggregates(select: exp.Select) -> exp.Select:
     ...     "LEFT JOIN (SELECT a1_t0.c0 AS k0, COUNT(*) AS v FROM s AS a1_t0 GROUP BY a1_t0.c0) AS a1_g ON a1_g.k0 = t0.c0 "
     ...     "LEFT JOIN (SELECT a2_t0.c0 AS k0, SUM(a2_t0.c1) AS v FROM s AS a2_t0 GROUP BY a2_t0.c0) AS a2_g ON a2_g.k0 = t0.c0 "
     ...     "WHERE a1_g.v > a2_g.v", read="duckdb")
-    >>> print(share_aggregates(q).sql("duckdb"))
-    SELECT t0.c0 FROM r AS t0 LEFT JOIN (SELECT a1_t0.c0 AS k0, COUNT(*) AS v, SUM(a1_t0.c1) AS v1 FROM s AS a1_t0 GROUP BY a1_t0.c0) AS a1_g ON a1_g.k0 = t0.c0 WHERE a1_g.v > a1_g.v1
+    >>> shared = share_aggregates(q)
+    >>> [join.this.sql("duckdb") for join in shared.args["joins"]]
+    ['(SELECT a1_t0.c0 AS k0, COUNT(*) AS v, SUM(a1_t0.c1) AS v1 FROM s AS a1_t0 GROUP BY a1_t0.c0) AS a1_g']
+    >>> shared.args["where"].sql("duckdb")
+    'WHERE a1_g.v > a1_g.v1'
     """
     groups: dict[str, tuple[exp.Join, str, int]] = {}
     moves: dict[tuple[str, str], tuple[str, str]] = {}
