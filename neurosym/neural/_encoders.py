@@ -105,7 +105,7 @@ class RecordEncoder(nn.Module):
                  dropout: float = 0.1) -> None:
         super().__init__()
         self.flat = flat
-        self.out_dim = dim
+        self.out_dim, self.summary_dim = dim, 0
         self.register_buffer("ancestors", torch.as_tensor(np.asarray(ancestors), dtype=torch.long))
         self.embed = nn.Embedding(n_concepts + 1, dim, padding_idx=0)
         nn.init.normal_(self.embed.weight, std=0.1)
@@ -187,14 +187,19 @@ class TrajectoryEncoder(nn.Module):
         super().__init__()
         k = len(SERIES_SUMMARIES)
         self.gru_steps, self.wide = gru_steps, wide
-        self.out_dim = dim + (n_analytes * k if wide else 0)
+        self.summary_dim = n_analytes * k if wide else 0
+        self.out_dim = dim + self.summary_dim
         self.analyte = nn.Parameter(torch.randn(n_analytes, 4) * 0.1)
         self.gru = nn.GRU(8, hidden, batch_first=True)
         self.norm = nn.BatchNorm1d(n_analytes * k)
         self.out = nn.Sequential(nn.Linear(n_analytes * (hidden + k), dim), nn.ReLU())
 
+    def summary(self, labs: torch.Tensor, lab_age: torch.Tensor, lab_mask: torch.Tensor) -> torch.Tensor:
+        """``[B, 8 n_analytes]``: the batch-normalised :func:`series_summary` of every analyte (no GRU)."""
+        return self.norm(series_summary(labs, -lab_age, lab_mask).flatten(1))
+
     def forward(self, labs: torch.Tensor, lab_age: torch.Tensor, lab_mask: torch.Tensor) -> torch.Tensor:
-        summary = self.norm(series_summary(labs, -lab_age, lab_mask).flatten(1))
+        summary = self.summary(labs, lab_age, lab_mask)
         if self.gru_steps is not None:
             labs, lab_age, lab_mask = (x[..., -self.gru_steps:] for x in (labs, lab_age, lab_mask))
         b, a, t = labs.shape
@@ -242,20 +247,27 @@ class LifelogEncoder(nn.Module):
         super().__init__()
         width = lifelog_summary(*_empty_lifelog(n_channels)).shape[-1]
         self.wide = wide
-        self.out_dim = dim + (width if wide else 0)
+        self.summary_dim = width if wide else 0
+        self.out_dim = dim + self.summary_dim
         self.weeks = days // 7
         self.conv = nn.Sequential(nn.Conv1d(2 * n_channels + 2, hidden, 3, padding=1), nn.ReLU(),
                                   nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
         self.norm = nn.BatchNorm1d(width)
         self.out = nn.Sequential(nn.Linear(hidden + width, dim), nn.ReLU())
 
+    def summary(self, daily: torch.Tensor, daily_mask: torch.Tensor, wear: torch.Tensor, wear_known: torch.Tensor,
+                landmark_day: torch.Tensor) -> torch.Tensor:
+        """The batch-normalised :func:`lifelog_summary` of the whole weeks (no convolution)."""
+        d = daily.shape[1] - 7 * self.weeks
+        return self.norm(lifelog_summary(daily[:, d:], daily_mask[:, d:], wear[:, d:], wear_known[:, d:], landmark_day))
+
     def forward(self, daily: torch.Tensor, daily_mask: torch.Tensor, wear: torch.Tensor, wear_known: torch.Tensor,
                 landmark_day: torch.Tensor) -> torch.Tensor:
         b, d, c = daily.shape
         w = self.weeks
+        summary = self.summary(daily, daily_mask, wear, wear_known, landmark_day)
         x, m = daily[:, d - 7 * w:], daily_mask[:, d - 7 * w:]
         wear, known = wear[:, d - 7 * w:], wear_known[:, d - 7 * w:]
-        summary = self.norm(lifelog_summary(x, m, wear, known, landmark_day))
         weekly_m = m.view(b, w, 7, c).to(daily.dtype)
         weekly = (x.view(b, w, 7, c) * weekly_m).sum(2) / weekly_m.sum(2).clamp(min=1.0)
         coverage = weekly_m.mean(2)

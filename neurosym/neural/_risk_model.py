@@ -49,9 +49,12 @@ def validation_share(y: np.ndarray, fraction: float, min_events: int, cap: float
 class _KeepBest(pl.Callback):
     """Remembers the weights of the best validation AUROC (and of the ``snapshots`` best epochs) and each epoch's metrics."""
 
-    def __init__(self, snapshots: int = 1) -> None:
+    def __init__(self, snapshots: int = 1, start: tuple[float, dict[str, torch.Tensor]] | None = None) -> None:
         self.best, self.state, self.history = -np.inf, None, []
         self.snapshots, self.states = snapshots, []  # (val AUROC, epoch, state), best first
+        if start is not None:  # weights to beat (epoch -1), e.g. of an earlier stage
+            self.best, self.state = start
+            self.states = [(start[0], -1, start[1])] if snapshots > 1 else []
         self._start = 0.0
 
     def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
@@ -113,6 +116,13 @@ class RiskModel:
         Wide-and-deep over the engineered lab and lifelog summaries too
         (see :class:`RiskModule`): a :class:`PiecewiseLinear` additive term
         and the MLP read them next to the encoders' outputs.
+    stagewise : bool, default True
+        With ``wide``, fit in two stages, like boosting: first the wide part
+        alone (additive term, code and ancestor weights: a penalised GAM
+        fitted exactly by full-batch L-BFGS, :meth:`RiskModule.fit_wide`);
+        then, with it frozen, the deep part on what it misses, starting
+        silent, so the model stays the wide part alone unless an epoch of
+        the deep part validates better.
     wide_l2 : float, default 25.0
         L2 penalty of the record encoder's code and ancestor weights, as
         ``1 / (2 C)`` of a logistic regression (divided by the number of training patients).
@@ -154,7 +164,7 @@ class RiskModel:
     history_ : list of dict
         Per member and epoch: seconds, train/validation loss, validation AUROC.
     best_epoch_ : int
-        Of the first member.
+        Of the first member (-1: the stagewise fit kept the wide part alone).
 
     Examples
     --------
@@ -169,8 +179,8 @@ class RiskModel:
     def __init__(self, *, inputs: Sequence[str] = INPUTS, flat: bool = False,
                  ontologies: Sequence[OntologySpec] = ("clinical",), dim: int = 64, max_codes: int = 64,
                  max_analytes: int = 24, lab_steps: int = 16, gru_steps: int = 8, lifelog_days: int = 364,
-                 min_patients: int = 1, wide: bool = True, wide_l2: float = 25.0, additive_l2: float = 25.0,
-                 batch_size: int = 256,
+                 min_patients: int = 1, wide: bool = True, stagewise: bool = True, wide_l2: float = 25.0,
+                 additive_l2: float = 25.0, batch_size: int = 256,
                  max_epochs: int = 30, min_epochs: int = 5, patience: int = 6, lr: float = 3e-3,
                  weight_decay: float = 1e-4, dropout: float = 0.1, snapshots: int = 3, ensemble: int = 1,
                  val_fraction: float = 0.2,
@@ -186,6 +196,7 @@ class RiskModel:
         self.lifelog_days = lifelog_days
         self.min_patients = min_patients
         self.wide = wide
+        self.stagewise = stagewise
         self.wide_l2 = wide_l2
         self.additive_l2 = additive_l2
         self.batch_size = batch_size
@@ -257,11 +268,37 @@ class RiskModel:
 
     def _train(self, data: CohortDataModule, table: np.ndarray, shape: dict[str, object], seed: int
                ) -> tuple[RiskModule, _KeepBest]:
-        """One member: seeded initialisation and validation split, early stopping, best (or averaged) weights."""
+        """One member: seeded initialisation and validation split, early stopping, best (or averaged) weights.
+
+        With ``wide`` and ``stagewise``, the wide part is fitted first, then
+        frozen while the deep part learns the residual, starting from (and
+        kept only where it validates better than) the wide part alone.
+        """
         pl.seed_everything(seed, verbose=False)
         data.seed = seed
         module = RiskModule(table, **shape)
-        keep = _KeepBest(self.snapshots)
+        start, history = None, []
+        if self.wide and self.stagewise:
+            data.setup("fit")
+            started = time.perf_counter()
+            loss = module.fit_wide({k: v[torch.as_tensor(data.train_idx)] for k, v in data.tensors.items()})
+            history = [{"stage": "wide", "epoch": -1, "seconds": time.perf_counter() - started, "train_loss": loss}]
+            if self.val_fraction > 0:
+                history[0]["val_auroc"] = _validation_auroc(module, data)
+                start = (history[0]["val_auroc"], copy.deepcopy(module.state_dict()))
+            module.stage = "deep"
+        keep = self._fit_stage(module, data, _KeepBest(self.snapshots, start))
+        module.stage = "joint"
+        if self.val_fraction > 0 and keep.state is not None:
+            module.load_state_dict(keep.state)
+            if len(keep.states) > 1:
+                self._average_snapshots(module, keep, data)
+        keep.history = history + [{"stage": "deep" if history else "joint", **h} for h in keep.history]
+        module.eval()
+        return module, keep
+
+    def _fit_stage(self, module: RiskModule, data: CohortDataModule, keep: _KeepBest) -> _KeepBest:
+        """Train ``module`` (in its current stage) with early stopping; ``keep`` records the epochs."""
         callbacks: list[pl.Callback] = [keep]
         if self.val_fraction > 0:
             callbacks.append(pl.callbacks.EarlyStopping("val_auroc", mode="max", patience=self.patience))
@@ -271,23 +308,15 @@ class RiskModel:
                                  logger=False, enable_checkpointing=False, enable_model_summary=False,
                                  enable_progress_bar=self.progress_bar, callbacks=callbacks, num_sanity_val_steps=0,
                                  limit_val_batches=None if self.val_fraction > 0 else 0)
+            module.train()  # Lightning keeps each submodule's mode (the deep stage keeps the wide part in eval)
             trainer.fit(module, datamodule=data)
-        if self.val_fraction > 0 and keep.state is not None:
-            module.load_state_dict(keep.state)
-            if len(keep.states) > 1:
-                self._average_snapshots(module, keep, data)
-        module.eval()
-        return module, keep
+        return keep
 
     @staticmethod
     def _average_snapshots(module: RiskModule, keep: _KeepBest, data: CohortDataModule) -> None:
         """Load the mean weights of the best epochs when they score at least the best epoch on validation."""
         module.load_state_dict(average_states([s[2] for s in keep.states]))
-        module.eval()
-        with torch.no_grad():
-            batches = list(data.val_dataloader())
-            logits = torch.cat([module(b) for b in batches])
-        score = float(_auroc(logits, torch.cat([b["label"] for b in batches])))
+        score = _validation_auroc(module, data)
         keep.history[-1]["val_auroc_averaged"] = score
         if score < keep.best:
             module.load_state_dict(keep.state)
@@ -367,6 +396,15 @@ class RiskModel:
         return model
 
 
+def _validation_auroc(module: RiskModule, data: CohortDataModule) -> float:
+    """AUROC of ``module`` (in eval mode) on the validation patients of ``data``."""
+    module.eval()
+    with torch.no_grad():
+        batches = list(data.val_dataloader())
+        logits = torch.cat([module(b) for b in batches])
+    return float(_auroc(logits, torch.cat([b["label"] for b in batches])))
+
+
 class _quiet_lightning:
     """Silence Lightning's info lines (device summary, seeding) while keeping warnings."""
 
@@ -375,6 +413,7 @@ class _quiet_lightning:
         self._warnings.__enter__()
         warnings.filterwarnings("ignore", message=".*treespec.*")
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*module\\(s\\) in eval mode at the start of training.*")
         self._loggers = [logging.getLogger(n) for n in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric")]
         self._levels = [lg.level for lg in self._loggers]
         for lg in self._loggers:

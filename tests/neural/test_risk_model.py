@@ -11,6 +11,7 @@ from sklearn.metrics import roc_auc_score
 from neurosym import NeurosymError, NotFittedError
 from neurosym.data import synthetic_cohort
 from neurosym.neural import RiskModel, average_states, to_tensors, validation_share
+from neurosym.neural._risk_model import _KeepBest
 from neurosym.tasks import ground_truth_labels
 
 SMALL = dict(max_epochs=2, lifelog_days=28, max_codes=16, lab_steps=4, progress_bar=False)
@@ -81,7 +82,8 @@ def test_a_training_size_one_more_than_a_multiple_of_the_batch_size_fits(small):
     cohort, labels = small
     train = labels[labels["excluded"].isna()].iloc[:129]  # 2 batches of 64 and one patient
     model = RiskModel(**SMALL, batch_size=64, val_fraction=0.0).fit(cohort, train)
-    assert len(model.predict_proba(cohort, train)) == 129 and len(model.history_) == 2
+    assert len(model.predict_proba(cohort, train)) == 129
+    assert [h["stage"] for h in model.history_] == ["wide", "deep", "deep"]
 
 
 def test_validation_share_grows_on_small_data_up_to_its_cap():
@@ -125,6 +127,23 @@ def test_snapshot_average_is_kept_only_when_it_validates_at_least_as_well_as_the
     state = model.module_.state_dict()
     one = RiskModel(**{**SMALL, "max_epochs": 4}, snapshots=1, seed=0).fit(cohort, labels).module_.state_dict()
     assert torch.equal(state["skip.weight"], one["skip.weight"]) == (averaged < best)
+
+
+def test_stagewise_fit_trains_the_wide_part_then_the_deep_part_from_it(small):
+    cohort, labels = small
+    model = RiskModel(**{**SMALL, "max_epochs": 3}, min_epochs=3, seed=0).fit(cohort, labels)
+    assert [(h["stage"], h["epoch"]) for h in model.history_] == [("wide", -1), ("deep", 0), ("deep", 1), ("deep", 2)]
+    assert model.module_.stage == "joint" and not model.module_.training
+    assert model.best_epoch_ == max(model.history_, key=lambda h: h["val_auroc"])["epoch"]
+    joint = RiskModel(**{**SMALL, "max_epochs": 3}, min_epochs=3, stagewise=False, seed=0).fit(cohort, labels)
+    assert [h["stage"] for h in joint.history_] == ["joint"] * 3
+
+
+def test_keep_best_starts_from_the_weights_to_beat():
+    state = {"w": torch.tensor([1.0])}
+    keep = _KeepBest(snapshots=3, start=(0.7, state))
+    assert keep.best == 0.7 and keep.state is state and keep.states == [(0.7, -1, state)]
+    assert _KeepBest(start=(0.7, state)).states == []
 
 
 def test_average_states():
