@@ -184,7 +184,8 @@ def normalize_relation(name: str, data: object, arity: int | None = None) -> Inp
             out["_s"], source_type = s.astype("int64"), "number"
         else:
             out["_s"], source_type = s.astype(str).astype(object), "symbol"
-    return InputRelation(name, pd.DataFrame(out, index=pd.RangeIndex(len(frame))), types, has_prob, source_type)
+    # copy=False: the columns stay the caller's arrays (one block each, read only), not a consolidated copy
+    return InputRelation(name, pd.DataFrame(out, index=pd.RangeIndex(len(frame)), copy=False), types, has_prob, source_type)
 
 
 def _database_relation(name: str, data: DatabaseTable, arity: int | None) -> InputRelation:

@@ -69,9 +69,25 @@ def table_name(rel: str) -> str:
     return f"rel_{sql_name(rel)}"
 
 
+def _safe_divisor(term: Term, op: str) -> bool:
+    """Whether dividing any finite number by ``term`` has a finite value: a constant of magnitude at least 1 for ``/``
+    (the quotient is no larger than the dividend), any non-zero constant for ``%``.  Stored numbers are finite."""
+    if not isinstance(term, Const) or isinstance(term.value, str):
+        return False
+    return abs(term.value) >= 1 if op == "/" else term.value != 0
+
+
 def may_be_undefined(term: Term) -> bool:
-    """Whether a term may have no value: it divides or calls ``exp``, ``log``, ``sqrt`` or ``pow``."""
+    """Whether a term may have no value: it divides (except by a constant that cannot make it infinite, such as
+    ``D / 7``) or calls ``exp``, ``log``, ``sqrt`` or ``pow``.
+
+    >>> from neurosym.logic._ast import BinOp, Const, Var
+    >>> may_be_undefined(BinOp("/", Var("d"), Const(7))), may_be_undefined(BinOp("/", Var("d"), Const(0.5)))
+    (False, True)
+    """
     if isinstance(term, BinOp):
+        if term.op in ("/", "%") and _safe_divisor(term.right, term.op):
+            return may_be_undefined(term.left)
         return term.op in ("/", "%", "^") or may_be_undefined(term.left) or may_be_undefined(term.right)
     if isinstance(term, Call):
         return term.func in (*_PARTIAL, "to_number", "substr") or any(may_be_undefined(a) for a in term.args)
@@ -130,7 +146,8 @@ def compile_term(term: Term, env: Mapping[str, exp.Expression]) -> exp.Expressio
     if isinstance(term, BinOp):
         left, right = compile_term(term.left, env), compile_term(term.right, env)
         if term.op == "/":
-            return _finite(exp.Div(this=cast(left, "float"), expression=right, typed=False, safe=False))
+            quotient = exp.Div(this=cast(left, "float"), expression=right, typed=False, safe=False)
+            return quotient if _safe_divisor(term.right, "/") else _finite(quotient)
         if term.op == "%":  # the remainder has the dividend's sign (C, Soufflé); x % 0 is undefined (NULL)
             return exp.Paren(this=exp.Mod(this=left, expression=exp.Nullif(this=right, expression=exp.Literal.number(0))))
         if term.op == "^":
@@ -497,9 +514,16 @@ class _Compiler:
 
 
 def _atom_types(literals: tuple[Literal, ...], types: Mapping[str, list[str]]) -> dict[str, str]:
-    """Variable -> type of the column it stands for in the positive atoms of ``literals``."""
-    return {arg.name: types[lit.rel][i] for lit in literals if isinstance(lit, Atom) and lit.rel in types
-            for i, arg in enumerate(lit.args) if isinstance(arg, Var)}
+    """Variable -> type of the column it stands for in the positive atoms of ``literals``; a variable set to an
+    integer term (``Y = N * 2``) is an integer too."""
+    found = {arg.name: types[lit.rel][i] for lit in literals if isinstance(lit, Atom) and lit.rel in types
+             for i, arg in enumerate(lit.args) if isinstance(arg, Var)}
+    for lit in literals:
+        if isinstance(lit, Comparison) and lit.op == "=":
+            for target, source in ((lit.left, lit.right), (lit.right, lit.left)):
+                if isinstance(target, Var) and target.name not in found and not _may_be_float(source, found):
+                    found[target.name] = "number"
+    return found
 
 
 def _may_be_float(term: Term, var_types: Mapping[str, str]) -> bool:

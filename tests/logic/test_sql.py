@@ -77,11 +77,24 @@ def test_only_float_sums_and_means_are_ordered():
     sql = {}
     for name, agg in [("float_sum", "sum X : { v(G, X, _) }"), ("float_mean", "mean X : { v(G, X, _) }"),
                       ("int_sum", "sum N : { v(G, _, N) }"), ("int_mean", "mean N : { v(G, _, N) }"),
-                      ("scaled", "sum Y : { v(G, _, N), Y = N * 1.5 }"), ("float_max", "max X : { v(G, X, _) }")]:
+                      ("scaled", "sum Y : { v(G, _, N), Y = N * 1.5 }"), ("doubled", "sum Y : { v(G, _, N), Y = N * 2 }"),
+                      ("float_max", "max X : { v(G, X, _) }")]:
         rule = parse(f"h(G, S) :- v(G, _, _), S = {agg}.").rules[0]
         sql[name] = compile_body(list(rule.body), types).select.sql("duckdb")
     assert "SUM(a1_t0.c1 ORDER BY a1_t0.c1)" in sql["float_sum"]
     assert "AVG(a1_t0.c1 ORDER BY a1_t0.c1)" in sql["float_mean"]
     assert "SUM(a1_t0.c2) AS v" in sql["int_sum"] and "AVG(a1_t0.c2) AS v" in sql["int_mean"]
-    assert "ORDER BY" in sql["scaled"]
+    assert "ORDER BY" in sql["scaled"] and "ORDER BY" not in sql["doubled"]
     assert "MAX(a1_t0.c1) AS v" in sql["float_max"]
+
+
+def test_division_by_a_constant_of_magnitude_one_or_more_needs_no_finiteness_check():
+    facts = {"a": [("x", -8.0), ("x", 13.0), ("y", 1e308)]}
+    model = Program.from_text("h(P, X) :- a(P, D), X = D / -7.\nz(P, X) :- a(P, D), X = D / 0.5.").evaluate(facts)
+    assert sorted(map(tuple, model.query("h").values.tolist())) == [("x", -13.0 / 7), ("x", 8.0 / 7), ("y", -1e308 / 7)]
+    assert sorted(map(tuple, model.query("z").values.tolist())) == [("x", -16.0), ("x", 26.0)]  # 1e308 / 0.5 is undefined
+    types = {"a": ["symbol", "float"], "w": ["symbol", "number"]}
+    week = compile_body(list(parse("w(P, W) :- a(P, D), W = floor(D / 7).").rules[0].body), types)
+    assert "ISFINITE" not in week.select.sql("duckdb") and "IS NULL" not in week.select.sql("duckdb")
+    half = compile_body(list(parse("w(P, W) :- a(P, D), W = floor(D / 0.5).").rules[0].body), types)
+    assert "ISFINITE" in half.select.sql("duckdb") and "IS NULL" in half.select.sql("duckdb")
