@@ -1,6 +1,9 @@
 """``neurosym train``, ``predict`` and ``explain``: a model directory from any data source, and user mistakes."""
 
+import contextlib
+import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -8,10 +11,22 @@ import pytest
 from neurosym.cli import main
 
 
-def test_train_then_predict_on_a_synthetic_cohort(tmp_path, capsys):
-    model_dir = tmp_path / "model"
-    assert main(["train", "--synthetic", "400", "--model", "neural", "--epochs", "2", "--out", str(model_dir)]) == 0
-    out = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def neural_model(tmp_path_factory) -> tuple[Path, int, str]:
+    """``neurosym train --model neural`` on 400 synthetic patients: (model directory, exit status, what it printed).
+
+    Trained once for the module: the train/predict test checks it, the explain test only needs a model without traces.
+    """
+    model_dir = tmp_path_factory.mktemp("neural") / "model"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["train", "--synthetic", "400", "--model", "neural", "--epochs", "2", "--out", str(model_dir)])
+    return model_dir, status, out.getvalue()
+
+
+def test_train_then_predict_on_a_synthetic_cohort(neural_model, tmp_path):
+    model_dir, status, out = neural_model
+    assert status == 0, out
     assert "Held-out metrics (" in out and "AUROC (95 % CI)" in out and f"model written to {model_dir}" in out
     manifest = json.loads((model_dir / "manifest.json").read_text())
     assert manifest["kind"] == "neural" and manifest["task"] == "t2d-3y" and manifest["landmark"] == "2024-01-01"
@@ -52,10 +67,9 @@ def test_user_mistakes_print_one_message(argv, message, tmp_path, monkeypatch, c
     assert message in err and "Traceback" not in err
 
 
-def test_a_neural_only_model_has_no_trace(tmp_path, capsys):
-    model_dir = tmp_path / "model"
-    assert main(["train", "--synthetic", "200", "--model", "neural", "--epochs", "1", "--test-fraction", "0",
-                 "--out", str(model_dir)]) == 0
+def test_a_neural_only_model_has_no_trace(neural_model, capsys):
+    model_dir, status, _ = neural_model
+    assert status == 0
     assert main(["explain", str(model_dir), "--patient", "S000001", "--synthetic", "20"]) == 1
     assert "gives risks without traces; train with --model neurosym" in capsys.readouterr().err
 

@@ -55,20 +55,27 @@ def unseen():
     return cohort, ground_truth_labels(cohort)
 
 
-def test_global_model_predicts_every_unseen_patient(run, unseen):
-    model = run[0].model
+@pytest.fixture(scope="module")
+def unseen_risk(run, unseen):
+    """The global model's risks for the unseen cohort (one ``predict_proba``, read by two tests)."""
     cohort, labels = unseen
-    risk = model.predict_proba(cohort, labels[["patient_id", "landmark"]])
+    return run[0].model.predict_proba(cohort, labels[["patient_id", "landmark"]])
+
+
+def test_global_model_predicts_every_unseen_patient(run, unseen, unseen_risk):
+    model = run[0].model
+    _, labels = unseen
+    risk = unseen_risk
     assert risk["patient_id"].tolist() == sorted(labels["patient_id"].astype(str))
     assert risk["risk"].between(0, 1).all() and risk["risk"].nunique() > 1
     assert isinstance(model, NeuroSymbolicModel) and model.C_ == 0.03
     assert all(a.split("(")[0] in RELEVANT_RELATIONS for a in model.atoms_) and len(model.atoms_) > 5
 
 
-def test_global_model_explains_a_patient_faithfully(run, unseen):
+def test_global_model_explains_a_patient_faithfully(run, unseen, unseen_risk):
     model = run[0].model
-    cohort, labels = unseen
-    risk = model.predict_proba(cohort, labels[["patient_id", "landmark"]]).set_index("patient_id")["risk"]
+    cohort, _ = unseen
+    risk = unseen_risk.set_index("patient_id")["risk"]
     patient = str(risk.idxmax())
     prediction = model.explain(cohort, patient)
     assert check_faithful(prediction) <= 1e-6
