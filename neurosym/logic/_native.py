@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 import duckdb
 
 from neurosym._errors import EvaluationError
-from neurosym.logic._ast import Assignment, Atom, Const, Rule, Var
+from neurosym.logic._ast import Assignment, Atom, Comparison, Const, Negation, Rule, Var, term_vars
 from neurosym.logic._checks import body_atoms
 from neurosym.logic._engine import Key, Limits, Plan
 from neurosym.logic._exp import exp
@@ -218,6 +218,78 @@ def distinct_heads(rule: Rule, sets: set[str], keys: Mapping[str, tuple[Key, ...
                                                         for key in (keys or {}).get(atom.rel, ())) for atom in atoms)
 
 
+def _names(lit: object) -> set[str] | None:
+    """Named variables of a literal (None for an aggregate: not looked into)."""
+    if isinstance(lit, Atom):
+        return {v.name for v in lit.vars() if not v.anonymous}
+    if isinstance(lit, Negation):
+        return {v.name for v in lit.atom.vars() if not v.anonymous}
+    if isinstance(lit, Comparison):
+        return {v.name for v in [*term_vars(lit.left), *term_vars(lit.right)] if not v.anonymous}
+    return None
+
+
+def _determined(rule: Rule, fixed: set[str], keys: Mapping[str, tuple[Key, ...]]) -> set[str]:
+    """The variables of ``rule`` that ``fixed`` ones determine: through atoms whose key (declared or inferred) they fix,
+    assignments ``X = expr`` of determined variables, and aggregates whose variables shared with the rest of the rule
+    are determined (an aggregate has one value per group)."""
+    fixed = set(fixed)
+
+    def known(t: object) -> bool:
+        return isinstance(t, Const) or (isinstance(t, Var) and not t.anonymous and t.name in fixed)
+
+    grown = True
+    while grown:
+        before = len(fixed)
+        for k, lit in enumerate(rule.body):
+            if isinstance(lit, Atom) and any(all(known(lit.args[j]) for j in key.columns) for key in keys.get(lit.rel, ())):
+                fixed |= _names(lit) or set()
+            elif isinstance(lit, Comparison) and lit.op == "=" and isinstance(lit.left, Var) and all(map(known, term_vars(lit.right))):
+                fixed.add(lit.left.name)
+            elif isinstance(lit, Assignment):
+                inner = [_names(x) for x in lit.aggregate.body]
+                rest = [_names(x) if not isinstance(x, Assignment) else {x.var.name} for i, x in enumerate(rule.body) if i != k]
+                if any(n is None for n in inner):
+                    continue
+                mentioned = set().union(*inner) | {v.name for v in term_vars(lit.aggregate.expr)} if lit.aggregate.expr else set().union(*inner)
+                elsewhere = set().union(*rest, {v.name for v in rule.head.vars()})
+                if mentioned & elsewhere <= fixed:
+                    fixed.add(lit.var.name)
+        grown = len(fixed) > before
+    return fixed
+
+
+def derived_keys(plan: Plan, inputs: set[str] = frozenset()) -> dict[str, tuple[Key, ...]]:
+    """Keys that derived relations have by construction, added to the declared ones (for :func:`distinct_heads`).
+
+    A relation defined by one non-recursive rule (and no ``inputs`` facts) has the key of its head arguments bound by body atoms when they
+    determine the rest of the head: ``week_active_minutes(P, W, S) :- sufficient_wear(P, W), S = sum ...`` holds
+    one ``S`` per ``(P, W)`` (an aggregate's value per group), so ``week_active_minutes_scaled(P, W, M) :-
+    week_active_minutes(P, W, S), week_worn_days(P, W, N), M = S * 7 / N`` reads one row of each per head.
+
+    >>> from neurosym.logic import Program
+    >>> plan = Program.from_text("w(P, W, N) :- s(P, W), N = count : d(P, W, _). m(P, W) :- w(P, W, N), N > 3.").evaluate(
+    ...     {"s": [("a", 1)], "d": [("a", 1, 5)]}).plan
+    >>> derived_keys(plan)
+    {'w': (Key(0, 1),)}
+    """
+    keys = dict(plan.keys)
+    for stratum in plan.strata:
+        own = [r for r in plan.rules if r.head.rel in stratum]
+        if len(stratum) != 1 or len(own) != 1 or own[0].is_fact or stratum[0] in keys or stratum[0] in inputs \
+                or any(atom.rel == stratum[0] for atom, _ in body_atoms(own[0].body)):
+            continue
+        rule = own[0]
+        bound = {v.name for atom in rule.positive_atoms() for v in atom.vars() if not v.anonymous}
+        columns = tuple(i for i, t in enumerate(rule.head.args) if isinstance(t, Var) and t.name in bound)
+        if len(columns) == len(rule.head.args):
+            continue
+        fixed = _determined(rule, {rule.head.args[i].name for i in columns}, keys)
+        if all(isinstance(t, Const) or (isinstance(t, Var) and t.name in fixed) for t in rule.head.args):
+            keys[stratum[0]] = (Key(columns, tuple(f"c{i}" for i in columns), "derived"),)
+    return keys
+
+
 def _projection_name(index: int, k: int) -> str:
     return f"proj_{index}_{k}"
 
@@ -344,8 +416,8 @@ def _fold_into_projection(select: exp.Select, alias: str, table: str, kept: list
     return added
 
 
-def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: set[str]
-               ) -> tuple[list[tuple[str, str]], str | None]:
+def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: set[str],
+               keys: Mapping[str, tuple[Key, ...]] | None = None) -> tuple[list[tuple[str, str]], str | None]:
     """A relation's only rule with its atoms' ``_`` columns projected away first, when that makes its heads distinct.
 
     ``night_sleep(P, D, T) :- sleep_record(P, D, _, _), T = sum ...`` derives one head per *record* and needs a
@@ -359,7 +431,7 @@ def _projected(plan: Plan, own: list[tuple[int, Rule]], sets: set[str], empty: s
     if plan.prob or len(own) != 1 or own[0][1].head.rel not in empty:
         return [], None
     index, rule = own[0]
-    if distinct_heads(rule, sets, plan.keys):
+    if distinct_heads(rule, sets, plan.keys if keys is None else keys):
         return [], None
     head = {arg.name for arg in rule.head.args if isinstance(arg, Var)}
     views: dict[int, tuple[str, list[int]]] = {}
@@ -543,6 +615,8 @@ class NativeEngine:
         sets = (set(plan.types) - set(inputs)) | deduplicated_inputs(plan) | (set(plan.keys) & set(inputs))
         empty = set(plan.types) - set(inputs) - {r.head.rel for r in plan.rules if r.is_fact}  # until derived
         self._sql = _compiled(plan, sets, empty)
+        self._derived: dict[str, tuple[Key, ...]] | None = None  # derived_keys(plan), when a statement is compiled
+        self._inputs = set(inputs)
         try:
             self._create_tables(con, plan, inputs)
             self._load_inputs(con, plan, inputs)
@@ -574,6 +648,12 @@ class NativeEngine:
         if self.threads:
             con.execute(f"SET threads = {int(self.threads)}")
         return con
+
+    def _keys(self, plan: Plan) -> dict[str, tuple[Key, ...]]:
+        """Declared and inferred keys (:func:`derived_keys`), computed once per run when a statement needs them."""
+        if self._derived is None:
+            self._derived = derived_keys(plan, self._inputs)
+        return self._derived
 
     def _cached(self, key: tuple, build: Callable[[], object]):
         """The compiled statement(s) ``key`` of this plan, built once (:func:`_compiled`)."""
@@ -683,7 +763,7 @@ class NativeEngine:
         if not recursive:
             for rel in stratum:
                 own = [(i, r) for i, r in rules if r.head.rel == rel]
-                views, projected = self._cached(("projected", rel), lambda: _projected(plan, own, sets, empty))
+                views, projected = self._cached(("projected", rel), lambda: _projected(plan, own, sets, empty, self._keys(plan)))
                 if views:  # the atoms' _ columns projected away first: each head derived once
                     con.execute(";\n".join(sql for _, sql in views))
                     self._insert(con, plan, rel, projected)
@@ -718,7 +798,7 @@ class NativeEngine:
         own = [(i, r) for i, r in rules if r.head.rel == rel]
         return self._cached(("first", rel), lambda: _dedup(
             rel, plan, [share_aggregates(rule_select(plan, i, full)) for i, _ in own], fresh=not recursive and rel in empty,
-            distinct=all(distinct_heads(r, sets, plan.keys) for _, r in own)).sql(DIALECT))
+            distinct=all(distinct_heads(r, sets, self._keys(plan)) for _, r in own)).sql(DIALECT))
 
     def _all_derivations(self, con, plan: Plan, stratum: list[str], rules: list[tuple[int, Rule]], start: float,
                          limits: Limits) -> None:

@@ -9,7 +9,7 @@ from neurosym import EvaluationError, RuleSyntaxError
 from neurosym.logic import Program
 from neurosym.logic._engine import Key, declared_keys
 from neurosym.logic._factsio import load_facts
-from neurosym.logic._native import _projected, distinct_heads
+from neurosym.logic._native import _projected, derived_keys, distinct_heads
 from neurosym.logic._parser import parse
 
 ACTIVITY = """.decl act(p: symbol, d: number, m: number) key(p, d)
@@ -131,3 +131,23 @@ def test_sibling_aggregates_share_one_subquery():
     ((_, view),), select = _projected(plan, [(index, plan.rules[index])], set(plan.types), {"night", "week"})
     assert "JOIN" not in select and "CAST(COALESCE(t0.v0, 0) AS BIGINT) AS c1, CAST(t0.v1 AS DOUBLE) AS c2" in select
     assert view.endswith("MIN(p._h) AS _h, 1.0 AS _p, COUNT(*) AS v0, AVG(p.c2) AS v1 FROM rel_night AS p GROUP BY p.c0")
+
+
+# -- inferred keys of derived relations ----------------------------------------------------------------------------
+def test_derived_keys_follow_aggregates_and_keys_but_not_free_values():
+    text = """w(P, W, N) :- s(P, W), N = count : d(P, W, _).
+scaled(P, W, M) :- w(P, W, N), v(P, W, X), M = N * X.
+free(P, X) :- s(P, Y), X = Y + 1.
+v(P, W, X) :- s(P, W), X = max Z : d(P, W, Z)."""
+    facts = {"s": [("a", 1), ("a", 2)], "d": [("a", 1, 5), ("a", 1, 6), ("a", 2, 3)]}
+    model = Program.from_text(text).evaluate(facts)
+    assert {rel: [k.columns for k in keys] for rel, keys in derived_keys(model.plan).items()} == {
+        "w": [(0, 1)], "v": [(0, 1)], "scaled": [(0, 1)]}
+    assert rows(model, "scaled") == [("a", 1, 12), ("a", 2, 3)] and rows(model, "free") == [("a", 2), ("a", 3)]
+
+
+def test_relation_with_input_facts_has_no_derived_key():
+    text = "w(P, W, N) :- s(P, W), N = count : d(P, W, _). m(P, W) :- w(P, W, N), N > 0."
+    model = Program.from_text(text).evaluate({"s": [("a", 1)], "d": [("a", 1, 5), ("a", 1, 6)], "w": [("a", 1, 7)]})
+    assert rows(model, "w") == [("a", 1, 2), ("a", 1, 7)] and rows(model, "m") == [("a", 1)]
+    assert derived_keys(model.plan, {"s", "d", "w"}) == {}
