@@ -289,7 +289,7 @@ class NeuroSymbolicModel:
         fitting = {k: v[rows] for k, v in tensors.items()}
         if module.wide is not None:
             module.wide.standardise(fitting)
-        module.pretrain_heads(tensors, rows, self.pretrain_epochs, self.batch_size, self.seed)
+        module.pretrain_heads(tensors, rows, self.pretrain_epochs, self.batch_size, self.seed, C=self.wide_C or C_DEFAULT)
         module.fit_linear(fitting, self._choose_C(module, fitting)[0])
         keep = _KeepBest()
         if self.val_fraction > 0:  # training must beat the start on validation to replace it

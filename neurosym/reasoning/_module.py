@@ -136,51 +136,63 @@ class ReasonerModule(ValidationAUROC, pl.LightningModule):
         return loss
 
     def pretrain_heads(self, tensors: dict[str, torch.Tensor], rows: torch.Tensor, epochs: int, batch_size: int,
-                       seed: int) -> None:
+                       seed: int, C: float = 0.03) -> None:
         """Give each head a direction before the risk head's linear part is fitted: ``epochs`` shuffled passes of Adam over ``rows``.
 
         A head tied to its pattern learns its weak labels alone
         (:meth:`anchor_loss`).  An untied head learns from the outcome label
-        through the proofs (:meth:`head_warmup_loss`), every atom weighing the
-        same: the rules alone decide which direction raises the risk.  Heads
-        start neutral (every patient at the prior), so without this warm-up
-        the linear fit would see a neural atom that only marks who has the
-        inputs, could give it a weight near zero, and no gradient would reach
-        the head afterwards.
+        through the proofs (:meth:`head_warmup_loss`): the linear part is
+        first fitted (:meth:`fit_linear`, penalty ``C``) with the heads at
+        their neutral start (every patient at the prior), and the warm-up
+        logit is that fit's logit plus, for each atom, how far the heads move
+        its probability from the neutral start (weight 1).  The other risk
+        factors are thus accounted for by the fit (a head is not pushed down
+        for patients whom they already make high-risk), and the gradient
+        reaches the head even where the fit gave its atom a weight near zero
+        (a neutral neural atom only marks who has the inputs).
         """
-        params = [p for pred in self.predicates for p in self.heads[pred.name].parameters()]
+        params = [p for q, pred in enumerate(self.predicates) for p in self.heads[pred.name].parameters()
+                  if self._anchored(q) or "label" in tensors]
         if not params or epochs <= 0:
             return
-        with torch.no_grad():  # the intercept of the warm-up: the base rate at the heads' neutral start
-            offset = nn.Parameter(self.bias - self.parts({k: v[rows] for k, v in tensors.items()})["atoms"].sum(1).mean())
+        tensors = dict(tensors)
+        if not all(self._anchored(q) for q in range(len(self.predicates))) and "label" in tensors:
+            fitting = {k: v[rows] for k, v in tensors.items()}
+            self.fit_linear(fitting, C)
+            with torch.no_grad():
+                parts = self.parts(fitting)
+            tensors["warmup_logit"] = torch.zeros(len(tensors["label"])).index_put((rows,), parts["logit"])
+            tensors["warmup_atoms"] = torch.zeros(len(tensors["label"]), parts["atoms"].shape[1]).index_put(
+                (rows,), parts["atoms"])
         self.train()
-        optimiser = torch.optim.Adam([*params, offset], lr=self.lr)
+        optimiser = torch.optim.Adam(params, lr=self.lr)
         generator = torch.Generator().manual_seed(seed)
         for _ in range(epochs):
             for chunk in torch.randperm(len(rows), generator=generator).split(batch_size):
                 batch = {k: v[rows[chunk]] for k, v in tensors.items()}
-                loss = self.head_warmup_loss(batch, offset)
+                loss = self.head_warmup_loss(batch)
                 if not loss.requires_grad:  # nothing to learn from in this batch
                     continue
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
 
-    def head_warmup_loss(self, batch: dict[str, torch.Tensor], offset: torch.Tensor) -> torch.Tensor:
-        """Anchor loss of the tied heads plus, if any head is untied, the outcome loss through the proofs.
+    def head_warmup_loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Anchor loss of the tied heads plus, with untied heads, the outcome loss through the proofs.
 
-        The outcome part is the cross-entropy of ``offset + sum_j p_j`` (every
-        atom with weight 1: the rules' own logic, as in DeepProbLog, before
-        any weight is learned) plus :meth:`prior_penalty`; only the untied heads (and ``offset``) learn from it.
+        The outcome part (when ``batch`` has ``warmup_logit`` and
+        ``warmup_atoms``, the logit and atom probabilities at the neutral
+        start) is the cross-entropy of ``warmup_logit + sum_j (p_j - warmup_atoms_j)``,
+        plus :meth:`prior_penalty`; only the untied heads learn from it.
         """
         neural, seen = self._neural(batch)
         loss = self.anchor_loss(neural, batch["anchor"]) if "anchor" in batch else neural.new_zeros(())
-        if all(self._anchored(q) for q in range(len(self.predicates))) or "label" not in batch:
+        if "warmup_logit" not in batch:
             return loss
         untied = torch.tensor([not self._anchored(q) for q in range(len(self.predicates))])
         neural = torch.where(untied, neural, neural.detach())  # the tied heads learn from their patterns only
-        atoms = self.parts(batch, neural)["atoms"]
-        return (loss + self.loss(offset + atoms.sum(1), batch["label"])
+        moved = (self.parts(batch, neural)["atoms"] - batch["warmup_atoms"]).sum(1)
+        return (loss + self.loss(batch["warmup_logit"] + moved, batch["label"])
                 + self.prior_weight * self.prior_penalty(neural, seen))
 
     def fit_linear(self, batch: dict[str, torch.Tensor], C: float, max_iter: int = 200) -> float:
