@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date
 
 from neurosym.data import Cohort
+from neurosym.facts import clinical_facts, load_rule_library
 from neurosym.trace import Node, Prediction
 
 #: Relations whose conclusions are explained: categories, risk factors, the risk flag and lifelog summaries.
@@ -17,9 +19,14 @@ RELATIONS = ("glycemic_status", "ckd_g_stage", "bp_category", "bmi_class", "t2d_
 
 @dataclass
 class Source:
+    """A data source; ``model`` is the rule library evaluated on its cohort (on first use)."""
+
     name: str
     cohort: Cohort
-    model: object
+
+    @functools.cached_property
+    def model(self):
+        return load_rule_library().evaluate(clinical_facts(self.cohort))
 
 
 def atom_text(rel: str, row) -> str:
