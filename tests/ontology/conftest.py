@@ -1,10 +1,14 @@
 """Fixtures for the ontology tests: shipped ontologies loaded once per session.
 
 The parse cache goes to a temporary directory so the tests neither read nor
-write the user's ``~/.cache/neurosym``.
+write the user's ``~/.cache/neurosym``: one per session, shared by its
+pytest-xdist workers, so the shipped ontologies are parsed once, not once per
+worker (the cache writes each file atomically).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -13,8 +17,11 @@ from neurosym.ontology import Ontology, ontology_dir
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_cache(tmp_path_factory):
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "neurosym-cache"
+    folder.mkdir(exist_ok=True)
     mp = pytest.MonkeyPatch()
-    mp.setenv("NEUROSYM_CACHE", str(tmp_path_factory.mktemp("neurosym-cache")))
+    mp.setenv("NEUROSYM_CACHE", str(folder))
     yield
     mp.undo()
 
