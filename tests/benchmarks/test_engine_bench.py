@@ -67,3 +67,12 @@ def test_report_has_ratios_rss_and_explain(report):
         assert scale["peak_rss_mb"] > 0
         assert scale["explain"]["calls"] == 20
         assert scale["explain"]["median_ms"] > 0
+
+
+def test_whole_processes_give_the_same_files(report):
+    graphs = [w["whole_process"] for w in report["workloads"].values() if w["params"]["kind"] in ("tc_random", "tc_chain", "sg")]
+    assert graphs
+    for whole in graphs:
+        assert whole["same_output"] is True
+        assert whole["repeats"] == len(whole["rules_run_all_cpu"]) == len(whole["duckdb_script_all_cpu"]) == 5
+        assert whole["rules_run_first_cpu"] > 0 and whole["cpu_ratio"] > 0 and whole["first_cpu_ratio"] > 0
