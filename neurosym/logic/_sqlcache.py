@@ -10,8 +10,8 @@ program reads them instead and never imports SQLGlot.
 * **Key**: the full text of everything the statements depend on: the plan's
   rules (with their source locations, which error messages inside the SQL
   name), column types, strata, semiring, the relations stored as sets and
-  those without stated facts, a digest of the engine's source files
-  (``neurosym/logic/*.py``) and SQLGlot's version.  The file is named by the
+  those without stated facts, a digest of neurosym's version, the engine's
+  source files (``neurosym/logic/*.py``) and SQLGlot's version.  The file is named by the
   key's SHA-256 and holds the key itself; a file whose key differs is a miss.
 * **Content**: statement key -> SQL text (strings, lists and maps of
   strings), validated on reading.  Nothing in it is executed as Python; the
@@ -58,8 +58,10 @@ _FORMAT = 1
 
 @functools.cache
 def _engine_version() -> str:
-    """Digest of the engine's source files and SQLGlot's version: a change to either invalidates every entry."""
-    digest = hashlib.sha256()
+    """Digest of neurosym's version, the engine's source files and SQLGlot's version: a change invalidates every entry."""
+    from neurosym import __version__
+
+    digest = hashlib.sha256(__version__.encode() + b"\0")
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     spec = find_spec("sqlglot")
