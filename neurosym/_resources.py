@@ -8,7 +8,8 @@ resource            override                   default
 rule library        ``$NEUROSYM_RULES``        installed package data, else ``<checkout>/rules``
 OWL ontologies      ``$NEUROSYM_ONTOLOGIES``   installed package data, else ``<checkout>/ontologies``
 shared real data    ``$NEUROSYM_SHARED_DATA``  ``<checkout>/../shared/data``
-ontology cache      ``$NEUROSYM_CACHE``        ``~/.cache/neurosym``
+cache               ``$NEUROSYM_CACHE``        ``~/.cache/neurosym``: parsed ontologies,
+                                               compiled SQL of rule programs (``sql/``)
 ==================  =========================  ==================================================
 
 A wheel carries ``rules/`` and ``ontologies/`` as package data under
@@ -80,6 +81,6 @@ def shared_data_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Where parsed ontologies are cached: ``$NEUROSYM_CACHE``, else ``~/.cache/neurosym``."""
+    """Where parsed ontologies and compiled rule SQL are cached: ``$NEUROSYM_CACHE``, else ``~/.cache/neurosym``."""
     env = os.environ.get("NEUROSYM_CACHE")
     return Path(env) if env else Path.home() / ".cache" / "neurosym"
