@@ -2,7 +2,10 @@
 
 A SuperNode finds its site folder in its node config (``data-dir``, written
 by :meth:`Site.save`); under the simulation engine the folder is
-``site_dirs[partition-id]``.  Replies carry only:
+``site_dirs[partition-id]``.  torch, Lightning and the neural and reasoning
+packages are imported by the steps that need them, so a ClientApp process
+that only answers a ``counts`` query (the deployment engine starts one per
+message) does not load them.  Replies carry only:
 
 * ``query`` / ``statistics``: code, analyte and lifelog aggregates with small
   cells left out (:func:`~neurosym.federated.local_statistics`);
@@ -25,17 +28,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurosym._errors import InputError
 from neurosym.federated._audit import audit_mod
 from neurosym.federated._counts import site_counts
-from neurosym.federated._local import build_module, evaluate_local, load_weights, site_data, train_local, weights
-from neurosym.federated._plan import featurizer_digest, featurizer_from_config, local_statistics
-from neurosym.federated._reasoner import REASONER, evaluate_site, site_calibration, site_statistics, train_site
 from neurosym.federated._site import Site
-from neurosym.neural import CohortDataModule, RiskModule
+
+if TYPE_CHECKING:
+    from neurosym.neural import CohortDataModule, RiskModule
 
 __all__ = ["client_app"]
 
@@ -56,6 +59,9 @@ _CACHE: dict[str, tuple[str, CohortDataModule]] = {}
 
 def _prepare(config: Mapping[str, object], folder: str) -> tuple[dict, RiskModule, CohortDataModule]:
     """Params, a module built from the shared featurizer, and the site's tensors (kept while the plan is the same)."""
+    from neurosym.federated._local import build_module, site_data
+    from neurosym.federated._plan import featurizer_digest, featurizer_from_config
+
     params = json.loads(str(config["model"]))
     featurizer = featurizer_from_config(config)
     digest = featurizer_digest(config) + str(config["model"])
@@ -90,6 +96,8 @@ def _clipping_mod(msg, context, call_next):
 def _train(config: Mapping[str, object], state: Mapping[str, object] | Sequence[object], context,
            folders: Sequence[str]) -> tuple[RiskModule, CohortDataModule, float]:
     """Local training from the global weights (by name, or a list in state-dict order): module, data, last loss."""
+    from neurosym.federated._local import load_weights, train_local, weights
+
     params, module, data = _prepare(config, _site_dir(context.node_config, folders))
     load_weights(module, state if isinstance(state, Mapping) else dict(zip(weights(module), state, strict=True)))
     loss = train_local(module, data, epochs=int(config["local-epochs"]),
@@ -126,6 +134,8 @@ def _train_legacy(msg, context, folders: Sequence[str]):
     from flwr.app import Message
     from flwr.common import Code, FitRes, Status, ndarrays_to_parameters, parameters_to_ndarrays
     from flwr.compat.common import recorddict_compat as compat
+
+    from neurosym.federated._local import weights
 
     config = msg.content.config_records[LEGACY_CONFIG]
     arrays = parameters_to_ndarrays(compat.arrayrecord_to_parameters(msg.content.array_records["fitins.parameters"],
@@ -165,10 +175,16 @@ def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | Non
         site = Site.load(folder)
         name = str(context.node_config.get("site-name", site.name))
         if config["step"] == "statistics":
+            from neurosym.federated._plan import local_statistics
+
             reply = local_statistics(site.cohort, site.labels, int(config["min-cell"]))
         elif config["step"] == "reasoner-statistics":
+            from neurosym.federated._reasoner import site_statistics
+
             reply = site_statistics(config, folder)
         elif config["step"] == "calibration":
+            from neurosym.federated._reasoner import site_calibration
+
             reply = site_calibration(config, msg.content["arrays"].to_torch_state_dict(), folder)
         else:
             eps = float(config["dp-epsilon"])
@@ -179,6 +195,9 @@ def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | Non
 
     @app.train()
     def train(msg, context):
+        from neurosym.federated._local import weights
+        from neurosym.federated._reasoner import REASONER, train_site
+
         if LEGACY_CONFIG in msg.content.config_records:  # SecAgg+ (Flower's legacy fit messages)
             return _train_legacy(msg, context, folders)
         config = msg.content["config"]
@@ -194,6 +213,9 @@ def client_app(site_dirs: Sequence[str | Path] = (), audit_dir: str | Path | Non
 
     @app.evaluate()
     def evaluate(msg, context):
+        from neurosym.federated._local import evaluate_local, load_weights
+        from neurosym.federated._reasoner import REASONER, evaluate_site
+
         config, folder = msg.content["config"], _site_dir(context.node_config, folders)
         if config.get("model-kind") == REASONER:
             loss, auroc, n = evaluate_site(config, msg.content["arrays"].to_torch_state_dict(), folder)

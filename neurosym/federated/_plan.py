@@ -21,6 +21,9 @@ Codes are public code-system identifiers; a code with its patient count is a
 count, not a patient's record.  Nothing here is a patient id, a date or a
 measured value (a mean of at least ``min_cell`` values is reported, never a
 value).
+
+``neurosym.neural`` (torch and Lightning) is imported by the functions that
+use it, not with this module.
 """
 
 from __future__ import annotations
@@ -28,15 +31,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from neurosym._errors import InputError
 from neurosym.data import Cohort
-from neurosym.neural import CODE_KINDS, DAILY_CHANNELS, Featurizer, RiskModel, code_ancestors, usable_labels
-from neurosym.neural._features import _daily_values
 from neurosym.tasks import before_landmark, resolve_ontologies
+
+if TYPE_CHECKING:
+    from neurosym.neural import Featurizer, RiskModel
 
 __all__ = ["STATISTICS_KEYS", "featurizer_digest", "featurizer_from_config", "featurizer_to_config", "local_statistics",
            "merge_statistics", "model_params"]
@@ -51,6 +56,7 @@ _SCALES = ("lab_center_", "lab_scale_", "daily_center_", "daily_scale_")
 def model_params(model: RiskModel) -> dict[str, object]:
     """The parameters of ``model`` as JSON-able values (ontologies must be named, e.g. ``"clinical"``).
 
+    >>> from neurosym.neural import RiskModel
     >>> model_params(RiskModel(seed=3))["ontologies"]
     ['clinical']
     """
@@ -94,6 +100,9 @@ def local_statistics(cohort: Cohort, labels: pd.DataFrame, min_cell: int = 5) ->
     >>> min(stats["code-patients"]) >= 5, stats["daily-n"][0] > 0
     (True, True)
     """
+    from neurosym.neural import CODE_KINDS, usable_labels
+    from neurosym.neural._features import _daily_values
+
     usable = usable_labels(labels)
     cut = before_landmark(cohort, usable)
     ev = cut.events
@@ -150,6 +159,7 @@ def merge_statistics(statistics: Sequence[Mapping[str, list]], params: Mapping[s
 
     Examples
     --------
+    >>> from neurosym.neural import RiskModel
     >>> site = {"codes": ["icd10cm:E11.9"], "code-patients": [6], "analytes": ["loinc:4548-4"],
     ...         "analyte-patients": [6], "analyte-n": [8], "analyte-sum": [48.0], "analyte-sumsq": [290.0],
     ...         "daily-n": [0] * 4, "daily-sum": [0.0] * 4, "daily-sumsq": [0.0] * 4}
@@ -157,6 +167,8 @@ def merge_statistics(statistics: Sequence[Mapping[str, list]], params: Mapping[s
     >>> f.vocabulary_[:3], f.analytes_, f.lab_center_.tolist()
     (['icd10cm:E11.9', 'icd10cm:E00-E89', 'icd10cm:E08-E13'], ['loinc:4548-4'], [6.0])
     """
+    from neurosym.neural import Featurizer, code_ancestors
+
     codes = pd.concat([pd.Series(s["code-patients"], index=s["codes"], dtype=np.int64) for s in statistics])
     codes = codes.groupby(level=0).sum()
     codes = codes[codes >= min_cell]
@@ -183,6 +195,7 @@ def merge_statistics(statistics: Sequence[Mapping[str, list]], params: Mapping[s
 def featurizer_to_config(featurizer: Featurizer) -> dict[str, object]:
     """The state of a fitted featurizer as flat config values (strings, numbers and their lists).
 
+    >>> from neurosym.neural import Featurizer
     >>> f = Featurizer.from_state({"max_codes": 8, "max_analytes": 2, "lab_steps": 4, "lifelog_days": 7,
     ...     "min_patients": 5, "ontologies": (), "vocabulary_": ["icd10cm:I10"], "analytes_": [],
     ...     "lab_center_": np.zeros(0), "lab_scale_": np.zeros(0), "daily_center_": np.zeros(4),
@@ -198,6 +211,8 @@ def featurizer_to_config(featurizer: Featurizer) -> dict[str, object]:
 
 def featurizer_from_config(config: Mapping[str, object]) -> Featurizer:
     """The featurizer :func:`featurizer_to_config` describes."""
+    from neurosym.neural import Featurizer
+
     state: dict[str, object] = json.loads(str(config["featurizer"]))
     state["ontologies"] = tuple(state["ontologies"])
     state["vocabulary_"], state["analytes_"] = list(config["vocabulary"]), list(config["analytes"])

@@ -41,6 +41,8 @@ one ``query`` carries the rule program and criteria, each site answers with
 
 Settings come from the run config (``flwr run``) and the ``settings``
 given to :func:`server_app` (simulation); see :data:`SERVER_DEFAULTS`.
+Training imports torch, Lightning and the neural (and reasoning) packages
+when it starts: a counts-only ServerApp process does not load them.
 """
 
 from __future__ import annotations
@@ -52,13 +54,8 @@ from pathlib import Path
 
 from neurosym._errors import NeurosymError
 from neurosym.federated._counts import SiteCounts, combine_counts
-from neurosym.federated._local import build_module, load_weights, weights
 from neurosym.federated._messages import evaluate_sites, query_sites
-from neurosym.federated._plan import featurizer_to_config, merge_statistics, model_params
-from neurosym.federated._reasoner import (REASONER, featurizer_params, finish_reasoner, merge_reasoner_statistics,
-                                          shared_weights, start_reasoner)
 from neurosym.federated._secagg import secure_rounds
-from neurosym.neural import RiskModel, average_states
 
 __all__ = ["SERVER_DEFAULTS", "server_app"]
 
@@ -136,6 +133,8 @@ def _snapshot_average(grid, nodes: list[int], rounds: list[dict[str, object]], s
     """
     from flwr.app import ArrayRecord
 
+    from neurosym.neural import average_states
+
     scored = sorted((r for r in rounds if r["eval_auroc"] is not None), key=lambda r: (-r["eval_auroc"], r["round"]))
     top = [int(r["round"]) for r in scored[:count]]
     if len(top) < 2:
@@ -201,12 +200,18 @@ def _summary(out: Path, kind: str, rounds: list, best: int, privacy: dict | None
 
 def _statistics(grid, nodes: list[int], params: Mapping[str, object], min_cell: int, val_fraction: float):
     """The vocabulary step: the shared featurizer and the training patients over all sites."""
+    from neurosym.federated._plan import merge_statistics
+
     stats = query_sites(grid, nodes, {"step": "statistics", "min-cell": min_cell})
     featurizer = merge_statistics(stats, params, min_cell)
     return featurizer, round(sum(int(s["patients"]) for s in stats) * (1 - val_fraction))
 
 
 def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
+    from neurosym.federated._local import build_module, load_weights, weights
+    from neurosym.federated._plan import featurizer_to_config, model_params
+    from neurosym.neural import RiskModel
+
     params = json.loads(str(cfg["model"])) if cfg["model"] else model_params(RiskModel())
     featurizer, train_patients = _statistics(grid, nodes, params, int(cfg["min-cell"]), float(params["val_fraction"]))
     concepts, module = build_module(params, featurizer, int(cfg["seed"]), train_patients)
@@ -225,6 +230,10 @@ def _train(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path
 def _train_reasoner(grid, context, cfg: Mapping[str, object], nodes: list[int], out: Path) -> None:
     """A :class:`~neurosym.reasoning.NeuroSymbolicModel` (see :mod:`neurosym.federated._reasoner`)."""
     from flwr.app import ArrayRecord
+
+    from neurosym.federated._plan import featurizer_to_config
+    from neurosym.federated._reasoner import (REASONER, featurizer_params, finish_reasoner, merge_reasoner_statistics,
+                                              shared_weights, start_reasoner)
 
     if float(cfg["dp-noise-multiplier"]) > 0 or bool(cfg["secure-aggregation"]):
         raise NeurosymError("a federated NeuroSymbolicModel trains without differential privacy or secure aggregation")
@@ -282,6 +291,8 @@ def server_app(settings: Mapping[str, object] | None = None):
         if cfg["task"] == "counts" or cfg["program"]:
             _counts(grid, cfg, nodes, out)
         if cfg["task"] == "train":
+            from neurosym.federated._reasoner import REASONER
+
             (_train_reasoner if cfg["model-kind"] == REASONER else _train)(grid, context, cfg, nodes, out)
 
     return app

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,13 +26,13 @@ from neurosym.data import Cohort
 from neurosym.federated._audit import read_audit
 from neurosym.federated._client import client_app
 from neurosym.federated._counts import CountsSummary
-from neurosym.federated._plan import model_params
-from neurosym.federated._reasoner import REASONER, reasoner_params
 from neurosym.federated._server import server_app
 from neurosym.federated._site import Site, as_sites
 from neurosym.logic import Program
-from neurosym.neural import RiskModel
-from neurosym.reasoning import NeuroSymbolicModel
+
+if TYPE_CHECKING:
+    from neurosym.neural import RiskModel
+    from neurosym.reasoning import NeuroSymbolicModel
 
 __all__ = ["DifferentialPrivacy", "FederatedResult", "federated_counts", "simulate"]
 
@@ -103,6 +104,10 @@ class FederatedResult:
         NeurosymError
             If the run in ``workdir`` did not finish.
         """
+        from neurosym.federated._reasoner import REASONER
+        from neurosym.neural import RiskModel
+        from neurosym.reasoning import NeuroSymbolicModel
+
         work = Path(workdir)
         out = work / "server"
         if not (out / "rounds.json").is_file() or not (work / "run.json").is_file():
@@ -213,6 +218,11 @@ def simulate(sites: Sequence[SiteLike], model: RiskModel | NeuroSymbolicModel | 
     NeurosymError
         If the run did not finish (the message names the folder with Flower's output).
     """
+    from neurosym.federated._plan import model_params
+    from neurosym.federated._reasoner import REASONER, reasoner_params
+    from neurosym.neural import RiskModel
+    from neurosym.reasoning import NeuroSymbolicModel
+
     model = model if model is not None else RiskModel()
     if rounds < 1 or local_epochs < 1:
         raise InputError(f"rounds and local_epochs must be >= 1; got rounds={rounds}, local_epochs={local_epochs}")
