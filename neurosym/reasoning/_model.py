@@ -528,7 +528,7 @@ def stratified_folds(label: np.ndarray, folds: int, seed: int) -> np.ndarray:
     """A fold number per row, the rows of each class shuffled (seeded) and dealt out in turn.
 
     >>> stratified_folds(np.array([0, 0, 0, 1, 1, 1]), 3, seed=0).tolist()
-    [2, 0, 1, 2, 0, 1]
+    [1, 2, 0, 2, 1, 0]
     """
     rng = np.random.default_rng(seed)
     out = np.empty(len(label), dtype=np.int64)
