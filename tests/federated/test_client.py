@@ -29,8 +29,7 @@ config = ConfigRecord({"step": "counts", "program": EXAMPLE_ELIGIBILITY, "criter
 metadata = Metadata(run_id=1, message_id="query", src_node_id=0, dst_node_id=1, reply_to_message_id="", group_id="",
                     created_at=0.0, ttl=60.0, message_type=MessageType.QUERY)
 node = {"data-dir": sys.argv[1], "audit-dir": sys.argv[2], "site-name": "site0"}
-context = Context(run_id=1, node_id=1, node_config=node,
-                  state=RecordDict(), run_config={})
+context = Context(run_id=1, node_id=1, node_config=node, state=RecordDict(), run_config={})
 reply = clientapp(Message(content=RecordDict({"config": config}), metadata=metadata), context)
 print(json.dumps({"reply": dict(reply.content["reply"]), "loaded": [m for m in %r if m in sys.modules]}))
 """ % (HEAVY,)
@@ -39,7 +38,8 @@ print(json.dumps({"reply": dict(reply.content["reply"]), "loaded": [m for m in %
 def test_counts_query_answers_without_torch_lightning_or_the_neural_packages(tmp_path):
     cohort = synthetic_cohort(40, seed=0)
     folder = Site.from_cohort(cohort).save(tmp_path / "site0")
-    done = subprocess.run([sys.executable, "-c", PROBE, str(folder), str(tmp_path / "audit")], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", PROBE, str(folder), str(tmp_path / "audit")], capture_output=True,
+                          text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
     expected = site_counts(cohort, EXAMPLE_ELIGIBILITY, ["age_40_75", "overweight"], min_cell=5).to_config()
