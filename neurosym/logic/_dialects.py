@@ -60,8 +60,21 @@ def _double(value: exp.Expression) -> exp.Expression:
     return exp.Cast(this=value, to=exp.DataType.build("DOUBLE"))
 
 
+def _ordered_aggregate(node: exp.Expression) -> exp.Expression | None:
+    """``SUM(x ORDER BY x)`` / ``AVG(...)`` for DuckDB's sorted-list sum or mean (``LIST_SUM(LIST_SORT(LIST(x)))``)."""
+    if not (isinstance(node, exp.Anonymous) and str(node.this).upper() in ("LIST_SUM", "LIST_AVG")):
+        return None
+    listed = node.expressions[0].expressions[0]
+    term = listed.expressions[0]
+    ordered = exp.Order(this=term, expressions=[exp.Ordered(this=term.copy(), nulls_first=False)])
+    return (exp.Sum if str(node.this).upper() == "LIST_SUM" else exp.Avg)(this=ordered)
+
+
 def _common(node: exp.Expression) -> exp.Expression:
     """Rewrites every non-DuckDB engine needs."""
+    ordered = _ordered_aggregate(node)
+    if ordered is not None:
+        return ordered
     if isinstance(node, exp.Div) and not isinstance(node.expression, exp.Nullif):
         node.set("expression", exp.Nullif(this=node.expression, expression=_ZERO.copy()))
         return node
