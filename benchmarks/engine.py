@@ -1158,7 +1158,7 @@ def main(argv: list[str] | None = None) -> int:
                 console.print(f"  {spec['name']:<22} {system:<11} {_fmt_seconds(res):>10}  "
                               f"{res.get('error', '') or res.get('note', '')}")
             with console.status(f"{spec['name']}: whole processes"):
-                entry["whole_process"] = whole_process(spec, workdir)
+                entry["whole_process"] = whole_process(spec, workdir, repeats=2 if args.quick else 5)
             entry["counts_agree"], entry["tuples"] = check_counts(entry["systems"])
             entry["speedup"] = speedups(entry["systems"])
             if not entry["counts_agree"]:

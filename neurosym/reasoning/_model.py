@@ -513,7 +513,7 @@ class NeuroSymbolicModel:
         model.featurizer_ = Featurizer.from_state(saved["featurizer"])
         model.concepts_, model.ancestors_ = saved["concepts"], saved["ancestors"]
         model.atoms_, model.rules_, model.C_ = saved["atoms"], saved["rules"], saved["C"]
-        model.calibration_ = saved["calibration"]
+        model.calibration_ = saved.get("calibration", (1.0, 0.0))  # saved before recalibration existed: none
         module = model._module(0.5)
         module.load_state_dict(saved["state_dict"])
         module.eval()

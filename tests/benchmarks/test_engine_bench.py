@@ -74,5 +74,5 @@ def test_whole_processes_give_the_same_files(report):
     assert graphs
     for whole in graphs:
         assert whole["same_output"] is True
-        assert whole["repeats"] == len(whole["rules_run_all_cpu"]) == len(whole["duckdb_script_all_cpu"]) == 5
+        assert whole["repeats"] == len(whole["rules_run_all_cpu"]) == len(whole["duckdb_script_all_cpu"]) == 2  # best of 2 in --quick
         assert whole["rules_run_first_cpu"] > 0 and whole["cpu_ratio"] > 0 and whole["first_cpu_ratio"] > 0

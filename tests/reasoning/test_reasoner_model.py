@@ -55,6 +55,16 @@ def test_save_load_gives_identical_predictions(model, cohort, labels, tmp_path):
     pd.testing.assert_frame_equal(loaded.predict_proba(cohort, labels.head(40)), first)
 
 
+def test_a_model_saved_before_recalibration_loads_without_one(model, cohort, labels, tmp_path):
+    path = model.save(tmp_path / "model.pt")
+    saved = torch.load(path, weights_only=False)
+    del saved["calibration"]  # the format before recalibration: its weights were never recalibrated
+    torch.save(saved, path)
+    loaded = NeuroSymbolicModel.load(path)
+    assert loaded.calibration_ == (1.0, 0.0)
+    pd.testing.assert_frame_equal(loaded.predict_proba(cohort, labels.head(40)), model.predict_proba(cohort, labels.head(40)))
+
+
 def test_same_seed_gives_identical_predictions_in_another_process(model, cohort, labels, tmp_path):
     out = tmp_path / "risk.npy"
     script = textwrap.dedent(f"""
