@@ -16,12 +16,11 @@ import pytorch_lightning as pl
 import torch
 
 from neurosym.data import Cohort
-from neurosym.neural import CohortDataModule, Featurizer, RiskModel, RiskModule, TensorDataModule, ancestor_table
+from neurosym.neural import CohortDataModule, Featurizer, RiskModel, RiskModule, ancestor_table
 from neurosym.neural._risk_model import _quiet_lightning
 from neurosym.tasks import resolve_ontologies
 
-__all__ = ["build_module", "evaluate_local", "load_weights", "site_data", "split_without_lone_batch", "train_local",
-           "weights"]
+__all__ = ["build_module", "evaluate_local", "load_weights", "site_data", "train_local", "weights"]
 
 
 def build_module(params: Mapping[str, object], featurizer: Featurizer, seed: int = 0,
@@ -77,12 +76,6 @@ def site_data(cohort: Cohort, labels: pd.DataFrame, featurizer: Featurizer, para
     data = CohortDataModule(cohort, labels, featurizer, int(params["batch_size"]), float(params["val_fraction"]),
                             int(params["seed"]))
     data.prepare_data()
-    return split_without_lone_batch(data)
-
-
-def split_without_lone_batch(data: TensorDataModule) -> TensorDataModule:
-    """``data`` set up for fitting (:meth:`TensorDataModule.setup` moves a training patient who would be alone in
-    the last batch to the validation patients)."""
     data.setup("fit")
     return data
 

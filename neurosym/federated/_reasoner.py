@@ -59,7 +59,7 @@ import numpy as np
 import torch
 
 from neurosym._errors import InputError, NeurosymError
-from neurosym.federated._local import evaluate_local, load_weights, split_without_lone_batch, train_local, weights
+from neurosym.federated._local import evaluate_local, load_weights, train_local, weights
 from neurosym.federated._plan import featurizer_digest, featurizer_from_config
 from neurosym.federated._site import Site
 from neurosym.neural import Featurizer, TensorDataModule, ancestor_table, usable_labels
@@ -151,7 +151,8 @@ def _site_data(config: Mapping[str, object], folder: str) -> tuple[NeuroSymbolic
         compiled = compile_proofs(grounding, atoms, model.rules_, model.predicates, model.candidates)
         tensors = tensors | {"var": torch.from_numpy(compiled.var), "valid": torch.from_numpy(compiled.valid),
                              "const": torch.from_numpy(compiled.const)}
-        data = split_without_lone_batch(TensorDataModule(tensors, model.batch_size, model.val_fraction, model.seed))
+        data = TensorDataModule(tensors, model.batch_size, model.val_fraction, model.seed)
+        data.setup("fit")  # a training patient alone in the last batch moves to validation
         _COMPILED[folder] = key, model, data
     return _COMPILED[folder][1:]
 
